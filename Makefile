@@ -1,0 +1,83 @@
+# Bulkhead — `make help` lists the targets.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+NODE ?= node
+JEST := $(NODE) --experimental-vm-modules node_modules/jest/bin/jest.js
+BULKHEAD := $(NODE) bin/bulkhead.js
+LOCAL_KUBECONFIG := $(CURDIR)/.local/kubeconfig
+export BULKHEAD_ROOT := $(CURDIR)
+
+.PHONY: help
+help: ## List the targets.
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-18s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+node_modules: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch node_modules
+
+.PHONY: deps
+deps: node_modules ## Install npm packages (npm ci).
+
+.PHONY: build
+build: node_modules ## Compile TypeScript into dist/.
+	npx tsc -p tsconfig.build.json
+
+.PHONY: control-plane
+control-plane: ## Build etcd, kube-apiserver, kube-controller-manager, kubectl into ~/.cache/bulkhead (once).
+	bash hack/build-control-plane.sh >/dev/null
+
+.PHONY: cluster-up
+cluster-up: build control-plane ## Start the local control plane; admin kubeconfig in .local/kubeconfig.
+	$(BULKHEAD) local-cluster up --dir .local
+
+.PHONY: cluster-down
+cluster-down: ## Stop the local control plane and remove its files.
+	@if [ -f dist/cli/main.js ]; then $(BULKHEAD) local-cluster down --dir .local; fi
+
+.PHONY: run
+run: build ## Run the operator against $$KUBECONFIG (or .local/kubeconfig).
+	KUBECONFIG=$${KUBECONFIG:-$(LOCAL_KUBECONFIG)} $(BULKHEAD) run
+
+.PHONY: demo
+demo: build control-plane ## End to end on an embedded control plane: install, apply the sample, show what was generated.
+	bash hack/demo.sh
+
+.PHONY: generate
+generate: node_modules ## Regenerate crds/ (and the copies in manifests/ and the chart) from the zod schema.
+	npx tsc -p tsconfig.build.json
+	bash hack/generate.sh
+
+.PHONY: verify
+verify: node_modules ## Fail when generated files differ from the schema.
+	npx tsc -p tsconfig.build.json
+	bash hack/generate.sh --verify
+
+.PHONY: typecheck
+typecheck: node_modules ## tsc --noEmit over src/ and e2e/.
+	npx tsc --noEmit -p tsconfig.json
+
+.PHONY: lint
+lint: typecheck verify ## Type check and generated-file check.
+
+.PHONY: test-unit
+test-unit: node_modules ## Unit tests of the pure code.
+	$(JEST) --selectProjects unit
+
+.PHONY: test-integration
+test-integration: build control-plane ## Suites against a real etcd + kube-apiserver + kube-controller-manager.
+	$(JEST) --selectProjects integration --runInBand
+
+.PHONY: test
+test: typecheck verify build control-plane ## Everything CI runs: type check, generated files, unit and integration tests.
+	$(JEST) --runInBand
+
+.PHONY: bench
+bench: build ## Benchmarks (ratios within one run).
+	$(NODE) dist/bench/run.js
+
+.PHONY: chart
+chart: generate ## Refresh the chart's generated files.
+
+.PHONY: clean
+clean: cluster-down ## Remove build output.
+	rm -rf dist .local
