@@ -1,0 +1,74 @@
+import { request } from 'node:http';
+import { createMetrics } from './metrics.js';
+import { readinessCheck, startHealthServer, type Readiness } from './health.js';
+
+function get(port: number, path: string): Promise<{ status: number; body: string; type: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path, method: 'GET' }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () =>
+        resolve({
+          status: res.statusCode ?? 0,
+          body: Buffer.concat(chunks).toString(),
+          type: String(res.headers['content-type']),
+        }),
+      );
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+describe('readinessCheck', () => {
+  it('needs synced caches, and when electing, leadership or an observed lease', () => {
+    let synced = false;
+    let leader = false;
+    let observed = false;
+    const check = readinessCheck({
+      cachesSynced: () => synced,
+      election: { isLeader: () => leader, hasObservedLease: () => observed },
+    });
+    expect(check()).toEqual({ ready: false, reason: 'informer caches not synced' });
+    synced = true;
+    expect(check().ready).toBe(false);
+    observed = true;
+    expect(check()).toEqual({ ready: true });
+    observed = false;
+    leader = true;
+    expect(check()).toEqual({ ready: true });
+    expect(readinessCheck({ cachesSynced: () => true })()).toEqual({ ready: true });
+  });
+});
+
+describe('health server', () => {
+  it('serves /healthz, /readyz and /metrics on a free port and closes cleanly', async () => {
+    const metrics = createMetrics();
+    metrics.leader.set(1);
+    let readiness: Readiness = { ready: false, reason: 'informer caches not synced' };
+    const server = await startHealthServer({
+      host: '127.0.0.1',
+      port: 0,
+      registry: metrics.registry,
+      ready: () => readiness,
+    });
+    try {
+      expect(server.port).toBeGreaterThan(0);
+      expect(await get(server.port, '/healthz')).toMatchObject({ status: 200 });
+      const notReady = await get(server.port, '/readyz');
+      expect(notReady.status).toBe(503);
+      expect(notReady.body).toContain('informer caches not synced');
+      readiness = { ready: true };
+      expect((await get(server.port, '/readyz')).status).toBe(200);
+      const m = await get(server.port, '/metrics');
+      expect(m.status).toBe(200);
+      expect(m.type).toContain('text/plain');
+      expect(m.body).toContain('bulkhead_leader 1');
+      expect((await get(server.port, '/nope')).status).toBe(404);
+    } finally {
+      await server.close();
+    }
+    await expect(get(server.port, '/healthz')).rejects.toThrow();
+    await server.close(); // idempotent
+  });
+});

@@ -1,0 +1,124 @@
+/**
+ * The operator's HTTP endpoints (node:http, no framework):
+ *   GET /metrics  Prometheus text from the given registry
+ *   GET /healthz  200 while the process can serve HTTP (liveness)
+ *   GET /readyz   200 when the readiness callback says so, else 503 with the reason
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import type { Registry } from 'prom-client';
+
+export interface Readiness {
+  ready: boolean;
+  /** Why not ready; shown in the 503 body. */
+  reason?: string;
+}
+
+export interface ReadinessInputs {
+  /** True once every informer cache has synced. */
+  cachesSynced: () => boolean;
+  /**
+   * Present when leader election is on. A replica is ready when it leads, or when it follows and
+   * has observed the lease at least once (so it knows who leads and can take over).
+   */
+  election?: {
+    isLeader: () => boolean;
+    hasObservedLease: () => boolean;
+  };
+}
+
+/** readinessCheck combines cache sync and election state into the /readyz callback. */
+export function readinessCheck(inputs: ReadinessInputs): () => Readiness {
+  return () => {
+    if (!inputs.cachesSynced()) return { ready: false, reason: 'informer caches not synced' };
+    const e = inputs.election;
+    if (e && !e.isLeader() && !e.hasObservedLease()) {
+      return { ready: false, reason: 'leader lease not observed yet' };
+    }
+    return { ready: true };
+  };
+}
+
+export interface HealthServerOptions {
+  /** Interface to bind. @default '0.0.0.0' */
+  host?: string;
+  /** Port; 0 picks a free one (read it back from `port`). @default 8080 */
+  port?: number;
+  registry: Registry;
+  ready: () => Readiness;
+}
+
+export interface HealthServer {
+  /** The bound port. */
+  readonly port: number;
+  readonly host: string;
+  /** close stops listening and resolves once every socket is closed. */
+  close(): Promise<void>;
+}
+
+function send(res: ServerResponse, status: number, body: string, contentType = 'text/plain; charset=utf-8'): void {
+  res.writeHead(status, { 'content-type': contentType, 'cache-control': 'no-store' });
+  res.end(body);
+}
+
+async function handle(req: IncomingMessage, res: ServerResponse, opts: HealthServerOptions): Promise<void> {
+  const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+  if (req.method !== 'GET' && req.method !== 'HEAD') {
+    send(res, 405, 'method not allowed\n');
+    return;
+  }
+  switch (path) {
+    case '/healthz':
+      send(res, 200, 'ok\n');
+      return;
+    case '/readyz': {
+      const r = opts.ready();
+      send(res, r.ready ? 200 : 503, r.ready ? 'ok\n' : `not ready: ${r.reason ?? 'unknown'}\n`);
+      return;
+    }
+    case '/metrics':
+      send(res, 200, await opts.registry.metrics(), opts.registry.contentType);
+      return;
+    default:
+      send(res, 404, 'not found\n');
+  }
+}
+
+/** startHealthServer listens and resolves with the bound address. */
+export async function startHealthServer(opts: HealthServerOptions): Promise<HealthServer> {
+  const sockets = new Set<Socket>();
+  const server = createServer((req, res) => {
+    handle(req, res, opts).catch((err: unknown) => {
+      if (!res.headersSent) send(res, 500, `error: ${err instanceof Error ? err.message : String(err)}\n`);
+      else res.destroy();
+    });
+  });
+  server.on('connection', (s: Socket) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+  const host = opts.host ?? '0.0.0.0';
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 8080, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  let closing: Promise<void> | undefined;
+  return {
+    port,
+    host,
+    close(): Promise<void> {
+      closing ??= new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        // Keep-alive connections would hold close() open; these endpoints answer at once, so
+        // dropping open connections loses nothing.
+        server.closeAllConnections();
+        for (const s of sockets) s.destroy();
+      });
+      return closing;
+    },
+  };
+}
