@@ -1,0 +1,38 @@
+// What the compiler needs to know besides the AIWorkload itself. The controller gathers these from
+// its informer caches; `bulkhead render` fills them from the file and defaults.
+import type { LabelSelector } from '../api/schema.js';
+import type { AIWorkloadSpec } from '../api/types.js';
+
+/** Where the platform peers live. Operator configuration, with defaults for a stock cluster. */
+export interface PlatformConfig {
+  dns: { namespace: string; podSelector: LabelSelector };
+  monitoring: { namespace: string; podSelector: LabelSelector };
+}
+
+export const DEFAULT_PLATFORM: PlatformConfig = {
+  dns: { namespace: 'kube-system', podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } },
+  monitoring: { namespace: 'monitoring', podSelector: { matchLabels: { 'app.kubernetes.io/name': 'prometheus' } } },
+};
+
+/** Another AIWorkload, as far as peer resolution needs it. */
+export interface PeerWorkload {
+  namespace: string;
+  name: string;
+  spec: AIWorkloadSpec;
+}
+
+export interface CompileFacts {
+  platform: PlatformConfig;
+  /** Other AIWorkloads by `namespace/name`, to resolve `{workload: ...}` peers. */
+  workloads: ReadonlyMap<string, PeerWorkload>;
+  /** The API server's addresses and ports (from the default/kubernetes EndpointSlice); undefined when unknown. */
+  kubeAPIServer?: { addresses: string[]; ports: number[] } | undefined;
+}
+
+export interface WorkloadInput {
+  name: string;
+  namespace: string;
+  /** When set, every generated object gets a controller ownerReference to the AIWorkload. */
+  uid?: string | undefined;
+  spec: AIWorkloadSpec;
+}

@@ -1,0 +1,89 @@
+// Shapes of the Kubernetes objects the compiler generates. Plain data, so that the compiler stays
+// free of the client library; they match the API's JSON field for field.
+import type { LabelSelector } from '../api/schema.js';
+
+export interface OwnerReference {
+  apiVersion: string;
+  kind: string;
+  name: string;
+  uid: string;
+  controller: boolean;
+  blockOwnerDeletion: boolean;
+}
+
+export interface ObjectMeta {
+  name: string;
+  namespace: string;
+  labels: Record<string, string>;
+  annotations?: Record<string, string>;
+  ownerReferences?: OwnerReference[];
+}
+
+export interface NetworkPolicyPort {
+  protocol: 'TCP' | 'UDP' | 'SCTP';
+  port?: number | string;
+  endPort?: number;
+}
+
+export interface NetworkPolicyPeer {
+  podSelector?: LabelSelector;
+  namespaceSelector?: LabelSelector;
+  ipBlock?: { cidr: string; except?: string[] };
+}
+
+export interface NetworkPolicyIngressRule {
+  from: NetworkPolicyPeer[];
+  ports?: NetworkPolicyPort[];
+}
+
+export interface NetworkPolicyEgressRule {
+  to: NetworkPolicyPeer[];
+  ports?: NetworkPolicyPort[];
+}
+
+export interface NetworkPolicy {
+  apiVersion: 'networking.k8s.io/v1';
+  kind: 'NetworkPolicy';
+  metadata: ObjectMeta;
+  spec: {
+    podSelector: LabelSelector;
+    policyTypes: ['Ingress', 'Egress'];
+    ingress: NetworkPolicyIngressRule[];
+    egress: NetworkPolicyEgressRule[];
+  };
+}
+
+export interface ServiceAccount {
+  apiVersion: 'v1';
+  kind: 'ServiceAccount';
+  metadata: ObjectMeta;
+  automountServiceAccountToken: boolean;
+}
+
+export interface PolicyRule {
+  apiGroups: string[];
+  resources: string[];
+  resourceNames: string[];
+  verbs: string[];
+}
+
+export interface Role {
+  apiVersion: 'rbac.authorization.k8s.io/v1';
+  kind: 'Role';
+  metadata: ObjectMeta;
+  rules: PolicyRule[];
+}
+
+export interface RoleBinding {
+  apiVersion: 'rbac.authorization.k8s.io/v1';
+  kind: 'RoleBinding';
+  metadata: ObjectMeta;
+  subjects: { kind: 'ServiceAccount'; name: string; namespace: string }[];
+  roleRef: { apiGroup: 'rbac.authorization.k8s.io'; kind: 'Role'; name: string };
+}
+
+export type GeneratedObject = NetworkPolicy | ServiceAccount | Role | RoleBinding;
+export type GeneratedKind = GeneratedObject['kind'];
+
+/** The order objects are listed and applied in: identities before the bindings that name them. */
+export const KIND_ORDER: readonly GeneratedKind[] = ['ServiceAccount', 'Role', 'RoleBinding', 'NetworkPolicy'];

@@ -1,0 +1,160 @@
+// Resolution of peers to NetworkPolicy peers, including cross-workload consent.
+import { cidrStrictlyContains, parseCidr } from '../api/cidr.js';
+import { LABEL_NAMESPACE_NAME, METADATA_ADDRESSES } from '../api/constants.js';
+import type { LabelSelector } from '../api/schema.js';
+import type { Component, EgressRule, IngressRule, Peer } from '../api/types.js';
+import type { CompileFacts, PeerWorkload, WorkloadInput } from './facts.js';
+import type { NetworkPolicyPeer } from './objects.js';
+
+export const namespaceSelector = (namespace: string): LabelSelector => ({ matchLabels: { [LABEL_NAMESPACE_NAME]: namespace } });
+
+/** Why a peer got no rule. Reported in status; never replaced by a wider rule (fail closed). */
+export interface PeerProblem {
+  kind: 'unresolved' | 'consentPending';
+  peer: string;
+  message: string;
+}
+
+export type ResolvedPeer =
+  | { ok: true; peers: NetworkPolicyPeer[]; target?: { workload: PeerWorkload; component: Component } }
+  | { ok: false; problem: PeerProblem };
+
+const workloadKey = (ref: { namespace: string; name: string }): string => `${ref.namespace}/${ref.name}`;
+export const describeWorkloadPeer = (ref: { namespace: string; name: string; component: string }): string =>
+  `${ref.namespace}/${ref.name}/${ref.component}`;
+
+/**
+ * True when the selector `outer` certainly selects every pod that `inner` selects: every label and
+ * expression of `outer` is also required by `inner`. Conservative: may say false when true.
+ */
+function selectorCovers(outer: LabelSelector, inner: LabelSelector): boolean {
+  const innerLabels = inner.matchLabels ?? {};
+  const labelsOk = Object.entries(outer.matchLabels ?? {}).every(([k, v]) => innerLabels[k] === v);
+  const innerExprs = (inner.matchExpressions ?? []).map((e) => JSON.stringify(e));
+  const exprsOk = (outer.matchExpressions ?? []).every((e) => innerExprs.includes(JSON.stringify(e)));
+  return labelsOk && exprsOk;
+}
+
+/** True when `peer`, as declared by `declarer` (in its namespace), covers component `component` of `self`. */
+function peerCovers(peer: Peer, declarerNamespace: string, self: WorkloadInput, component: Component): boolean {
+  if (peer.workload !== undefined) {
+    return peer.workload.namespace === self.namespace && peer.workload.name === self.name && peer.workload.component === component.name;
+  }
+  if (peer.namespace === undefined && peer.pods === undefined) return false;
+  const namespace = peer.namespace ?? declarerNamespace;
+  if (namespace !== self.namespace) return false;
+  return peer.pods === undefined || selectorCovers(peer.pods, component.selector);
+}
+
+function lookupWorkloadPeer(
+  ref: { namespace: string; name: string; component: string },
+  facts: CompileFacts,
+): { workload: PeerWorkload; component: Component } | PeerProblem {
+  const peer = describeWorkloadPeer(ref);
+  const workload = facts.workloads.get(workloadKey(ref));
+  if (workload === undefined) return { kind: 'unresolved', peer, message: `AIWorkload ${workloadKey(ref)} not found` };
+  const component = workload.spec.components.find((c) => c.name === ref.component);
+  if (component === undefined) {
+    return { kind: 'unresolved', peer, message: `AIWorkload ${workloadKey(ref)} has no component ${ref.component}` };
+  }
+  return { workload, component };
+}
+
+const isProblem = (v: object): v is PeerProblem => 'kind' in v && 'message' in v;
+
+function workloadPeer(workload: PeerWorkload, component: Component): NetworkPolicyPeer {
+  return { namespaceSelector: namespaceSelector(workload.namespace), podSelector: component.selector };
+}
+
+/** Resolves the caller of an ingress rule for component `to` of `self`. */
+export function resolveIngressPeer(rule: IngressRule, to: Component, self: WorkloadInput, facts: CompileFacts): ResolvedPeer {
+  const peer = rule.from;
+  if (peer.workload !== undefined) {
+    const found = lookupWorkloadPeer(peer.workload, facts);
+    if (isProblem(found)) return { ok: false, problem: found };
+    const consent = (found.workload.spec.egress ?? []).some(
+      (e) => e.from === found.component.name && peerCovers(e.to, found.workload.namespace, self, to),
+    );
+    if (!consent) {
+      return {
+        ok: false,
+        problem: {
+          kind: 'consentPending',
+          peer: describeWorkloadPeer(peer.workload),
+          message: `${describeWorkloadPeer(peer.workload)} has not declared egress to ${self.namespace}/${self.name}/${to.name}`,
+        },
+      };
+    }
+    return { ok: true, peers: [workloadPeer(found.workload, found.component)], target: found };
+  }
+  return resolveCommonPeer(peer, facts, 'ingress', false);
+}
+
+/** Resolves the destination of an egress rule from component `from` of `self`. */
+export function resolveEgressPeer(rule: EgressRule, from: Component, self: WorkloadInput, facts: CompileFacts): ResolvedPeer {
+  const peer = rule.to;
+  if (peer.workload !== undefined) {
+    const found = lookupWorkloadPeer(peer.workload, facts);
+    if (isProblem(found)) return { ok: false, problem: found };
+    const consent = (found.workload.spec.ingress ?? []).some(
+      (i) => i.to === found.component.name && peerCovers(i.from, found.workload.namespace, self, from),
+    );
+    if (!consent) {
+      return {
+        ok: false,
+        problem: {
+          kind: 'consentPending',
+          peer: describeWorkloadPeer(peer.workload),
+          message: `${describeWorkloadPeer(peer.workload)} has not declared ingress from ${self.namespace}/${self.name}/${from.name}`,
+        },
+      };
+    }
+    return { ok: true, peers: [workloadPeer(found.workload, found.component)], target: found };
+  }
+  return resolveCommonPeer(peer, facts, 'egress', from.allowMetadataAccess === true);
+}
+
+function resolveCommonPeer(peer: Peer, facts: CompileFacts, direction: 'ingress' | 'egress', allowMetadata: boolean): ResolvedPeer {
+  if (peer.cidr !== undefined) {
+    const except = [...(peer.except ?? [])];
+    if (direction === 'egress' && !allowMetadata) {
+      const outer = parseCidr(peer.cidr);
+      for (const address of METADATA_ADDRESSES) {
+        const inner = parseCidr(address);
+        if (outer !== undefined && inner !== undefined && cidrStrictlyContains(outer, inner) && !except.includes(address)) {
+          except.push(address);
+        }
+      }
+    }
+    return { ok: true, peers: [{ ipBlock: except.length > 0 ? { cidr: peer.cidr, except } : { cidr: peer.cidr } }] };
+  }
+  if (peer.platform !== undefined) {
+    switch (peer.platform) {
+      case 'DNS':
+        return { ok: true, peers: [{ namespaceSelector: namespaceSelector(facts.platform.dns.namespace), podSelector: facts.platform.dns.podSelector }] };
+      case 'Monitoring':
+        return {
+          ok: true,
+          peers: [{ namespaceSelector: namespaceSelector(facts.platform.monitoring.namespace), podSelector: facts.platform.monitoring.podSelector }],
+        };
+      case 'KubeAPIServer': {
+        const api = facts.kubeAPIServer;
+        if (api === undefined || api.addresses.length === 0) {
+          return {
+            ok: false,
+            problem: { kind: 'unresolved', peer: 'platform/KubeAPIServer', message: 'the default/kubernetes EndpointSlice has no addresses' },
+          };
+        }
+        return {
+          ok: true,
+          peers: [...api.addresses].sort().map((a) => ({ ipBlock: { cidr: a.includes(':') ? `${a}/128` : `${a}/32` } })),
+        };
+      }
+    }
+  }
+  // namespace and/or pods: ONE peer carrying both selectors (AND), never two peers (OR).
+  const out: NetworkPolicyPeer = {};
+  if (peer.namespace !== undefined) out.namespaceSelector = namespaceSelector(peer.namespace);
+  if (peer.pods !== undefined) out.podSelector = peer.pods;
+  return { ok: true, peers: [out] };
+}
