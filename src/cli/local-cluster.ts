@@ -1,0 +1,120 @@
+// `bulkhead local-cluster up|down|env|status --dir D`: a real etcd + kube-apiserver +
+// kube-controller-manager on loopback for development. The processes are detached and outlive this
+// command; D/cluster.json records them and D/kubeconfig is the admin kubeconfig.
+import path from 'node:path';
+import { DevCluster } from '../devcluster/index.js';
+import type { CliIO } from './main.js';
+
+const USAGE = `Usage: bulkhead local-cluster <up|down|env|status> [--dir DIR]
+
+  up      start the cluster detached (no-op when it is already running and healthy)
+  down    stop it and remove its files
+  env     print "export KUBECONFIG=DIR/kubeconfig"
+  status  print the processes, their memory and whether the API server is ready
+
+  --dir DIR   state directory (default .local)
+`;
+
+export async function runLocalCluster(argv: string[], io: CliIO): Promise<number> {
+  const parsed = parseArgs(argv);
+  if (typeof parsed === 'string') {
+    io.stderr(`bulkhead local-cluster: ${parsed}\n\n${USAGE}`);
+    return 2;
+  }
+  const { action, dir } = parsed;
+  try {
+    switch (action) {
+      case 'up':
+        return await up(dir, io);
+      case 'down':
+        return await down(dir, io);
+      case 'env':
+        return env(dir, io);
+      case 'status':
+        return await status(dir, io);
+      case 'help':
+        io.stdout(USAGE);
+        return 0;
+    }
+  } catch (err) {
+    io.stderr(`bulkhead local-cluster ${action}: ${err instanceof Error ? err.message : String(err)}\n`);
+    return 1;
+  }
+}
+
+type Action = 'up' | 'down' | 'env' | 'status' | 'help';
+
+/** parseArgs returns the action and absolute state directory, or a usage error. */
+export function parseArgs(argv: readonly string[]): { action: Action; dir: string } | string {
+  let action: Action | undefined;
+  let dir = '.local';
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] ?? '';
+    if (arg === '--dir') {
+      const value = argv[++i];
+      if (value === undefined || value === '') return '--dir needs a value';
+      dir = value;
+    } else if (arg.startsWith('--dir=')) {
+      dir = arg.slice('--dir='.length);
+    } else if (arg === '-h' || arg === '--help' || arg === 'help') {
+      action = 'help';
+    } else if (action === undefined && (arg === 'up' || arg === 'down' || arg === 'env' || arg === 'status')) {
+      action = arg;
+    } else {
+      return `unexpected argument "${arg}"`;
+    }
+  }
+  if (action === undefined) return 'missing action';
+  return { action, dir: path.resolve(dir) };
+}
+
+async function up(dir: string, io: CliIO): Promise<number> {
+  if (DevCluster.hasState(dir)) {
+    const existing = DevCluster.load(dir);
+    if (await existing.healthy()) {
+      io.stdout(`local cluster already running at ${existing.server}\nexport KUBECONFIG=${existing.kubeconfig}\n`);
+      return 0;
+    }
+    io.stderr(`[local-cluster] ${dir} holds a cluster that is not healthy; stopping what is left of it\n`);
+    await existing.stop();
+  }
+  const cluster = await DevCluster.start({ dir, log: (line) => io.stderr(`[local-cluster] ${line}\n`) });
+  const state = cluster.state();
+  io.stdout(`local cluster ready at ${state.server} (logs in ${path.dirname(state.logs.apiServer)})\nexport KUBECONFIG=${state.kubeconfig}\n`);
+  return 0;
+}
+
+async function down(dir: string, io: CliIO): Promise<number> {
+  if (!DevCluster.hasState(dir)) {
+    io.stdout(`no local cluster in ${dir}\n`);
+    return 0;
+  }
+  await DevCluster.load(dir).stop();
+  io.stdout(`local cluster in ${dir} stopped\n`);
+  return 0;
+}
+
+function env(dir: string, io: CliIO): number {
+  if (!DevCluster.hasState(dir)) {
+    io.stderr(`no local cluster in ${dir}; run: bulkhead local-cluster up --dir ${dir}\n`);
+    return 1;
+  }
+  io.stdout(`export KUBECONFIG=${DevCluster.load(dir).kubeconfig}\n`);
+  return 0;
+}
+
+async function status(dir: string, io: CliIO): Promise<number> {
+  if (!DevCluster.hasState(dir)) {
+    io.stdout(`no local cluster in ${dir}\n`);
+    return 1;
+  }
+  const cluster = DevCluster.load(dir);
+  const state = cluster.state();
+  const healthy = await cluster.healthy();
+  io.stdout(`server ${state.server} ${healthy ? 'ready' : 'NOT READY'}; ready ${((state.readyAfterMs ?? 0) / 1000).toFixed(1)}s after start at ${state.startedAt}\n`);
+  for (const p of cluster.processes()) {
+    const rss = p.rssBytes === undefined ? '-' : `${(p.rssBytes / 2 ** 20).toFixed(0)} MiB`;
+    io.stdout(`  ${p.component.padEnd(18)} pid ${String(p.pid ?? '-').padEnd(8)} ${p.running ? 'running' : 'stopped'}  rss ${rss.padEnd(8)} log ${p.log}\n`);
+  }
+  return healthy ? 0 : 1;
+}
