@@ -1,0 +1,55 @@
+// The result of an analysis, shared by the naive and the class-based evaluators, and its printed
+// forms (the oracle's connlist text and JSON).
+import type { ConnSet } from './connections.js';
+import type { Model, PeerInfo } from './model.js';
+
+export interface Connection {
+  src: PeerInfo;
+  dst: PeerInfo;
+  /** Never empty. */
+  conn: ConnSet;
+}
+
+export interface Connectivity {
+  model: Model;
+  /** Every ordered pair of distinct peers with some allowed connection, sorted by connlist line. */
+  connections: readonly Connection[];
+}
+
+export function connectionLine(c: Connection): string {
+  return `${c.src.id} => ${c.dst.id} : ${c.conn.toString()}`;
+}
+
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Builds the sorted result from per-peer-pair sets keyed `src * peers.length + dst`. */
+export function toConnectivity(model: Model, byPair: ReadonlyMap<number, ConnSet>): Connectivity {
+  const n = model.peers.length;
+  const connections: Connection[] = [];
+  for (const [key, conn] of byPair) {
+    const s = Math.floor(key / n);
+    const d = key % n;
+    if (s === d || conn.isEmpty()) continue;
+    connections.push({ src: model.peers[s] as PeerInfo, dst: model.peers[d] as PeerInfo, conn });
+  }
+  const lines = new Map(connections.map((c) => [c, connectionLine(c)]));
+  connections.sort((a, b) => compareText(lines.get(a) as string, lines.get(b) as string));
+  return { model, connections };
+}
+
+/** `SRC => DST : CONN` lines, sorted, as in the oracle's expected_connlist.txt. */
+export function formatConnlist(c: Connectivity): string[] {
+  return c.connections.map(connectionLine);
+}
+
+export interface ConnectionJson {
+  src: string;
+  dst: string;
+  conn: string;
+}
+
+export function connectivityJson(c: Connectivity): ConnectionJson[] {
+  return c.connections.map((x) => ({ src: x.src.id, dst: x.dst.id, conn: x.conn.toString() }));
+}

@@ -1,0 +1,216 @@
+// From Kubernetes objects to the analysis model: endpoints (one per Pod, or one per workload
+// controller standing for its pods), the peers they are printed as, namespaces with their labels,
+// and the external IP ranges.
+import { compilePolicies, type CompiledPolicy } from './policy.js';
+import { atomPartition, formatIpInterval, parseIPv4, type IpInterval } from './ip.js';
+import {
+  NAMESPACE_NAME_LABEL,
+  WORKLOAD_KINDS,
+  type AnalysisOptions,
+  type ClusterFacts,
+  type Labels,
+  type Namespace,
+  type Pod,
+  type PodSpec,
+  type Workload,
+} from './types.js';
+import type { Protocol } from './connections.js';
+
+export interface NamedPort {
+  protocol: Protocol;
+  port: number;
+}
+
+/**
+ * Endpoint is one pod as the policies see it: where it lives, its labels, its named container
+ * ports and its IP. A workload controller contributes one endpoint built from its pod template.
+ */
+export interface Endpoint {
+  kind: 'pod';
+  /** Index into Model.peers of the peer this endpoint is printed as. */
+  peer: number;
+  namespace: string;
+  nsLabels: Labels;
+  labels: Labels;
+  /** Container port name -> ports with that name (normally one). */
+  namedPorts: ReadonlyMap<string, readonly NamedPort[]>;
+  ip?: number;
+  hostNetwork: boolean;
+}
+
+/** A printed peer: a workload (`ns/name[Kind]`) or an external range (`a.b.c.d-e.f.g.h[External]`). */
+export interface PeerInfo {
+  id: string;
+  kind: string;
+  namespace: string;
+  name: string;
+  /** Set for external ranges. */
+  range?: IpInterval;
+}
+
+export interface Model {
+  namespaces: ReadonlyMap<string, Labels>;
+  endpoints: readonly Endpoint[];
+  /** Workload peers first, then external ranges in address order. */
+  peers: readonly PeerInfo[];
+  /** Index in `peers` of the first external range; `peers[firstExternal + k]` is `externals[k]`. */
+  firstExternal: number;
+  /**
+   * The outside world cut at every cidr and except of every ipBlock (both directions); the
+   * finest partition, used for classing pod IPs.
+   */
+  externals: readonly IpInterval[];
+  /** Indices into `externals` of the ranges printed as sources: cut by ingress ipBlocks only. */
+  sourceExternals: readonly number[];
+  /** Indices into `externals` of the ranges printed as destinations: cut by egress ipBlocks only. */
+  destinationExternals: readonly number[];
+  policies: readonly CompiledPolicy[];
+  options: AnalysisOptions;
+}
+
+const DEFAULT_NS = 'default';
+
+function nsOf(meta: { namespace?: string } | undefined): string {
+  return meta?.namespace !== undefined && meta.namespace !== '' ? meta.namespace : DEFAULT_NS;
+}
+
+export function peerId(namespace: string, name: string, kind: string): string {
+  return `${namespace}/${name}[${kind}]`;
+}
+
+export function externalPeerId(range: IpInterval): string {
+  return `${formatIpInterval(range)}[External]`;
+}
+
+function namedPortsOf(spec: PodSpec | undefined): Map<string, NamedPort[]> {
+  const out = new Map<string, NamedPort[]>();
+  for (const c of spec?.containers ?? []) {
+    for (const p of c.ports ?? []) {
+      if (p.name === undefined || p.name === '' || p.containerPort === undefined) continue;
+      const protocol = (p.protocol ?? 'TCP').toUpperCase() as Protocol;
+      const list = out.get(p.name) ?? [];
+      list.push({ protocol, port: Number(p.containerPort) });
+      out.set(p.name, list);
+    }
+  }
+  return out;
+}
+
+function podTemplateOf(w: Workload): { labels: Labels; spec: PodSpec | undefined } {
+  const template = w.kind === 'CronJob' ? w.spec?.jobTemplate?.spec?.template : w.spec?.template;
+  return { labels: template?.metadata?.labels ?? {}, spec: template?.spec };
+}
+
+function podIp(p: Pod): number | undefined {
+  const text = p.status?.podIP ?? p.status?.podIPs?.find((x) => x.ip !== undefined && !x.ip.includes(':'))?.ip;
+  return text === undefined ? undefined : parseIPv4(text);
+}
+
+/**
+ * The peer a real Pod is printed as: its controlling owner (else its first owner), else itself.
+ * Static (mirror) pods are "owned" by their Node, which is no workload: they stay single pods.
+ */
+function podPeer(p: Pod): { name: string; kind: string } {
+  const refs = p.metadata?.ownerReferences ?? [];
+  const owner = refs.find((r) => r.controller === true) ?? refs[0];
+  if (owner?.name !== undefined && owner.name !== '' && owner.kind !== 'Node') {
+    return { name: owner.name, kind: owner.kind !== undefined && owner.kind !== '' ? owner.kind : 'Pod' };
+  }
+  return { name: p.metadata?.name ?? '', kind: 'Pod' };
+}
+
+function namespaceLabels(namespaces: readonly Namespace[]): Map<string, Labels> {
+  const out = new Map<string, Labels>();
+  for (const ns of namespaces) {
+    const name = ns.metadata?.name;
+    if (name === undefined) continue;
+    out.set(name, { [NAMESPACE_NAME_LABEL]: name, ...(ns.metadata?.labels ?? {}) });
+  }
+  return out;
+}
+
+/**
+ * buildModel turns cluster facts into the analysis model. Namespaces that are referenced but not
+ * defined exist with only their `kubernetes.io/metadata.name` label; objects without a namespace
+ * are in `default`. Throws on a NetworkPolicy that could not pass API validation.
+ */
+export function buildModel(facts: ClusterFacts, options: AnalysisOptions): Model {
+  const namespaces = namespaceLabels(facts.namespaces);
+  const nsLabels = (ns: string): Labels => {
+    let l = namespaces.get(ns);
+    if (l === undefined) {
+      l = { [NAMESPACE_NAME_LABEL]: ns };
+      namespaces.set(ns, l);
+    }
+    return l;
+  };
+  const peers: PeerInfo[] = [];
+  const peerIndex = new Map<string, number>();
+  const peerFor = (namespace: string, name: string, kind: string): number => {
+    const id = peerId(namespace, name, kind);
+    let i = peerIndex.get(id);
+    if (i === undefined) {
+      i = peers.length;
+      peers.push({ id, kind, namespace, name });
+      peerIndex.set(id, i);
+    }
+    return i;
+  };
+  const endpoints: Endpoint[] = [];
+  for (const w of facts.workloads) {
+    if (!(WORKLOAD_KINDS as readonly string[]).includes(w.kind ?? '')) continue;
+    const namespace = nsOf(w.metadata);
+    const { labels, spec } = podTemplateOf(w);
+    endpoints.push({
+      kind: 'pod',
+      peer: peerFor(namespace, w.metadata?.name ?? '', w.kind ?? ''),
+      namespace,
+      nsLabels: nsLabels(namespace),
+      labels,
+      namedPorts: namedPortsOf(spec),
+      hostNetwork: spec?.hostNetwork === true,
+    });
+  }
+  for (const p of facts.pods) {
+    const namespace = nsOf(p.metadata);
+    const owner = podPeer(p);
+    const ip = podIp(p);
+    endpoints.push({
+      kind: 'pod',
+      peer: peerFor(namespace, owner.name, owner.kind),
+      namespace,
+      nsLabels: nsLabels(namespace),
+      labels: p.metadata?.labels ?? {},
+      namedPorts: namedPortsOf(p.spec),
+      ...(ip !== undefined ? { ip } : {}),
+      hostNetwork: p.spec?.hostNetwork === true,
+    });
+  }
+  for (const np of facts.networkPolicies) nsLabels(nsOf(np.metadata));
+  const policies = compilePolicies(facts.networkPolicies);
+  // As the oracle does, sources are cut only by ingress ipBlocks and destinations only by egress
+  // ipBlocks, so a range is never split by boundaries that cannot matter in its direction. For
+  // classing pod IPs (ipBlockMatchesPods) the ranges of both directions are used together.
+  const sources = atomPartition(policies.flatMap((p) => p.ingressIpBlocks));
+  const destinations = atomPartition(policies.flatMap((p) => p.egressIpBlocks));
+  const key = (r: IpInterval): string => `${r[0]}-${r[1]}`;
+  const byKey = new Map<string, IpInterval>();
+  for (const r of [...sources, ...destinations]) byKey.set(key(r), r);
+  const externals = [...byKey.values()].sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  const index = new Map(externals.map((r, i) => [key(r), i]));
+  const firstExternal = peers.length;
+  for (const range of externals) {
+    peers.push({ id: externalPeerId(range), kind: 'External', namespace: '', name: formatIpInterval(range), range });
+  }
+  return {
+    namespaces,
+    endpoints,
+    peers,
+    firstExternal,
+    externals,
+    sourceExternals: sources.map((r) => index.get(key(r)) as number),
+    destinationExternals: destinations.map((r) => index.get(key(r)) as number),
+    policies,
+    options,
+  };
+}
