@@ -1,0 +1,272 @@
+// Table tests of NetworkPolicy v1 semantics on small worlds, and the property that the class-based
+// evaluator and the naive pod-by-pod evaluator agree on random worlds.
+import fc from 'fast-check';
+import { analyze, analyzeClasses } from './analyze.js';
+import { formatConnlist } from './connectivity.js';
+import { atomPartition, formatIpInterval, parseCidr } from './ip.js';
+import { analyzeNaive } from './naive.js';
+import { selectorMatches } from './selectors.js';
+import type { AnalysisOptions, ClusterFacts, Labels, NetworkPolicy, NetworkPolicyEgressRule, NetworkPolicyIngressRule, Pod } from './types.js';
+
+function pod(ns: string, name: string, labels: Labels, extra: { ports?: { name: string; containerPort: number; protocol?: string }[]; ip?: string; hostNetwork?: boolean } = {}): Pod {
+  return {
+    kind: 'Pod',
+    metadata: { name, namespace: ns, labels },
+    spec: { containers: [{ ports: extra.ports ?? [] }], ...(extra.hostNetwork ? { hostNetwork: true } : {}) },
+    ...(extra.ip ? { status: { podIP: extra.ip } } : {}),
+  };
+}
+
+function policy(ns: string, name: string, spec: NetworkPolicy['spec']): NetworkPolicy {
+  return { kind: 'NetworkPolicy', metadata: { name, namespace: ns }, spec };
+}
+
+function world(pods: Pod[], policies: NetworkPolicy[], nsLabels: Record<string, Labels> = {}): ClusterFacts {
+  return {
+    namespaces: Object.entries(nsLabels).map(([name, labels]) => ({ kind: 'Namespace', metadata: { name, labels } })),
+    pods,
+    workloads: [],
+    networkPolicies: policies,
+  };
+}
+
+/** The allowed connections between two peers, as text ('' when none). */
+function conn(facts: ClusterFacts, src: string, dst: string, opts?: Partial<AnalysisOptions>): string {
+  const line = formatConnlist(analyze(facts, opts)).find((l) => l.startsWith(`${src} => ${dst} : `));
+  return line === undefined ? '' : line.slice(`${src} => ${dst} : `.length);
+}
+
+const ALL = 'All Connections';
+const a = pod('ns1', 'a', { app: 'a' }, { ports: [{ name: 'http', containerPort: 8080 }, { name: 'dns', containerPort: 53, protocol: 'UDP' }] });
+const b = pod('ns1', 'b', { app: 'b', tier: 'web' });
+const c = pod('ns2', 'c', { app: 'c' });
+const denyIngressA = (ingress: NetworkPolicyIngressRule[]): NetworkPolicy => policy('ns1', 'p', { podSelector: { matchLabels: { app: 'a' } }, policyTypes: ['Ingress'], ingress });
+
+describe('NetworkPolicy semantics', () => {
+  it('without policies everything is allowed, in both directions and to the outside', () => {
+    const f = world([a, b], []);
+    expect(conn(f, 'ns1/a[Pod]', 'ns1/b[Pod]')).toBe(ALL);
+    expect(conn(f, '0.0.0.0-255.255.255.255[External]', 'ns1/a[Pod]')).toBe(ALL);
+    expect(conn(f, 'ns1/a[Pod]', '0.0.0.0-255.255.255.255[External]')).toBe(ALL);
+  });
+
+  it('an empty ingress list isolates; an empty rule allows everything', () => {
+    expect(conn(world([a, b], [denyIngressA([])]), 'ns1/b[Pod]', 'ns1/a[Pod]')).toBe('');
+    expect(conn(world([a, b], [denyIngressA([{}])]), 'ns1/b[Pod]', 'ns1/a[Pod]')).toBe(ALL);
+    expect(conn(world([a, b], [denyIngressA([{ from: [] }])]), '0.0.0.0-255.255.255.255[External]', 'ns1/a[Pod]')).toBe(ALL);
+  });
+
+  it('policyTypes: Ingress is inferred always, Egress only when egress rules exist', () => {
+    const egressOnlyRules = policy('ns1', 'p', { podSelector: { matchLabels: { app: 'b' } }, egress: [{ to: [{ podSelector: { matchLabels: { app: 'a' } } }] }] });
+    const f = world([a, b, c], [egressOnlyRules]);
+    expect(conn(f, 'ns1/b[Pod]', 'ns2/c[Pod]')).toBe(''); // egress inferred and restricted
+    expect(conn(f, 'ns1/b[Pod]', 'ns1/a[Pod]')).toBe(ALL);
+    expect(conn(f, 'ns1/a[Pod]', 'ns1/b[Pod]')).toBe(''); // ingress inferred: no ingress rules, so denied
+    const explicitEgress = policy('ns1', 'p', { podSelector: { matchLabels: { app: 'b' } }, policyTypes: ['Egress'] });
+    const g = world([a, b], [explicitEgress]);
+    expect(conn(g, 'ns1/a[Pod]', 'ns1/b[Pod]')).toBe(ALL); // ingress not affected
+    expect(conn(g, 'ns1/b[Pod]', 'ns1/a[Pod]')).toBe('');
+  });
+
+  it('a connection needs both the egress of the source and the ingress of the destination', () => {
+    const egress = policy('ns1', 'e', { podSelector: { matchLabels: { app: 'b' } }, policyTypes: ['Egress'], egress: [{ ports: [{ port: 80 }, { port: 81 }] }] });
+    const ingress = denyIngressA([{ ports: [{ port: 81, endPort: 90 }] }]);
+    expect(conn(world([a, b], [egress, ingress]), 'ns1/b[Pod]', 'ns1/a[Pod]')).toBe('TCP 81');
+  });
+
+  it('podSelector alone means the policy namespace; namespaceSelector+podSelector in one peer is AND, in two peers OR', () => {
+    const c2 = pod('ns2', 'c2', { app: 'b' });
+    const nsl = { ns2: { team: 'x' } };
+    const podOnly = denyIngressA([{ from: [{ podSelector: { matchLabels: { app: 'b' } } }] }]);
+    let f = world([a, b, c, c2], [podOnly], nsl);
+    expect([conn(f, 'ns1/b[Pod]', 'ns1/a[Pod]'), conn(f, 'ns2/c2[Pod]', 'ns1/a[Pod]')]).toEqual([ALL, '']);
+    const and = denyIngressA([{ from: [{ namespaceSelector: { matchLabels: { team: 'x' } }, podSelector: { matchLabels: { app: 'b' } } }] }]);
+    f = world([a, b, c, c2], [and], nsl);
+    expect([conn(f, 'ns1/b[Pod]', 'ns1/a[Pod]'), conn(f, 'ns2/c[Pod]', 'ns1/a[Pod]'), conn(f, 'ns2/c2[Pod]', 'ns1/a[Pod]')]).toEqual(['', '', ALL]);
+    const or = denyIngressA([{ from: [{ namespaceSelector: { matchLabels: { team: 'x' } } }, { podSelector: { matchLabels: { app: 'b' } } }] }]);
+    f = world([a, b, c, c2], [or], nsl);
+    expect([conn(f, 'ns1/b[Pod]', 'ns1/a[Pod]'), conn(f, 'ns2/c[Pod]', 'ns1/a[Pod]'), conn(f, 'ns2/c2[Pod]', 'ns1/a[Pod]')]).toEqual([ALL, ALL, ALL]);
+    const anyNs = denyIngressA([{ from: [{ namespaceSelector: {} }] }]);
+    f = world([a, b, c], [anyNs]);
+    expect([conn(f, 'ns2/c[Pod]', 'ns1/a[Pod]'), conn(f, '0.0.0.0-255.255.255.255[External]', 'ns1/a[Pod]')]).toEqual([ALL, '']);
+  });
+
+  it('namespaces are matched by kubernetes.io/metadata.name even when not declared', () => {
+    const p = denyIngressA([{ from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ns2' } } }] }]);
+    expect(conn(world([a, b, c], [p]), 'ns2/c[Pod]', 'ns1/a[Pod]')).toBe(ALL);
+  });
+
+  it('named ports resolve against the destination pod, by name and protocol', () => {
+    const p = denyIngressA([{ ports: [{ port: 'http' }, { port: 'dns', protocol: 'UDP' }, { port: 'dns' }, { port: 'missing' }] }]);
+    expect(conn(world([a, b], [p]), 'ns1/b[Pod]', 'ns1/a[Pod]')).toBe('TCP 8080,UDP 53');
+    const egress = policy('ns1', 'e', { podSelector: {}, policyTypes: ['Egress'], egress: [{ ports: [{ port: 'http' }] }] });
+    const f = world([a, b], [egress]);
+    expect(conn(f, 'ns1/b[Pod]', 'ns1/a[Pod]')).toBe('TCP 8080');
+    expect(conn(f, 'ns1/a[Pod]', 'ns1/b[Pod]')).toBe(''); // b has no port named http
+    expect(conn(f, 'ns1/a[Pod]', '0.0.0.0-255.255.255.255[External]')).toBe(''); // a name never resolves outside
+  });
+
+  it('port without number means the whole protocol; endPort makes a range', () => {
+    const p = denyIngressA([{ ports: [{ protocol: 'SCTP' }, { port: 1000, endPort: 1010, protocol: 'UDP' }] }]);
+    expect(conn(world([a, b], [p]), 'ns1/b[Pod]', 'ns1/a[Pod]')).toBe('SCTP 1-65535,UDP 1000-1010');
+  });
+
+  it('ipBlock with except partitions the outside world; except is carved out', () => {
+    const p = denyIngressA([{ from: [{ ipBlock: { cidr: '10.0.0.0/8', except: ['10.1.0.0/16'] } }] }]);
+    const f = world([a, b], [p]);
+    expect(conn(f, '10.0.0.0-10.0.255.255[External]', 'ns1/a[Pod]')).toBe(ALL);
+    expect(conn(f, '10.2.0.0-10.255.255.255[External]', 'ns1/a[Pod]')).toBe(ALL);
+    expect(conn(f, '10.1.0.0-10.1.255.255[External]', 'ns1/a[Pod]')).toBe('');
+    expect(conn(f, '0.0.0.0-9.255.255.255[External]', 'ns1/a[Pod]')).toBe('');
+    expect(conn(f, 'ns1/b[Pod]', 'ns1/a[Pod]')).toBe('');
+  });
+
+  it('switch ipBlockMatchesPods: an ipBlock also admits pods whose IP is inside it', () => {
+    const withIp = pod('ns1', 'b', { app: 'b' }, { ip: '10.3.0.7' });
+    const p = denyIngressA([{ from: [{ ipBlock: { cidr: '10.0.0.0/8' } }] }]);
+    const f = world([a, withIp], [p]);
+    expect(conn(f, 'ns1/b[Pod]', 'ns1/a[Pod]')).toBe('');
+    expect(conn(f, 'ns1/b[Pod]', 'ns1/a[Pod]', { ipBlockMatchesPods: true })).toBe(ALL);
+  });
+
+  it('switch hostNetworkPodsAreOrdinary: when off, hostNetwork pods are neither isolated nor selected', () => {
+    const h = pod('ns1', 'h', { app: 'a' }, { hostNetwork: true });
+    const p = denyIngressA([{ from: [{ podSelector: { matchLabels: { app: 'b' } } }] }]);
+    const hostSrc = pod('ns1', 'hb', { app: 'b' }, { hostNetwork: true });
+    const f = world([h, b, hostSrc], [p]);
+    expect([conn(f, 'ns1/b[Pod]', 'ns1/h[Pod]'), conn(f, 'ns1/hb[Pod]', 'ns1/h[Pod]')]).toEqual([ALL, ALL]);
+    const off = { hostNetworkPodsAreOrdinary: false };
+    expect(conn(f, '0.0.0.0-255.255.255.255[External]', 'ns1/h[Pod]', off)).toBe(ALL);
+    expect(conn(f, '0.0.0.0-255.255.255.255[External]', 'ns1/h[Pod]')).toBe('');
+  });
+
+  it('match expressions: In, NotIn, Exists, DoesNotExist', () => {
+    const l = { app: 'x', tier: 'web' };
+    expect(selectorMatches({ matchExpressions: [{ key: 'app', operator: 'In', values: ['x', 'y'] }] }, l)).toBe(true);
+    expect(selectorMatches({ matchExpressions: [{ key: 'app', operator: 'NotIn', values: ['x'] }] }, l)).toBe(false);
+    expect(selectorMatches({ matchExpressions: [{ key: 'zone', operator: 'NotIn', values: ['x'] }] }, l)).toBe(true);
+    expect(selectorMatches({ matchExpressions: [{ key: 'tier', operator: 'Exists' }] }, l)).toBe(true);
+    expect(selectorMatches({ matchExpressions: [{ key: 'tier', operator: 'DoesNotExist' }] }, l)).toBe(false);
+    expect(selectorMatches({ matchLabels: { app: 'x' }, matchExpressions: [{ key: 'tier', operator: 'In', values: ['db'] }] }, l)).toBe(false);
+    expect(selectorMatches({}, l)).toBe(true);
+  });
+
+  it('workload controllers stand for their pods; pods print as their controlling owner', () => {
+    const facts: ClusterFacts = {
+      namespaces: [],
+      pods: [
+        { metadata: { name: 'web-1', namespace: 'ns1', labels: { app: 'web' }, ownerReferences: [{ kind: 'ReplicaSet', name: 'web-abc', controller: true }] } },
+        { metadata: { name: 'web-2', namespace: 'ns1', labels: { app: 'web' }, ownerReferences: [{ kind: 'ReplicaSet', name: 'web-abc', controller: true }] } },
+      ],
+      workloads: [{ kind: 'CronJob', metadata: { name: 'nightly', namespace: 'ns1' }, spec: { jobTemplate: { spec: { template: { metadata: { labels: { app: 'job' } } } } } } }],
+      networkPolicies: [policy('ns1', 'only-job', { podSelector: { matchLabels: { app: 'web' } }, ingress: [{ from: [{ podSelector: { matchLabels: { app: 'job' } } }] }] })],
+    };
+    const lines = formatConnlist(analyze(facts)).filter((x) => !x.includes('External'));
+    expect(lines).toEqual(['ns1/nightly[CronJob] => ns1/web-abc[ReplicaSet] : All Connections', 'ns1/web-abc[ReplicaSet] => ns1/nightly[CronJob] : All Connections']);
+  });
+
+  it('rejects policies the API server would reject, naming the policy', () => {
+    expect(() => analyze(world([a], [denyIngressA([{ ports: [{ port: 80, endPort: 70 }] }])]))).toThrow(/NetworkPolicy ns1\/p.*endPort/);
+    expect(() => analyze(world([a], [denyIngressA([{ from: [{ podSelector: { matchExpressions: [{ key: 'x', operator: 'Has' }] } }] }])]))).toThrow(/unknown matchExpressions operator/);
+  });
+
+  it('the external partition merges pieces that belong to the same ipBlocks', () => {
+    const block = (cidr: string, except: string[]): [number, number][] => {
+      const base = parseCidr(cidr) as [number, number];
+      return except.length === 0 ? [base] : [[base[0], (parseCidr(except[0] as string) as [number, number])[0] - 1], [(parseCidr(except[0] as string) as [number, number])[1] + 1, base[1]]];
+    };
+    expect(atomPartition([block('0.0.0.0/0', ['10.0.0.0/8'])]).map(formatIpInterval)).toEqual(['0.0.0.0-9.255.255.255', '10.0.0.0-10.255.255.255', '11.0.0.0-255.255.255.255']);
+  });
+
+  it('groups pods into equivalence classes by namespace, labels and named ports', () => {
+    const pods = Array.from({ length: 50 }, (_, i) => pod(`ns${i % 2}`, `p${i}`, { app: `a${i % 5}` }));
+    expect(analyzeClasses(world(pods, [])).classes.length).toBe(10);
+  });
+});
+
+// --- property: class-based == naive on random worlds -------------------------------------------
+
+const LABEL_KEYS = ['app', 'tier', 'env'];
+const LABEL_VALUES = ['a', 'b', 'c'];
+const arbLabels = fc.dictionary(fc.constantFrom(...LABEL_KEYS), fc.constantFrom(...LABEL_VALUES), { maxKeys: 3 });
+const arbSelector = fc.record(
+  {
+    matchLabels: fc.dictionary(fc.constantFrom(...LABEL_KEYS), fc.constantFrom(...LABEL_VALUES), { maxKeys: 2 }),
+    matchExpressions: fc.array(
+      fc.oneof(
+        fc.record({ key: fc.constantFrom(...LABEL_KEYS), operator: fc.constantFrom('In', 'NotIn'), values: fc.uniqueArray(fc.constantFrom(...LABEL_VALUES), { minLength: 1, maxLength: 2 }) }),
+        fc.record({ key: fc.constantFrom(...LABEL_KEYS), operator: fc.constantFrom('Exists', 'DoesNotExist') }),
+      ),
+      { maxLength: 2 },
+    ),
+  },
+  { requiredKeys: [] },
+);
+const NSS = ['n1', 'n2', 'n3'];
+const arbPort = fc.oneof(
+  fc.record({ protocol: fc.constantFrom('TCP', 'UDP', 'SCTP'), port: fc.integer({ min: 1, max: 6 }) }),
+  fc.record({ protocol: fc.constantFrom('TCP', 'UDP'), port: fc.integer({ min: 1, max: 3 }), endPort: fc.integer({ min: 3, max: 9 }) }),
+  fc.record({ port: fc.constantFrom('http', 'dns') }),
+  fc.record({ protocol: fc.constantFrom('TCP', 'UDP', 'SCTP') }),
+);
+const arbPeer = fc.oneof(
+  fc.record({ podSelector: arbSelector }),
+  fc.record({ namespaceSelector: arbSelector }),
+  fc.record({ podSelector: arbSelector, namespaceSelector: arbSelector }),
+  fc.record({ ipBlock: fc.record({ cidr: fc.constantFrom('10.0.0.0/8', '10.1.0.0/16', '0.0.0.0/0'), except: fc.constantFrom([], ['10.1.2.0/24'], ['10.0.0.0/16']) }) }),
+);
+const arbRule = fc.record({ peers: fc.option(fc.array(arbPeer, { maxLength: 3 }), { nil: undefined }), ports: fc.option(fc.array(arbPort, { maxLength: 3 }), { nil: undefined }) });
+const arbPolicy = fc.record({
+  ns: fc.constantFrom(...NSS),
+  podSelector: arbSelector,
+  types: fc.constantFrom(undefined, ['Ingress'], ['Egress'], ['Ingress', 'Egress']),
+  ingress: fc.option(fc.array(arbRule, { maxLength: 3 }), { nil: undefined }),
+  egress: fc.option(fc.array(arbRule, { maxLength: 3 }), { nil: undefined }),
+});
+const arbPod = fc.record({
+  ns: fc.constantFrom(...NSS),
+  owner: fc.option(fc.constantFrom('rs1', 'rs2', 'rs3'), { nil: undefined }),
+  labels: arbLabels,
+  http: fc.option(fc.integer({ min: 1, max: 8 }), { nil: undefined }),
+  ip: fc.constantFrom(undefined, '10.1.2.3', '10.0.0.9', '192.168.0.1'),
+  hostNetwork: fc.boolean(),
+});
+
+export const arbWorld = fc
+  .record({
+    pods: fc.array(arbPod, { minLength: 1, maxLength: 12 }),
+    policies: fc.array(arbPolicy, { maxLength: 5 }),
+    nsLabels: fc.record({ n1: arbLabels, n2: arbLabels, n3: arbLabels }),
+  })
+  .map(({ pods, policies, nsLabels }): ClusterFacts => ({
+    namespaces: Object.entries(nsLabels).map(([name, labels]) => ({ metadata: { name, labels } })),
+    pods: pods.map((p, i) => ({
+      metadata: { name: `p${i}`, namespace: p.ns, labels: p.labels, ...(p.owner ? { ownerReferences: [{ kind: 'ReplicaSet', name: p.owner, controller: true }] } : {}) },
+      spec: { containers: [{ ports: p.http === undefined ? [] : [{ name: 'http', containerPort: p.http }] }], hostNetwork: p.hostNetwork },
+      ...(p.ip ? { status: { podIP: p.ip } } : {}),
+    })),
+    workloads: [],
+    networkPolicies: policies.map((p, i) =>
+      policy(p.ns, `np${i}`, {
+        podSelector: p.podSelector,
+        ...(p.types ? { policyTypes: p.types } : {}),
+        ...(p.ingress ? { ingress: p.ingress.map((r): NetworkPolicyIngressRule => ({ ...(r.peers ? { from: r.peers } : {}), ...(r.ports ? { ports: r.ports } : {}) })) } : {}),
+        ...(p.egress ? { egress: p.egress.map((r): NetworkPolicyEgressRule => ({ ...(r.peers ? { to: r.peers } : {}), ...(r.ports ? { ports: r.ports } : {}) })) } : {}),
+      }),
+    ),
+  }));
+
+describe('class-based evaluator', () => {
+  it.each([
+    ['oracle defaults', {}],
+    ['ipBlockMatchesPods', { ipBlockMatchesPods: true }],
+    ['hostNetwork pods not ordinary', { hostNetworkPodsAreOrdinary: false }],
+  ])('gives the same result as the naive evaluator on random worlds (%s)', (_name, opts: Partial<AnalysisOptions>) => {
+    fc.assert(
+      fc.property(arbWorld, (facts) => {
+        expect(formatConnlist(analyze(facts, opts))).toEqual(formatConnlist(analyzeNaive(facts, opts)));
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
