@@ -1,0 +1,226 @@
+// The manager wires informers, the work queue, the reconciler, leader election and the health
+// server together. Event handlers only map an object to AIWorkload keys and enqueue them.
+import { randomUUID } from 'node:crypto';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { LABEL_MANAGED_BY, LABEL_WORKLOAD, MANAGED_SELECTOR, MANAGED_BY_VALUE, KIND } from '../api/constants.js';
+import type { PlatformConfig } from '../compile/facts.js';
+import type { GeneratedKind } from '../compile/objects.js';
+import { createRestClient } from '../kube/rest.js';
+import { RESOURCES, type ResourceInfo } from '../kube/resources.js';
+import { createWriter } from '../kube/writer.js';
+import type { Logger } from '../observe/logger.js';
+import { type Metrics, observeReconcile, workQueueMetricsHooks } from '../observe/metrics.js';
+import { type HealthServer, readinessCheck, startHealthServer } from '../observe/health.js';
+import { type Clock, realClock } from './clock.js';
+import { Informer, kubeListWatch, type KubeObject as InformerObject } from './informer.js';
+import { type AIWorkloadObject, type ClusterView, type KubeObject, Reconciler, dependentsOf } from './reconciler.js';
+import { WorkQueue } from './workqueue.js';
+
+export interface ManagerOptions {
+  kubeConfig: KubeConfig;
+  logger: Logger;
+  metrics: Metrics;
+  platform: PlatformConfig;
+  clock?: Clock;
+  workers?: number;
+  /** Re-reconcile every AIWorkload this often (level-based safety net). @default 10 min */
+  resyncMs?: number;
+  /** Health and metrics server; omit to not serve. */
+  health?: { host: string; port: number };
+  /** Identity of this replica (Events, Lease). */
+  identity?: string;
+  /** When set, only write while this returns true (leader election). */
+  mayWrite?: () => boolean;
+  quietTimeoutMs?: number;
+}
+
+type AnyInformer = Informer<KubeObject & InformerObject>;
+
+const GENERATED: readonly GeneratedKind[] = ['ServiceAccount', 'Role', 'RoleBinding', 'NetworkPolicy'];
+
+function ownerKey(obj: KubeObject): string | undefined {
+  const ns = obj.metadata.namespace;
+  const owner = (obj.metadata.ownerReferences as { kind?: string; name?: string; controller?: boolean }[] | undefined)?.find(
+    (o) => o.kind === KIND && o.controller === true,
+  );
+  if (ns === undefined || owner?.name === undefined) return undefined;
+  return `${ns}/${owner.name}`;
+}
+
+/** `namespace/name` of every AIWorkload that `obj` names as a peer. */
+function peersOf(obj: KubeObject): string[] {
+  const spec = obj.spec as { ingress?: { from?: Peerish }[]; egress?: { to?: Peerish }[] } | undefined;
+  const refs = [...(spec?.ingress ?? []).map((r) => r.from), ...(spec?.egress ?? []).map((r) => r.to)];
+  return refs.flatMap((p) => (p?.workload?.namespace !== undefined && p.workload.name !== undefined ? [`${p.workload.namespace}/${p.workload.name}`] : []));
+}
+type Peerish = { workload?: { namespace?: string; name?: string } } | undefined;
+
+export class Manager {
+  readonly queue: WorkQueue;
+  private readonly informers = new Map<string, AnyInformer>();
+  private readonly reconciler: Reconciler;
+  private readonly clock: Clock;
+  private health: HealthServer | undefined;
+  private workers: Promise<void> | undefined;
+  private stopResync: (() => void) | undefined;
+  readonly identity: string;
+
+  constructor(private readonly opts: ManagerOptions) {
+    this.clock = opts.clock ?? realClock;
+    this.identity = opts.identity ?? `bulkhead-${randomUUID().slice(0, 8)}`;
+    this.queue = new WorkQueue({ clock: this.clock, metrics: workQueueMetricsHooks(opts.metrics) });
+    const kc = opts.kubeConfig;
+    const make = (name: string, r: ResourceInfo, labelSelector?: string, namespace?: string): AnyInformer => {
+      const inf = new Informer<KubeObject & InformerObject>({
+        transport: kubeListWatch(kc, { group: r.group, version: r.version, plural: r.plural, ...(namespace !== undefined ? { namespace } : {}) }),
+        resource: name,
+        ...(labelSelector !== undefined ? { labelSelector } : {}),
+        clock: this.clock,
+        logger: opts.logger,
+        ...(opts.quietTimeoutMs !== undefined ? { quietTimeoutMs: opts.quietTimeoutMs } : {}),
+        onRestart: () => opts.metrics.watchRestarts.inc({ resource: name }),
+      });
+      this.informers.set(name, inf);
+      return inf;
+    };
+    const workloads = make('aiworkloads', RESOURCES.AIWorkload);
+    const managed = new Map<GeneratedKind, AnyInformer>();
+    for (const kind of GENERATED) {
+      // NetworkPolicies are watched unfiltered: exposure detection needs everyone's policies.
+      managed.set(kind, make(RESOURCES[kind].plural, RESOURCES[kind], kind === 'NetworkPolicy' ? undefined : MANAGED_SELECTOR));
+    }
+    const pods = make('pods', RESOURCES.Pod);
+    const slices = make('endpointslices', RESOURCES.EndpointSlice, 'kubernetes.io/service-name=kubernetes', 'default');
+
+    const view: ClusterView = {
+      getWorkload: (ns, name) => workloads.get(ns, name) as AIWorkloadObject | undefined,
+      listWorkloads: () => workloads.list() as AIWorkloadObject[],
+      listManaged: (kind, ns) =>
+        (managed.get(kind)?.listByNamespace(ns) ?? []).filter((o) => o.metadata.labels?.[LABEL_MANAGED_BY] === MANAGED_BY_VALUE),
+      listPods: (ns) => pods.listByNamespace(ns),
+      kubeAPIServer: () => {
+        const addresses: string[] = [];
+        const ports = new Set<number>();
+        for (const s of slices.list()) {
+          for (const e of (s.endpoints as { addresses?: string[] }[] | undefined) ?? []) addresses.push(...(e.addresses ?? []));
+          for (const p of (s.ports as { port?: number }[] | undefined) ?? []) if (p.port !== undefined) ports.add(p.port);
+        }
+        return addresses.length === 0 ? undefined : { addresses, ports: [...ports].sort((a, b) => a - b) };
+      },
+    };
+
+    const rest = createRestClient(kc);
+    const writer = createWriter(rest, { instance: this.identity, now: () => new Date(this.clock.now()), ...(opts.mayWrite !== undefined ? { mayWrite: opts.mayWrite } : {}) });
+    this.reconciler = new Reconciler({ view, writer, platform: opts.platform, clock: this.clock, logger: opts.logger, metrics: opts.metrics });
+
+    // --- event handlers: map to keys, enqueue, never block ------------------------------------
+    const enqueue = (key: string | undefined): void => {
+      if (key !== undefined) this.queue.add(key);
+    };
+    const enqueueWorkload = (obj: KubeObject): void => {
+      const ns = obj.metadata.namespace ?? 'default';
+      enqueue(`${ns}/${obj.metadata.name}`);
+      for (const dep of dependentsOf(view, ns, obj.metadata.name)) enqueue(dep);
+      // Workloads this one names as peers re-check consent.
+      for (const peer of peersOf(obj)) enqueue(peer);
+    };
+    workloads.addEventHandler({
+      onAdd: enqueueWorkload,
+      onUpdate: (oldObj, newObj) => {
+        // A status-only change (our own write) needs no reconcile.
+        if (oldObj.metadata.generation === newObj.metadata.generation && oldObj.metadata.deletionTimestamp === newObj.metadata.deletionTimestamp) return;
+        enqueueWorkload(newObj);
+      },
+      onDelete: enqueueWorkload,
+    });
+    const enqueueOwner = (obj: KubeObject): void => {
+      if (obj.metadata.labels?.[LABEL_MANAGED_BY] === MANAGED_BY_VALUE) {
+        const key = ownerKey(obj);
+        if (key !== undefined) return enqueue(key);
+        const label = obj.metadata.labels[LABEL_WORKLOAD];
+        if (label !== undefined) enqueue(`${obj.metadata.namespace ?? ''}/${label}`);
+        return;
+      }
+      // Someone else's NetworkPolicy may widen a segment: re-check the namespace's workloads.
+      if (obj.kind === 'NetworkPolicy' || managed.get('NetworkPolicy')?.get(obj.metadata.namespace, obj.metadata.name) !== undefined) {
+        for (const w of workloads.listByNamespace(obj.metadata.namespace ?? '')) enqueue(`${w.metadata.namespace ?? ''}/${w.metadata.name}`);
+      }
+    };
+    for (const inf of managed.values()) inf.addEventHandler({ onAdd: enqueueOwner, onUpdate: (_o, n) => enqueueOwner(n), onDelete: enqueueOwner });
+    const enqueueNamespace = (obj: KubeObject): void => {
+      for (const w of workloads.listByNamespace(obj.metadata.namespace ?? '')) enqueue(`${w.metadata.namespace ?? ''}/${w.metadata.name}`);
+    };
+    pods.addEventHandler({
+      onAdd: enqueueNamespace,
+      onUpdate: (o, n) => {
+        if (JSON.stringify(o.metadata.labels) !== JSON.stringify(n.metadata.labels) || JSON.stringify(o.spec) !== JSON.stringify(n.spec)) enqueueNamespace(n);
+      },
+      onDelete: enqueueNamespace,
+    });
+    const enqueueAll = (): void => {
+      for (const w of workloads.list()) enqueue(`${w.metadata.namespace ?? ''}/${w.metadata.name}`);
+    };
+    slices.addEventHandler({ onAdd: enqueueAll, onUpdate: enqueueAll, onDelete: enqueueAll });
+  }
+
+  cachesSynced(): boolean {
+    return [...this.informers.values()].every((i) => i.hasSynced());
+  }
+
+  /** Starts informers and the health server; resolves once the caches have synced. */
+  async startCaches(): Promise<void> {
+    for (const inf of this.informers.values()) inf.start();
+    if (this.opts.health !== undefined) {
+      this.health = await startHealthServer({
+        host: this.opts.health.host,
+        port: this.opts.health.port,
+        registry: this.opts.metrics.registry,
+        ready: readinessCheck({ cachesSynced: () => this.cachesSynced() }),
+      });
+      this.opts.logger.info('serving /metrics, /healthz and /readyz', { port: this.health.port });
+    }
+    await Promise.all([...this.informers.values()].map((i) => i.waitForSync()));
+    this.opts.logger.info('informer caches synced');
+  }
+
+  get healthPort(): number | undefined {
+    return this.health?.port;
+  }
+
+  /** Runs the workers (call once leading, or at once without election). */
+  startWorkers(): void {
+    if (this.workers !== undefined) return;
+    const workloads = this.informers.get('aiworkloads');
+    for (const key of workloads?.listKeys() ?? []) this.queue.add(key);
+    this.stopResync = this.queue.resyncEvery(this.opts.resyncMs ?? 600_000, () => workloads?.listKeys() ?? []);
+    this.workers = this.queue.runWorkers(
+      this.opts.workers ?? 2,
+      async (key) => {
+        const started = this.clock.now();
+        try {
+          const r = await this.reconciler.reconcile(key);
+          observeReconcile(this.opts.metrics, r.requeueAfter !== undefined ? 'requeue_after' : 'success', (this.clock.now() - started) / 1000);
+          return r;
+        } catch (err) {
+          observeReconcile(this.opts.metrics, 'error', (this.clock.now() - started) / 1000);
+          throw err;
+        }
+      },
+      { onError: (key, err) => this.opts.logger.warn('reconcile failed; retrying with backoff', { workload: key, error: err instanceof Error ? err.message : String(err) }) },
+    );
+  }
+
+  /** Resyncs every AIWorkload now (used by tests and on leadership changes). */
+  resyncAll(): void {
+    for (const key of this.informers.get('aiworkloads')?.listKeys() ?? []) this.queue.add(key);
+  }
+
+  /** Drains in-flight reconciles, stops watches and the health server. */
+  async stop(): Promise<void> {
+    this.stopResync?.();
+    await this.queue.shutDownWithDrain();
+    await this.workers;
+    await Promise.all([...this.informers.values()].map((i) => i.stop()));
+    await this.health?.close();
+  }
+}

@@ -1,0 +1,94 @@
+// Writes to the API server: server-side apply with one field manager, pruning with a UID
+// precondition (never delete an object that was replaced under the same name), status through the
+// status subresource, and Events.
+import { API_VERSION, FIELD_MANAGER, KIND } from '../api/constants.js';
+import type { AIWorkloadStatus } from '../api/types.js';
+import type { GeneratedKind, GeneratedObject } from '../compile/objects.js';
+import type { AIWorkloadObject, ClusterWriter } from '../controller/reconciler.js';
+import { type RestClient, isInvalid, isNotFound } from './rest.js';
+import { RESOURCES, collectionPath, objectPath } from './resources.js';
+
+const APPLY = { fieldManager: FIELD_MANAGER, force: true };
+const APPLY_CONTENT_TYPE = 'application/apply-patch+yaml';
+
+export interface WriterOptions {
+  /** Identity of this replica, for Events. */
+  instance: string;
+  now: () => Date;
+  /** When false, every write is refused (a replica that is not the leader must not write). */
+  mayWrite?: () => boolean;
+}
+
+export class NotLeaderError extends Error {
+  constructor() {
+    super('this replica is not the leader; refusing to write');
+  }
+}
+
+export function createWriter(rest: RestClient, opts: WriterOptions): ClusterWriter {
+  const guard = (): void => {
+    if (opts.mayWrite !== undefined && !opts.mayWrite()) throw new NotLeaderError();
+  };
+  const apply = async (obj: GeneratedObject): Promise<void> => {
+    const path = objectPath(RESOURCES[obj.kind], obj.metadata.namespace, obj.metadata.name);
+    await rest.request('PATCH', path, { query: APPLY, body: obj, contentType: APPLY_CONTENT_TYPE });
+  };
+  return {
+    async apply(obj) {
+      guard();
+      try {
+        await apply(obj);
+      } catch (err) {
+        // roleRef is immutable: a binding whose role changed is deleted and created again.
+        if (obj.kind === 'RoleBinding' && isInvalid(err) && String((err as Error).message).includes('roleRef')) {
+          await rest.request('DELETE', objectPath(RESOURCES.RoleBinding, obj.metadata.namespace, obj.metadata.name)).catch((e: unknown) => {
+            if (!isNotFound(e)) throw e;
+          });
+          await apply(obj);
+          return;
+        }
+        throw err;
+      }
+    },
+    async remove(kind: GeneratedKind, namespace: string, name: string, uid: string) {
+      guard();
+      try {
+        await rest.request('DELETE', objectPath(RESOURCES[kind], namespace, name), {
+          body: { apiVersion: 'v1', kind: 'DeleteOptions', propagationPolicy: 'Background', ...(uid !== '' ? { preconditions: { uid } } : {}) },
+        });
+      } catch (err) {
+        if (!isNotFound(err)) throw err;
+      }
+    },
+    async writeStatus(namespace: string, name: string, status: AIWorkloadStatus) {
+      guard();
+      await rest.request('PATCH', `${objectPath(RESOURCES.AIWorkload, namespace, name)}/status`, {
+        query: APPLY,
+        body: { apiVersion: API_VERSION, kind: KIND, metadata: { name, namespace }, status },
+        contentType: APPLY_CONTENT_TYPE,
+      });
+    },
+    async event(target: AIWorkloadObject, type, reason, message) {
+      guard();
+      const namespace = target.metadata.namespace ?? 'default';
+      const now = opts.now().toISOString();
+      await rest.request('POST', collectionPath(RESOURCES.Event, namespace), {
+        body: {
+          apiVersion: 'v1',
+          kind: 'Event',
+          metadata: { generateName: `${target.metadata.name}.`, namespace },
+          involvedObject: { apiVersion: API_VERSION, kind: KIND, name: target.metadata.name, namespace, uid: target.metadata.uid },
+          type,
+          reason,
+          message: message.slice(0, 1024),
+          source: { component: 'bulkhead' },
+          reportingComponent: 'bulkhead.dev/operator',
+          reportingInstance: opts.instance,
+          firstTimestamp: now,
+          lastTimestamp: now,
+          count: 1,
+        },
+      });
+    },
+  };
+}
