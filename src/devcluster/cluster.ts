@@ -65,6 +65,11 @@ export interface ProcessInfo {
 }
 
 const STATE_FILE = 'cluster.json';
+
+// SIGTERM grace per component before SIGKILL. kube-apiserver stops listening and flushes its
+// audit log at once, then waits for open long-running connections for up to --request-timeout
+// (60 s); nothing after the first second matters to a throwaway cluster.
+const GRACE_MS: Record<Component, number> = { etcd: 10_000, apiServer: 3_000, controllerManager: 5_000 };
 const BINARY: Record<Component, keyof Omit<ControlPlaneBinaries, 'binDir'>> = {
   etcd: 'etcd',
   apiServer: 'kubeApiserver',
@@ -207,7 +212,7 @@ export class DevCluster {
     const state = this.state();
     for (const component of [...COMPONENTS].reverse()) {
       const pid = state.pids[component];
-      if (pid !== undefined) await terminate(pid, { binary: state.binaries[BINARY[component]] });
+      if (pid !== undefined) await terminate(pid, { binary: state.binaries[BINARY[component]], graceMs: GRACE_MS[component] });
     }
     if (opts.keepFiles === true) {
       this.writeState({ ...state, pids: {} });
@@ -221,7 +226,7 @@ export class DevCluster {
   async stopApiServer(): Promise<void> {
     const state = this.state();
     const pid = state.pids.apiServer;
-    if (pid !== undefined) await terminate(pid, { binary: state.binaries.kubeApiserver });
+    if (pid !== undefined) await terminate(pid, { binary: state.binaries.kubeApiserver, graceMs: GRACE_MS.apiServer });
     const { apiServer: _stopped, ...pids } = state.pids;
     this.writeState({ ...state, pids });
   }
