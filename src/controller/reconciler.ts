@@ -1,7 +1,8 @@
 // The reconciler: gather -> compute -> apply -> report, level-based and idempotent. It never asks
 // what event woke it; it reads the world for one AIWorkload key and converges it.
 import { randomUUID } from 'node:crypto';
-import { LABEL_WORKLOAD } from '../api/constants.js';
+import { LABEL_COMPONENT, LABEL_WORKLOAD } from '../api/constants.js';
+import { isForbidden } from '../kube/rest.js';
 import { matchesSelector } from '../api/selector.js';
 import type { AIWorkloadSpec, AIWorkloadStatus, ComponentStatus } from '../api/types.js';
 import { formatProblems, validateSpec } from '../api/validate.js';
@@ -144,13 +145,29 @@ export class Reconciler {
     }
     const converged = workload.status?.observedGeneration === generation;
     const changes: string[] = [];
+    // Roles the API server refused because they exceed what the operator may grant (its ceiling):
+    // reported, their bindings skipped, and everything else still applied.
+    const ceiling: string[] = [];
+    const refusedRoles = new Set<string>();
     for (const obj of result.objects) {
+      if (obj.kind === 'RoleBinding' && refusedRoles.has(obj.roleRef.name)) continue;
       const current = live.get(`${obj.kind}/${obj.metadata.name}`);
       if (current !== undefined && isSubset(obj, current)) continue;
       changes.push(`${current === undefined ? 'create' : 'update'} ${obj.kind} ${obj.metadata.name}`);
       if (audit) continue;
       log.info(`Applying ${obj.kind}`, { name: obj.metadata.name });
-      await writer.apply(obj);
+      try {
+        await writer.apply(obj);
+      } catch (err) {
+        if (obj.kind !== 'Role' || !isForbidden(err)) throw err;
+        refusedRoles.add(obj.metadata.name);
+        changes.pop();
+        const component = obj.metadata.labels[LABEL_COMPONENT] ?? obj.metadata.name;
+        const rules = obj.rules.map((r) => `${r.verbs.join(',')} ${r.apiGroups[0] === '' ? '' : `${r.apiGroups[0]}/`}${r.resources[0]}/${r.resourceNames.join(',')}`);
+        ceiling.push(`${component}: ${rules.join('; ')}`);
+        log.warn('Role refused by the API server: outside the operator\'s grantable ceiling', { name: obj.metadata.name, error: (err as Error).message });
+        continue;
+      }
       if (converged) metrics?.driftRepairs.inc({ kind: obj.kind });
     }
     for (const [k, obj] of live) {
@@ -183,7 +200,7 @@ export class Reconciler {
         .filter((c) => (c.podsWithOtherServiceAccount ?? 0) > 0)
         .map((c) => `${c.name}: ${c.podsWithOtherServiceAccount} pod(s) not running as ${c.serviceAccount}`),
       exposed: this.deps.exposure?.(workload, spec, result.objects) ?? [],
-      ceiling: [],
+      ceiling,
     };
     const status = computeStatus(workload.status, outcome, generation, now);
     if (changes.length > 0) {
@@ -199,7 +216,8 @@ export class Reconciler {
       await this.event(workload, 'Warning', 'Exposed', outcome.exposed.join('; '));
     }
     await this.report(workload, status);
-    return {};
+    // A Role refused for the ceiling is retried now and then: an admin may widen the ceiling.
+    return ceiling.length > 0 ? { requeueAfter: 60_000 } : {};
   }
 
   private async report(workload: AIWorkloadObject, status: AIWorkloadStatus, type?: 'Normal' | 'Warning', reason?: string, message?: string): Promise<void> {

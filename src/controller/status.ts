@@ -51,14 +51,24 @@ export function computeStatus(prev: AIWorkloadStatus | undefined, outcome: Outco
       observedGeneration = generation;
       components = outcome.components;
       const n = outcome.components.length;
-      const ceiling = outcome.ceiling.length > 0 ? ` Not granted (outside the operator's ceiling): ${outcome.ceiling.join('; ')}.` : '';
-      inputs.push(
-        outcome.audit
-          ? { type: 'Ready', status: 'True', reason: 'Audited', message: `Audit mode: ${n} segment(s) computed; nothing written.` }
-          : { type: 'Ready', status: 'True', reason: 'Applied', message: `${n} segment(s) enforced.${ceiling}` },
-        { type: 'Reconciling', status: 'False', reason: 'Converged', message: '' },
-        { type: 'Stalled', status: 'False', reason: 'Converged', message: '' },
-      );
+      if (outcome.ceiling.length > 0) {
+        // Network policies and identities are in place; the API server refused Roles beyond the
+        // operator's grantable ceiling. Only an admin widening the ceiling changes that.
+        const message = `${n} segment(s) enforced, but these permissions are outside the operator's grantable ceiling and were not granted: ${outcome.ceiling.join('; ')}`;
+        inputs.push(
+          { type: 'Ready', status: 'False', reason: 'PermissionsOutsideCeiling', message },
+          { type: 'Reconciling', status: 'False', reason: 'PermissionsOutsideCeiling', message: '' },
+          { type: 'Stalled', status: 'True', reason: 'PermissionsOutsideCeiling', message },
+        );
+      } else {
+        inputs.push(
+          outcome.audit
+            ? { type: 'Ready', status: 'True', reason: 'Audited', message: `Audit mode: ${n} segment(s) computed; nothing written.` }
+            : { type: 'Ready', status: 'True', reason: 'Applied', message: `${n} segment(s) enforced.` },
+          { type: 'Reconciling', status: 'False', reason: 'Converged', message: '' },
+          { type: 'Stalled', status: 'False', reason: 'Converged', message: '' },
+        );
+      }
       if (outcome.consentPending.length > 0) {
         inputs.push({ type: 'ConsentPending', status: 'True', reason: 'PeerHasNotDeclared', message: outcome.consentPending.join('; ') });
       }
