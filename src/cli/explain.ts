@@ -1,0 +1,252 @@
+// `bulkhead explain`: the reachability matrix under the NetworkPolicies, from manifest files or from
+// the live cluster, and per-pair explanations. The analysis itself is pure (src/analysis); this
+// module does the reading.
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { analyze } from '../analysis/analyze.js';
+import { connectivityJson, formatConnlist, type Connectivity } from '../analysis/connectivity.js';
+import { explainPair, findPeer, formatPairExplanation } from '../analysis/explain-pair.js';
+import { emptyFacts, ManifestError, parseManifests, type MutableFacts } from '../analysis/manifests.js';
+import { buildModel } from '../analysis/model.js';
+import { compilePolicy } from '../analysis/policy.js';
+import { withDefaults, type AnalysisOptions, type ClusterFacts } from '../analysis/types.js';
+import type { CliIO } from './main.js';
+
+const USAGE = `Usage: bulkhead explain (-d DIR ... | --live [-n NAMESPACE]) [-o txt|json] [--from PEER --to PEER] [--ipblock-matches-pods]
+
+Prints every ordered pair of peers that NetworkPolicy v1 lets connect, one line each:
+  SRC => DST : CONN
+Peers are ns/name[Kind] (workload controllers, or pods grouped by their owner) and external
+IPv4 ranges a.b.c.d-e.f.g.h[External].
+
+Flags:
+  -d DIR                    read .yaml/.yml/.json manifests under DIR, recursively (repeatable)
+  --live                    read Namespaces, Pods, workloads and NetworkPolicies from the cluster
+                            (current kubeconfig, or in-cluster config)
+  -n NAMESPACE              with --live: print only pairs with an end in NAMESPACE
+  -o txt|json               output format (default txt)
+  --from PEER --to PEER     explain one pair: which policies and rules allow or deny it, per direction
+  --ipblock-matches-pods    let ipBlocks match pod IPs too (default: they match only external IPs)
+`;
+
+interface Flags {
+  dirs: string[];
+  live: boolean;
+  namespace?: string;
+  output: 'txt' | 'json';
+  from?: string;
+  to?: string;
+  options: Partial<AnalysisOptions>;
+}
+
+class UsageError extends Error {}
+
+function parseFlags(argv: string[]): Flags | 'help' {
+  const flags: Flags = { dirs: [], live: false, output: 'txt', options: {} };
+  const value = (i: number, name: string): string => {
+    const v = argv[i + 1];
+    if (v === undefined || v.startsWith('-')) throw new UsageError(`${name} needs a value`);
+    return v;
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] as string;
+    switch (a) {
+      case '-h':
+      case '--help':
+        return 'help';
+      case '-d':
+      case '--dir':
+        flags.dirs.push(value(i++, a));
+        break;
+      case '--live':
+        flags.live = true;
+        break;
+      case '-n':
+      case '--namespace':
+        flags.namespace = value(i++, a);
+        break;
+      case '-o':
+      case '--output': {
+        const o = value(i++, a);
+        if (o !== 'txt' && o !== 'json') throw new UsageError(`-o must be txt or json, not "${o}"`);
+        flags.output = o;
+        break;
+      }
+      case '--from':
+        flags.from = value(i++, a);
+        break;
+      case '--to':
+        flags.to = value(i++, a);
+        break;
+      case '--ipblock-matches-pods':
+        flags.options.ipBlockMatchesPods = true;
+        break;
+      default:
+        throw new UsageError(`unknown flag "${a}"`);
+    }
+  }
+  if (flags.live === (flags.dirs.length > 0)) throw new UsageError('give either -d DIR or --live');
+  if (flags.namespace !== undefined && !flags.live) throw new UsageError('-n works with --live; with -d, point -d at the files you want');
+  if ((flags.from === undefined) !== (flags.to === undefined)) throw new UsageError('--from and --to go together');
+  return flags;
+}
+
+const MANIFEST = /\.(ya?ml|json)$/i;
+
+async function manifestFiles(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { withFileTypes: true });
+  const out: string[] = [];
+  for (const e of entries.sort((a, b) => (a.name < b.name ? -1 : 1))) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) out.push(...(await manifestFiles(p)));
+    else if (e.isFile() && MANIFEST.test(e.name)) out.push(p);
+  }
+  return out;
+}
+
+/**
+ * loadManifestDirs reads every manifest under the directories into ClusterFacts. Each
+ * NetworkPolicy is validated here so that an error names its file.
+ */
+export async function loadManifestDirs(dirs: readonly string[]): Promise<ClusterFacts> {
+  const facts: MutableFacts = emptyFacts();
+  for (const dir of dirs) {
+    const st = await stat(dir).catch(() => undefined);
+    if (st === undefined) throw new ManifestError(`${dir}: no such file or directory`);
+    const files = st.isDirectory() ? await manifestFiles(dir) : [dir];
+    for (const f of files) {
+      const before = facts.networkPolicies.length;
+      parseManifests(facts, await readFile(f, 'utf8'), f);
+      for (const np of facts.networkPolicies.slice(before)) {
+        try {
+          compilePolicy(np);
+        } catch (err) {
+          throw new ManifestError(`${f}: ${err instanceof Error ? err.message : String(err)}`);
+        }
+      }
+    }
+  }
+  return facts;
+}
+
+/**
+ * loadLiveFacts lists Namespaces, Pods, workload controllers and NetworkPolicies from the
+ * cluster of the default kubeconfig. Loaded lazily so that file mode never pulls the client in.
+ */
+export async function loadLiveFacts(): Promise<ClusterFacts> {
+  const k8s = await import('@kubernetes/client-node');
+  const kc = new k8s.KubeConfig();
+  kc.loadFromDefault();
+  const core = kc.makeApiClient(k8s.CoreV1Api);
+  const apps = kc.makeApiClient(k8s.AppsV1Api);
+  const batch = kc.makeApiClient(k8s.BatchV1Api);
+  const net = kc.makeApiClient(k8s.NetworkingV1Api);
+  const [namespaces, pods, deployments, statefulSets, daemonSets, replicaSets, rcs, jobs, cronJobs, policies] = await Promise.all([
+    core.listNamespace(),
+    core.listPodForAllNamespaces(),
+    apps.listDeploymentForAllNamespaces(),
+    apps.listStatefulSetForAllNamespaces(),
+    apps.listDaemonSetForAllNamespaces(),
+    apps.listReplicaSetForAllNamespaces(),
+    core.listReplicationControllerForAllNamespaces(),
+    batch.listJobForAllNamespaces(),
+    batch.listCronJobForAllNamespaces(),
+    net.listNetworkPolicyForAllNamespaces(),
+  ]);
+  // List items carry no kind; the analysis needs it to name workloads.
+  const kinded = <T extends object>(items: T[], kind: string): (T & { kind: string })[] => items.map((i) => ({ ...i, kind }));
+  // Pods that have finished no longer take part in networking.
+  const running = pods.items.filter((p) => p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed');
+  return {
+    namespaces: namespaces.items,
+    pods: kinded(running, 'Pod'),
+    workloads: [
+      ...kinded(deployments.items, 'Deployment'),
+      ...kinded(statefulSets.items, 'StatefulSet'),
+      ...kinded(daemonSets.items, 'DaemonSet'),
+      ...kinded(replicaSets.items, 'ReplicaSet'),
+      ...kinded(rcs.items, 'ReplicationController'),
+      ...kinded(jobs.items, 'Job'),
+      ...kinded(cronJobs.items, 'CronJob'),
+    ],
+    networkPolicies: policies.items,
+  };
+}
+
+/**
+ * From the cluster, real Pods and their controllers are both present; the Pods are the truth
+ * (they have IPs and the labels actually running), so controllers that own listed pods, or own
+ * ReplicaSets/Jobs that do, are dropped to avoid printing the same pods twice.
+ */
+function preferPods(facts: ClusterFacts): ClusterFacts {
+  const owned = new Set<string>();
+  const ownersOf = (ns: string | undefined, refs: readonly { kind?: string; name?: string }[] | undefined): void => {
+    for (const r of refs ?? []) owned.add(`${ns ?? 'default'}/${r.kind ?? ''}/${r.name ?? ''}`);
+  };
+  for (const p of facts.pods) ownersOf(p.metadata?.namespace, p.metadata?.ownerReferences);
+  const key = (w: ClusterFacts['workloads'][number]): string => `${w.metadata?.namespace ?? 'default'}/${w.kind ?? ''}/${w.metadata?.name ?? ''}`;
+  for (const w of facts.workloads) if (owned.has(key(w))) ownersOf(w.metadata?.namespace, w.metadata?.ownerReferences);
+  return { ...facts, workloads: facts.workloads.filter((w) => !owned.has(key(w))) };
+}
+
+function render(c: Connectivity, flags: Flags): string {
+  const keep = (ns: string): boolean => flags.namespace === undefined || ns === flags.namespace;
+  const rows = c.connections.filter((x) => keep(x.src.namespace) || keep(x.dst.namespace));
+  const filtered: Connectivity = { model: c.model, connections: rows };
+  if (flags.output === 'json') return `${JSON.stringify(connectivityJson(filtered), null, 2)}\n`;
+  const lines = formatConnlist(filtered);
+  return lines.length === 0 ? '' : `${lines.join('\n')}\n`;
+}
+
+function renderPair(facts: ClusterFacts, flags: Flags): string {
+  const model = buildModel(facts, withDefaults(flags.options));
+  const src = findPeer(model, flags.from as string);
+  const dst = findPeer(model, flags.to as string);
+  const missing = [src === undefined ? `--from "${flags.from}"` : undefined, dst === undefined ? `--to "${flags.to}"` : undefined].filter(Boolean);
+  if (src === undefined || dst === undefined) {
+    throw new ManifestError(`${missing.join(' and ')} matches no single peer; peers are:\n  ${model.peers.map((p) => p.id).join('\n  ')}`);
+  }
+  const ex = explainPair(model, src, dst);
+  if (flags.output === 'json') {
+    const dir = (v: (typeof ex)[number]['egress']): unknown =>
+      v === undefined
+        ? null
+        : {
+            isolated: v.isolated,
+            allowed: v.allowed.toString(),
+            policies: v.policies.map((p) => ({
+              policy: p.policy.id,
+              allowed: p.allowed.toString(),
+              rules: p.rules.map((r) => ({ index: r.index, selectsPeer: r.peerMatches, allowed: r.allowed.toString() })),
+            })),
+          };
+    const json = ex.map((e) => ({ src: e.src.id, dst: e.dst.id, srcPods: e.srcPod, dstPods: e.dstPod, conn: e.allowed.toString(), egress: dir(e.egress), ingress: dir(e.ingress) }));
+    return `${JSON.stringify(json, null, 2)}\n`;
+  }
+  return `${ex.map(formatPairExplanation).join('\n\n')}\n`;
+}
+
+/** runExplain is the `bulkhead explain` command. Exit codes: 0 ok, 1 bad input or cluster error, 2 usage. */
+export async function runExplain(argv: string[], io: CliIO): Promise<number> {
+  let flags: Flags | 'help';
+  try {
+    flags = parseFlags(argv);
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    io.stderr(`bulkhead explain: ${err.message}\n\n${USAGE}`);
+    return 2;
+  }
+  if (flags === 'help') {
+    io.stdout(USAGE);
+    return 0;
+  }
+  try {
+    const facts = flags.live ? preferPods(await loadLiveFacts()) : await loadManifestDirs(flags.dirs);
+    io.stdout(flags.from !== undefined ? renderPair(facts, flags) : render(analyze(facts, flags.options), flags));
+    return 0;
+  } catch (err) {
+    const msg = err instanceof Error ? err.message : String(err);
+    io.stderr(`bulkhead explain: ${msg}\n`);
+    return 1;
+  }
+}
