@@ -8,7 +8,7 @@
 // jest loads this file as CommonJS without its ESM resolver, so it cannot import src/; the
 // lifecycle runs in runner.ts, transpiled fresh with swc on every run (see runner.ts).
 import { spawn } from 'node:child_process';
-import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -29,6 +29,7 @@ export default async function globalSetup(_global: Config.GlobalConfig, project:
   const preset = process.env[CLUSTER_DIR];
   if (preset !== undefined && preset !== '') {
     const { code } = await runRunner(runner, ['healthy', preset]);
+    rmSync(root, { recursive: true, force: true });
     if (code !== 0) throw new Error(`${CLUSTER_DIR}=${preset} is set but no healthy cluster runs there`);
     process.env[KUBECONFIG] = path.join(preset, 'kubeconfig');
     process.env['KUBECONFIG'] = process.env[KUBECONFIG];
@@ -36,7 +37,9 @@ export default async function globalSetup(_global: Config.GlobalConfig, project:
     return;
   }
   await runRunner(runner, ['sweep', os.tmpdir(), PREFIX]);
-  const dir = path.join(root, 'cluster');
+  // The temp directory is the cluster's state directory (so sweepStaleClusters finds it) and
+  // also holds the transpiled runner in code/.
+  const dir = root;
   const { code, stdout } = await runRunner(runner, ['up', dir, String(process.pid)]);
   if (code !== 0) throw new Error(`the integration cluster did not start (logs in ${path.join(dir, 'logs')})`);
   const started = JSON.parse(stdout) as { dir: string; kubeconfig: string };

@@ -8,16 +8,15 @@ export default async function globalTeardown(): Promise<void> {
   const root = process.env['BULKHEAD_TEST_OWNED_ROOT'];
   if (root === undefined || root === '') return;
   const runner = path.join(root, 'code', 'e2e', 'harness', 'runner.js');
-  const dir = path.join(root, 'cluster');
   if (existsSync(runner)) {
     // Asynchronous, so that this process keeps reaping children it started (an API server a fault
     // test restarted) while the runner stops them.
     const status = await new Promise<number | null>((resolve, reject) => {
-      const child = spawn(process.execPath, [runner, 'down', dir], { stdio: ['ignore', 'inherit', 'inherit'] });
+      const child = spawn(process.execPath, [runner, 'down', root], { stdio: ['ignore', 'inherit', 'inherit'] });
       child.on('error', reject);
       child.on('close', resolve);
     });
-    if (status !== 0) throw new Error(`stopping the integration cluster in ${dir} failed; its processes may still run`);
+    if (status !== 0) throw new Error(`stopping the integration cluster in ${root} failed; its processes may still run`);
   }
   rmSync(root, { recursive: true, force: true });
   delete process.env['BULKHEAD_TEST_OWNED_ROOT'];
