@@ -1,0 +1,67 @@
+// Runs the real operator (`bulkhead run`, from dist/) as a child process against the test cluster,
+// the way a user runs it, so suites observe it only through the API server and its HTTP endpoints.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import path from 'node:path';
+import { adminKubeconfig, kubectlOk, waitFor } from './cluster.js';
+
+export const repoRoot = (): string => process.env['BULKHEAD_ROOT'] ?? process.cwd();
+
+/** Installs (or updates) the generated CRD and waits until it is served. */
+export async function ensureCrd(): Promise<void> {
+  await kubectlOk(['apply', '--server-side', '--force-conflicts', '-f', path.join(repoRoot(), 'crds')]);
+  await kubectlOk(['wait', '--for=condition=Established', 'crd/aiworkloads.bulkhead.dev', '--timeout=60s']);
+}
+
+export interface OperatorOptions {
+  /** @default the admin kubeconfig */
+  kubeconfig?: string;
+  args?: string[];
+  env?: Record<string, string>;
+}
+
+export interface RunningOperator {
+  readonly process: ChildProcess;
+  readonly port: number;
+  /** Everything the operator logged so far (JSON lines). */
+  logs(): string;
+  /** GET a path on the health/metrics server. */
+  get(p: string): Promise<{ status: number; body: string }>;
+  /** SIGTERM and wait for exit; returns the exit code. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+export async function startOperator(opts: OperatorOptions = {}): Promise<RunningOperator> {
+  const child = spawn(process.execPath, [path.join(repoRoot(), 'bin', 'bulkhead.js'), 'run', '--metrics-bind-address', '127.0.0.1:0', ...(opts.args ?? [])], {
+    env: { ...process.env, KUBECONFIG: opts.kubeconfig ?? adminKubeconfig(), BULKHEAD_LOG_LEVEL: 'debug', ...opts.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+  const exited = once(child, 'exit');
+  const port = await waitFor(
+    () => {
+      if (child.exitCode !== null) throw new Error(`operator exited with ${child.exitCode}: ${output.slice(-2000)}`);
+      const m = /"message":"serving \/metrics[^\n]*"port":(\d+)/.exec(output) ?? /"port":(\d+)[^\n]*"message":"serving \/metrics/.exec(output);
+      return m === null ? undefined : Number(m[1]);
+    },
+    { timeoutMs: 30_000, description: 'the operator to serve /metrics' },
+  );
+  const get = async (p: string): Promise<{ status: number; body: string }> => {
+    const res = await fetch(`http://127.0.0.1:${port}${p}`);
+    return { status: res.status, body: await res.text() };
+  };
+  await waitFor(async () => (await get('/readyz')).status === 200, { timeoutMs: 60_000, description: 'operator /readyz' });
+  return {
+    process: child,
+    port,
+    logs: () => output,
+    get,
+    async stop(signal: NodeJS.Signals = 'SIGTERM') {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      const [code] = (await exited) as [number | null];
+      return code;
+    },
+  };
+}
