@@ -1,6 +1,9 @@
 // `bulkhead run`: the controller. In-cluster config when running in a pod, else $KUBECONFIG.
 import { KubeConfig } from '@kubernetes/client-node';
 import { DEFAULT_PLATFORM, type PlatformConfig } from '../compile/facts.js';
+import { hostname } from 'node:os';
+import { randomUUID } from 'node:crypto';
+import { LeaderElector, kubeLeaseStore } from '../controller/leader-election.js';
 import { Manager } from '../controller/manager.js';
 import { createLogger } from '../observe/logger.js';
 import { createMetrics } from '../observe/metrics.js';
@@ -12,10 +15,22 @@ const USAGE = `Usage: bulkhead run [flags]
   --resync DURATION_SECONDS         periodic resync of every AIWorkload (default 600)
   --dns-namespace NS                namespace of the cluster DNS (default kube-system)
   --monitoring-namespace NS         namespace of the Prometheus that scrapes segments (default monitoring)
+  --leader-elect true|false         elect a leader on a Lease; only the leader writes (default false)
+  --leader-election-namespace NS    namespace of the Lease (default $POD_NAMESPACE, else bulkhead-system)
+  --leader-election-id NAME         name of the Lease (default bulkhead-operator)
+  --lease-duration SECONDS          (default 15)   --renew-deadline SECONDS (default 10)   --retry-period SECONDS (default 2)
+  --identity NAME                   this replica's identity (default $POD_NAME, else host name and a random suffix)
 Environment: KUBECONFIG, BULKHEAD_LOG_LEVEL (error|warn|info|debug).
 `;
 
 interface RunArgs {
+  leaderElect: boolean;
+  leaseNamespace: string;
+  leaseName: string;
+  leaseDurationMs: number;
+  renewDeadlineMs: number;
+  retryPeriodMs: number;
+  identity: string;
   bind: string;
   workers: number;
   resyncSeconds: number;
@@ -23,7 +38,15 @@ interface RunArgs {
 }
 
 function parse(argv: string[]): RunArgs | string {
-  const args: RunArgs = { bind: '0.0.0.0:8080', workers: 2, resyncSeconds: 600, platform: structuredClone(DEFAULT_PLATFORM) };
+  const args: RunArgs = {
+    leaderElect: false,
+    leaseNamespace: process.env['POD_NAMESPACE'] ?? 'bulkhead-system',
+    leaseName: 'bulkhead-operator',
+    leaseDurationMs: 15_000,
+    renewDeadlineMs: 10_000,
+    retryPeriodMs: 2_000,
+    identity: process.env['POD_NAME'] ?? `${hostname()}-${randomUUID().slice(0, 8)}`,
+    bind: '0.0.0.0:8080', workers: 2, resyncSeconds: 600, platform: structuredClone(DEFAULT_PLATFORM) };
   for (let i = 0; i < argv.length; i += 2) {
     const flag = argv[i];
     const value = argv[i + 1];
@@ -41,6 +64,29 @@ function parse(argv: string[]): RunArgs | string {
         args.resyncSeconds = Number(value);
         if (!(args.resyncSeconds > 0)) return '--resync must be a positive number of seconds';
         break;
+      case '--leader-elect':
+        if (value !== 'true' && value !== 'false') return '--leader-elect must be true or false';
+        args.leaderElect = value === 'true';
+        break;
+      case '--leader-election-namespace':
+        args.leaseNamespace = value;
+        break;
+      case '--leader-election-id':
+        args.leaseName = value;
+        break;
+      case '--identity':
+        args.identity = value;
+        break;
+      case '--lease-duration':
+      case '--renew-deadline':
+      case '--retry-period': {
+        const ms = Number(value) * 1000;
+        if (!(ms > 0)) return `${flag} must be a positive number of seconds`;
+        if (flag === '--lease-duration') args.leaseDurationMs = ms;
+        else if (flag === '--renew-deadline') args.renewDeadlineMs = ms;
+        else args.retryPeriodMs = ms;
+        break;
+      }
       case '--dns-namespace':
         args.platform.dns.namespace = value;
         break;
@@ -50,6 +96,9 @@ function parse(argv: string[]): RunArgs | string {
       default:
         return `unknown flag ${String(flag)}`;
     }
+  }
+  if (args.leaderElect && !(args.leaseDurationMs > args.renewDeadlineMs && args.renewDeadlineMs > args.retryPeriodMs)) {
+    return 'leader election needs --lease-duration > --renew-deadline > --retry-period';
   }
   return args;
 }
@@ -70,24 +119,73 @@ export async function runController(argv: string[], io: CliIO): Promise<number> 
     const i = args.bind.lastIndexOf(':');
     health = { host: args.bind.slice(0, i) || '0.0.0.0', port: Number(args.bind.slice(i + 1)) };
   }
-  const manager = new Manager({ kubeConfig: kc, logger, metrics, platform: args.platform, workers: args.workers, resyncMs: args.resyncSeconds * 1000, ...(health !== undefined ? { health } : {}) });
-  logger.info('starting bulkhead', { server: kc.getCurrentCluster()?.server, identity: manager.identity });
-
-  let stopping: Promise<void> | undefined;
-  const stop = (signal: string): Promise<void> => {
-    stopping ??= (async () => {
-      logger.info('shutting down: draining reconciles', { signal });
-      await manager.stop();
-      logger.info('stopped');
-    })();
-    return stopping;
-  };
-  const done = new Promise<void>((resolve) => {
-    process.once('SIGTERM', () => void stop('SIGTERM').then(resolve));
-    process.once('SIGINT', () => void stop('SIGINT').then(resolve));
+  const elector = args.leaderElect
+    ? new LeaderElector({
+        store: kubeLeaseStore(kc, args.leaseNamespace, args.leaseName),
+        identity: args.identity,
+        leaseDurationMs: args.leaseDurationMs,
+        renewDeadlineMs: args.renewDeadlineMs,
+        retryPeriodMs: args.retryPeriodMs,
+        logger,
+        callbacks: {
+          onStartedLeading: () => {
+            metrics.leader.set(1);
+            logger.info('leading: starting workers');
+            manager.startWorkers();
+          },
+          onStoppedLeading: () => {
+            // Stop writing at once (the writer checks isLeader too), then exit: a fresh process
+            // starts from clean caches and campaigns again.
+            metrics.leader.set(0);
+            manager.stopWorkers();
+            if (!shuttingDown) {
+              logger.error('lost leadership; exiting');
+              lost = true;
+              resolveDone();
+            }
+          },
+          onNewLeader: (id) => logger.info('leader observed', { leader: id }),
+        },
+      })
+    : undefined;
+  const manager = new Manager({
+    kubeConfig: kc,
+    logger,
+    metrics,
+    platform: args.platform,
+    workers: args.workers,
+    resyncMs: args.resyncSeconds * 1000,
+    identity: args.identity,
+    ...(health !== undefined ? { health } : {}),
+    ...(elector !== undefined ? { mayWrite: () => elector.isLeader(), election: { isLeader: () => elector.isLeader(), hasObservedLease: () => elector.hasObservedLease() } } : {}),
   });
+  logger.info('starting bulkhead', { server: kc.getCurrentCluster()?.server, identity: args.identity, leaderElect: args.leaderElect });
+
+  let shuttingDown = false;
+  let lost = false;
+  let resolveDone: () => void = () => undefined;
+  const done = new Promise<void>((resolve) => {
+    resolveDone = resolve;
+  });
+  const onSignal = (signal: string): void => {
+    if (shuttingDown) return;
+    shuttingDown = true;
+    logger.info('shutting down', { signal });
+    resolveDone();
+  };
+  process.once('SIGTERM', () => onSignal('SIGTERM'));
+  process.once('SIGINT', () => onSignal('SIGINT'));
+
+  const election = new AbortController();
   await manager.startCaches();
-  manager.startWorkers();
+  const electing = elector?.run(election.signal);
+  if (elector === undefined) manager.startWorkers();
   await done;
-  return 0;
+  // Drain in-flight reconciles while still leader, then release the Lease so a successor takes
+  // over at once, then stop watches and the health server.
+  await manager.stop();
+  election.abort();
+  await electing;
+  logger.info('stopped');
+  return lost ? 1 : 0;
 }

@@ -32,6 +32,8 @@ export interface ManagerOptions {
   /** When set, only write while this returns true (leader election). */
   mayWrite?: () => boolean;
   quietTimeoutMs?: number;
+  /** Election state for /readyz, when electing. */
+  election?: { isLeader: () => boolean; hasObservedLease: () => boolean };
 }
 
 type AnyInformer = Informer<KubeObject & InformerObject>;
@@ -175,7 +177,7 @@ export class Manager {
         host: this.opts.health.host,
         port: this.opts.health.port,
         registry: this.opts.metrics.registry,
-        ready: readinessCheck({ cachesSynced: () => this.cachesSynced() }),
+        ready: readinessCheck({ cachesSynced: () => this.cachesSynced(), ...(this.opts.election !== undefined ? { election: this.opts.election } : {}) }),
       });
       this.opts.logger.info('serving /metrics, /healthz and /readyz', { port: this.health.port });
     }
@@ -213,6 +215,12 @@ export class Manager {
   /** Resyncs every AIWorkload now (used by tests and on leadership changes). */
   resyncAll(): void {
     for (const key of this.informers.get('aiworkloads')?.listKeys() ?? []) this.queue.add(key);
+  }
+
+  /** Stops handing out keys at once (leadership lost): queued work is dropped, nothing new starts. */
+  stopWorkers(): void {
+    this.stopResync?.();
+    this.queue.shutDown();
   }
 
   /** Drains in-flight reconciles, stops watches and the health server. */
