@@ -1,5 +1,8 @@
 // The local control plane: etcd + kube-apiserver + kube-controller-manager built from source and
 // started on loopback. See docs/control-plane.md.
+//
+// Contract: src/devcluster imports only node: modules and its own files. jest's global setup
+// transpiles this folder alone (e2e/harness/global-setup.ts) and runs it outside jest.
 export { DevCluster, sweepStaleClusters, CLUSTER_FILES } from './cluster.js';
 export type { ClusterState, Component, ProcessInfo, StartOptions } from './cluster.js';
 export { parseAuditLog, writesByUser, AUDIT_POLICY } from './audit.js';
