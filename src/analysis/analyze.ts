@@ -4,9 +4,9 @@
 // rule's matches are computed once against all classes. The cost grows with distinct classes and
 // with how many classes rules actually match, not with pods².
 import { ConnSet } from './connections.js';
-import { toConnectivity, type Connectivity } from './connectivity.js';
+import { sortedConnectivity, type Connection, type Connectivity } from './connectivity.js';
 import { ipIn } from './ip.js';
-import { buildModel, type Endpoint, type Model } from './model.js';
+import { buildModel, type Endpoint, type Model, type PeerInfo } from './model.js';
 import { policySelects, resolvePorts, selectablePod, type CompiledPolicy, type CompiledRule, type Target } from './policy.js';
 import { selectorMatches } from './selectors.js';
 import { withDefaults, type AnalysisOptions, type ClusterFacts, type Labels } from './types.js';
@@ -115,9 +115,11 @@ export function analyzeModelClasses(model: Model): ClassAnalysis {
     return r;
   };
 
-  // Rows: undefined = not isolated in that direction (everything allowed).
-  const ingressRows: (Map<number, ConnSet> | undefined)[] = new Array<Map<number, ConnSet> | undefined>(n).fill(undefined);
-  const egressRows: (Map<number, ConnSet> | undefined)[] = new Array<Map<number, ConnSet> | undefined>(n).fill(undefined);
+  // Rows, indexed by the far node: a row of undefined means "not isolated in that direction"
+  // (everything allowed); an undefined cell in a row means "nothing allowed".
+  type Row = (ConnSet | undefined)[];
+  const ingressRows: (Row | undefined)[] = new Array<Row | undefined>(n).fill(undefined);
+  const egressRows: (Row | undefined)[] = new Array<Row | undefined>(n).fill(undefined);
   const ingressPols: CompiledPolicy[][] = Array.from({ length: n }, () => []);
   const egressPols: CompiledPolicy[][] = Array.from({ length: n }, () => []);
   for (const p of model.policies) {
@@ -127,14 +129,15 @@ export function analyzeModelClasses(model: Model): ClassAnalysis {
       if (p.egress !== undefined) (egressPols[i] as CompiledPolicy[]).push(p);
     }
   }
-  const addTo = (row: Map<number, ConnSet>, k: number, c: ConnSet): void => {
-    const prev = row.get(k);
-    row.set(k, prev === undefined ? c : prev.union(c));
+  const addTo = (row: Row, k: number, c: ConnSet): void => {
+    const prev = row[k];
+    row[k] = prev === undefined ? c : prev.union(c);
   };
+  const newRow = (): Row => new Array<ConnSet | undefined>(n + m).fill(undefined);
   for (let d = 0; d < n; d++) {
     const pols = ingressPols[d] as CompiledPolicy[];
     if (pols.length === 0) continue;
-    const row = new Map<number, ConnSet>();
+    const row = newRow();
     for (const p of pols) {
       for (const r of p.ingress ?? []) {
         const ports = resolvePorts(r, classes[d]);
@@ -147,7 +150,7 @@ export function analyzeModelClasses(model: Model): ClassAnalysis {
   for (let s = 0; s < n; s++) {
     const pols = egressPols[s] as CompiledPolicy[];
     if (pols.length === 0) continue;
-    const row = new Map<number, ConnSet>();
+    const row = newRow();
     for (const p of pols) {
       for (const r of p.egress ?? []) {
         const fixed = r.fixedPorts;
@@ -163,11 +166,11 @@ export function analyzeModelClasses(model: Model): ClassAnalysis {
 
   const all = ConnSet.all();
   const empty = ConnSet.empty();
+  const cell = (row: Row | undefined, k: number): ConnSet => (row === undefined ? all : (row[k] ?? empty));
   const conn = (s: number, d: number): ConnSet => {
-    const e = s >= n ? all : (egressRows[s]?.get(d) ?? (egressRows[s] === undefined ? all : empty));
+    const e = s >= n ? all : cell(egressRows[s], d);
     if (e.isEmpty()) return e;
-    const i = d >= n ? all : (ingressRows[d]?.get(s) ?? (ingressRows[d] === undefined ? all : empty));
-    return e.intersect(i);
+    return d >= n ? e : e.intersect(cell(ingressRows[d], s));
   };
   return { model, classes, classOf, conn, externalNode: (k) => n + k };
 }
@@ -184,28 +187,16 @@ export function analyze(facts: ClusterFacts, options?: Partial<AnalysisOptions>)
 
 export function connectivityOfClasses(ca: ClassAnalysis): Connectivity {
   const { model } = ca;
-  const n = ca.classes.length;
   const nodesOfPeer: Set<number>[] = model.peers.map(() => new Set<number>());
   model.endpoints.forEach((e, i) => (nodesOfPeer[e.peer] as Set<number>).add(ca.classOf[i] as number));
   model.externals.forEach((_, k) => (nodesOfPeer[model.firstExternal + k] as Set<number>).add(ca.externalNode(k)));
-  const P = model.peers.length;
-  const nodeCount = n + model.externals.length;
-  const cache: (ConnSet | undefined)[] = new Array<ConnSet | undefined>(nodeCount * nodeCount).fill(undefined);
-  const nodeConn = (s: number, d: number): ConnSet => {
-    const k = s * nodeCount + d;
-    let c = cache[k];
-    if (c === undefined) {
-      c = ca.conn(s, d);
-      cache[k] = c;
-    }
-    return c;
-  };
+  const peerNodes = nodesOfPeer.map((s) => [...s]);
   const isSource = model.externals.map(() => false);
   for (const k of model.sourceExternals) isSource[k] = true;
   const isDestination = model.externals.map(() => false);
   for (const k of model.destinationExternals) isDestination[k] = true;
-  const byPair = new Map<number, ConnSet>();
-  const peerNodes = nodesOfPeer.map((s) => [...s]);
+  const P = model.peers.length;
+  const out: Connection[] = [];
   for (let a = 0; a < P; a++) {
     const an = peerNodes[a] as number[];
     if (an.length === 0) continue;
@@ -215,10 +206,11 @@ export function connectivityOfClasses(ca: ClassAnalysis): Connectivity {
       if (a === b || (aExternal && b >= model.firstExternal)) continue;
       if (b >= model.firstExternal && isDestination[b - model.firstExternal] !== true) continue;
       const bn = peerNodes[b] as number[];
+      // Usually one class per peer; a peer whose pods differ gets the union over its pods.
       let acc = ConnSet.empty();
-      for (const s of an) for (const d of bn) acc = acc.union(nodeConn(s, d));
-      if (!acc.isEmpty()) byPair.set(a * P + b, acc);
+      for (const s of an) for (const d of bn) acc = acc.union(ca.conn(s, d));
+      if (!acc.isEmpty()) out.push({ src: model.peers[a] as PeerInfo, dst: model.peers[b] as PeerInfo, conn: acc });
     }
   }
-  return toConnectivity(model, byPair);
+  return sortedConnectivity(model, out);
 }

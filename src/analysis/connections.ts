@@ -13,17 +13,29 @@ export type PortInterval = readonly [number, number];
 
 type Intervals = readonly PortInterval[];
 
-function unionIntervals(a: Intervals, b: Intervals): PortInterval[] {
-  if (a.length === 0) return [...b];
-  if (b.length === 0) return [...a];
-  const all = [...a, ...b].sort((x, y) => x[0] - y[0]);
+function unionIntervals(a: Intervals, b: Intervals): Intervals {
+  if (a.length === 0 || a === b) return b;
+  if (b.length === 0) return a;
+  // Linear merge of two sorted lists, coalescing overlapping and adjacent intervals.
   const out: [number, number][] = [];
-  for (const [lo, hi] of all) {
-    const last = out[out.length - 1];
-    if (last !== undefined && lo <= last[1] + 1) {
-      if (hi > last[1]) last[1] = hi;
+  let i = 0;
+  let j = 0;
+  while (i < a.length || j < b.length) {
+    const x = a[i];
+    const y = b[j];
+    let next: PortInterval;
+    if (y === undefined || (x !== undefined && x[0] <= y[0])) {
+      next = x as PortInterval;
+      i++;
     } else {
-      out.push([lo, hi]);
+      next = y;
+      j++;
+    }
+    const last = out[out.length - 1];
+    if (last !== undefined && next[0] <= last[1] + 1) {
+      if (next[1] > last[1]) last[1] = next[1];
+    } else {
+      out.push([next[0], next[1]]);
     }
   }
   return out;
@@ -95,6 +107,13 @@ export class ConnSet {
   private static readonly EMPTY = new ConnSet([], [], []);
   private static readonly ALL = new ConnSet(FULL, FULL, FULL);
 
+  /** Canonical construction: the empty and the full set are always the same two objects. */
+  private static make(tcp: Intervals, udp: Intervals, sctp: Intervals): ConnSet {
+    if (tcp.length === 0 && udp.length === 0 && sctp.length === 0) return ConnSet.EMPTY;
+    if (sameIntervals(tcp, FULL) && sameIntervals(udp, FULL) && sameIntervals(sctp, FULL)) return ConnSet.ALL;
+    return new ConnSet(tcp, udp, sctp);
+  }
+
   static empty(): ConnSet {
     return ConnSet.EMPTY;
   }
@@ -115,11 +134,11 @@ export class ConnSet {
     const iv: Intervals = l <= h ? [[l, h]] : [];
     switch (proto) {
       case 'TCP':
-        return new ConnSet(iv, [], []);
+        return ConnSet.make(iv, [], []);
       case 'UDP':
-        return new ConnSet([], iv, []);
+        return ConnSet.make([], iv, []);
       case 'SCTP':
-        return new ConnSet([], [], iv);
+        return ConnSet.make([], [], iv);
     }
   }
 
@@ -127,35 +146,32 @@ export class ConnSet {
     return proto === 'TCP' ? this.tcp : proto === 'UDP' ? this.udp : this.sctp;
   }
 
+  // Every instance is built through make(), so emptiness and fullness are identity checks.
   isEmpty(): boolean {
-    return this.tcp.length === 0 && this.udp.length === 0 && this.sctp.length === 0;
+    return this === ConnSet.EMPTY;
   }
 
   isAll(): boolean {
-    return sameIntervals(this.tcp, FULL) && sameIntervals(this.udp, FULL) && sameIntervals(this.sctp, FULL);
+    return this === ConnSet.ALL;
   }
 
   union(o: ConnSet): ConnSet {
-    if (o.isEmpty() || this === o) return this;
-    if (this.isEmpty()) return o;
-    return new ConnSet(unionIntervals(this.tcp, o.tcp), unionIntervals(this.udp, o.udp), unionIntervals(this.sctp, o.sctp));
+    if (o === ConnSet.EMPTY || this === o || this === ConnSet.ALL) return this;
+    if (this === ConnSet.EMPTY || o === ConnSet.ALL) return o;
+    return ConnSet.make(unionIntervals(this.tcp, o.tcp), unionIntervals(this.udp, o.udp), unionIntervals(this.sctp, o.sctp));
   }
 
   intersect(o: ConnSet): ConnSet {
-    if (this.isEmpty() || o.isEmpty()) return ConnSet.EMPTY;
+    if (this === ConnSet.EMPTY || o === ConnSet.EMPTY) return ConnSet.EMPTY;
     if (o === ConnSet.ALL || this === o) return this;
     if (this === ConnSet.ALL) return o;
-    return new ConnSet(
-      intersectIntervals(this.tcp, o.tcp),
-      intersectIntervals(this.udp, o.udp),
-      intersectIntervals(this.sctp, o.sctp),
-    );
+    return ConnSet.make(intersectIntervals(this.tcp, o.tcp), intersectIntervals(this.udp, o.udp), intersectIntervals(this.sctp, o.sctp));
   }
 
   subtract(o: ConnSet): ConnSet {
-    if (this.isEmpty() || o.isEmpty()) return this;
-    if (o === ConnSet.ALL) return ConnSet.EMPTY;
-    return new ConnSet(subtractIntervals(this.tcp, o.tcp), subtractIntervals(this.udp, o.udp), subtractIntervals(this.sctp, o.sctp));
+    if (this === ConnSet.EMPTY || o === ConnSet.EMPTY) return this;
+    if (o === ConnSet.ALL || this === o) return ConnSet.EMPTY;
+    return ConnSet.make(subtractIntervals(this.tcp, o.tcp), subtractIntervals(this.udp, o.udp), subtractIntervals(this.sctp, o.sctp));
   }
 
   equals(o: ConnSet): boolean {

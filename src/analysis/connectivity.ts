@@ -24,6 +24,13 @@ function compareText(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
+/** Sorts connections by their connlist line (the oracle's order). */
+export function sortedConnectivity(model: Model, connections: readonly Connection[]): Connectivity {
+  const keyed = connections.map((c) => ({ c, line: connectionLine(c) }));
+  keyed.sort((a, b) => compareText(a.line, b.line));
+  return { model, connections: keyed.map((k) => k.c) };
+}
+
 /** Builds the sorted result from per-peer-pair sets keyed `src * peers.length + dst`. */
 export function toConnectivity(model: Model, byPair: ReadonlyMap<number, ConnSet>): Connectivity {
   const n = model.peers.length;
@@ -34,9 +41,7 @@ export function toConnectivity(model: Model, byPair: ReadonlyMap<number, ConnSet
     if (s === d || conn.isEmpty()) continue;
     connections.push({ src: model.peers[s] as PeerInfo, dst: model.peers[d] as PeerInfo, conn });
   }
-  const lines = new Map(connections.map((c) => [c, connectionLine(c)]));
-  connections.sort((a, b) => compareText(lines.get(a) as string, lines.get(b) as string));
-  return { model, connections };
+  return sortedConnectivity(model, connections);
 }
 
 /** `SRC => DST : CONN` lines, sorted, as in the oracle's expected_connlist.txt. */
