@@ -126,7 +126,9 @@ describe('netpol-analyzer oracle', () => {
   it('finds the oracle directory (set BULKHEAD_ORACLE_DIR or put shared/ next to the repo)', () => {
     if (oracleDir === undefined) {
       throw new Error(
-        `oracle not found: set BULKHEAD_ORACLE_DIR or place ${ORACLE_REL} next to the repository (searched upwards from ${repoRoot()})`,
+        process.env.BULKHEAD_ORACLE_DIR
+          ? `oracle not found: BULKHEAD_ORACLE_DIR=${process.env.BULKHEAD_ORACLE_DIR} has no cases/ folder`
+          : `oracle not found: set BULKHEAD_ORACLE_DIR or place ${ORACLE_REL} next to the repository (searched upwards from ${repoRoot()})`,
       );
     }
     expect(readdirSync(join(oracleDir, 'cases')).length).toBe(110);
