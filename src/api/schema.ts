@@ -393,11 +393,6 @@ type Spec = {
 };
 
 const componentNames = (s: Spec): Set<string> => new Set(s.components.map((c) => c.name));
-const namedPortsResolve = (s: Spec, target: string, ports: string[] | undefined): boolean => {
-  if (ports === undefined) return true;
-  const declared = new Set((s.components.find((c) => c.name === target)?.ports ?? []).map((p) => p.name));
-  return ports.every((p) => declared.has(p));
-};
 
 
 export const aiWorkloadSpecSchema = withRules(
