@@ -226,6 +226,12 @@ function renderPair(facts: ClusterFacts, flags: Flags): string {
   return `${ex.map(formatPairExplanation).join('\n\n')}\n`;
 }
 
+function liveError(err: unknown): never {
+  const e = err as { body?: unknown; code?: unknown; message?: string };
+  const detail = typeof e.code === 'number' ? `HTTP ${e.code}: ${typeof e.body === 'string' ? e.body : JSON.stringify(e.body)}` : (e.message ?? String(err));
+  throw new Error(`cannot read the cluster (kubeconfig from $KUBECONFIG, ~/.kube/config or in-cluster): ${detail}`);
+}
+
 /** runExplain is the `bulkhead explain` command. Exit codes: 0 ok, 1 bad input or cluster error, 2 usage. */
 export async function runExplain(argv: string[], io: CliIO): Promise<number> {
   let flags: Flags | 'help';
@@ -241,7 +247,7 @@ export async function runExplain(argv: string[], io: CliIO): Promise<number> {
     return 0;
   }
   try {
-    const facts = flags.live ? preferPods(await loadLiveFacts()) : await loadManifestDirs(flags.dirs);
+    const facts = flags.live ? preferPods(await loadLiveFacts().catch(liveError)) : await loadManifestDirs(flags.dirs);
     io.stdout(flags.from !== undefined ? renderPair(facts, flags) : render(analyze(facts, flags.options), flags));
     return 0;
   } catch (err) {
