@@ -24,7 +24,12 @@ async function run(command: string | undefined, args: string[]): Promise<number>
     case 'healthy':
       return DevCluster.hasState(first) && (await DevCluster.load(first).healthy()) ? 0 : 1;
     case 'down':
-      if (DevCluster.hasState(first)) await DevCluster.load(first).stop();
+      if (!DevCluster.hasState(first)) {
+        // Nothing to stop is not a failure, but processes could be running without a record.
+        log(`no cluster state in ${first}; nothing stopped`);
+        return 0;
+      }
+      await DevCluster.load(first).stop();
       return 0;
     case 'sweep':
       for (const dir of await sweepStaleClusters(first, second)) log(`stopped a cluster left by a killed run: ${dir}`);
