@@ -1,0 +1,151 @@
+// The Helm chart against the real API server: it lints, its default render is the same install
+// as manifests/ (object for object, minus Helm's own labels and the Namespace Helm does not own),
+// and default and customised renders pass the server's strict schema validation.
+//
+// Needs a helm v3 binary (see findHelm). Without one, the helm part is skipped and says so, with
+// the install command; the static checks of the chart files still run.
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { load } from 'js-yaml';
+import { adminKubeconfig, deleteNamespace, freshNamespace, kubectl, kubectlOk, waitFor } from '../harness/cluster.js';
+import {
+  findHelm, HELM_INSTALL_HINT, INSTALL_NAMESPACE, installObjects, type KubeObject, objectKey, parseObjects, repoRoot, run, serverWarnings,
+  withoutHelmLabels, yamlFilesOf,
+} from './install-files.js';
+
+const SLOW = 180_000;
+const CHART = (): string => path.join(repoRoot(), 'charts', 'bulkhead');
+const helm = findHelm();
+
+if (helm === undefined) {
+  process.stderr.write(`\n[packaging] SKIPPED the Helm chart tests: no helm binary found.\n[packaging] Install it with: ${HELM_INSTALL_HINT}\n\n`);
+}
+
+describe('charts/bulkhead files', () => {
+  it('versions the chart with the operator (Chart.yaml appVersion = package.json version)', () => {
+    const chart = load(readFileSync(path.join(CHART(), 'Chart.yaml'), 'utf8')) as { apiVersion: string; appVersion: string; version: string };
+    const pkg = JSON.parse(readFileSync(path.join(repoRoot(), 'package.json'), 'utf8')) as { version: string };
+    expect(chart.apiVersion).toBe('v2');
+    expect(chart.appVersion).toBe(pkg.version);
+    expect(chart.version).toBe(pkg.version);
+  });
+
+  it('ships the generated CRD unchanged in crds/', () => {
+    const file = 'bulkhead.dev_aiworkloads.yaml';
+    expect(readFileSync(path.join(CHART(), 'crds', file), 'utf8')).toBe(readFileSync(path.join(repoRoot(), 'crds', file), 'utf8'));
+  });
+});
+
+interface Deployment extends KubeObject {
+  spec: { replicas: number; template: { spec: { serviceAccountName: string; containers: { image: string; args: string[] }[] } } };
+}
+
+(helm === undefined ? describe.skip : describe)(`charts/bulkhead with helm (${helm ?? 'not installed'})`, () => {
+  const bin = helm as string;
+  let kubeVersion = '';
+  const scratch: string[] = [];
+
+  /** template renders the chart with `helm template`, for the test cluster's Kubernetes version. */
+  async function template(release: string, namespace: string, extra: string[] = []): Promise<KubeObject[]> {
+    const res = await run(bin, ['template', release, CHART(), '--namespace', namespace, '--kube-version', kubeVersion, ...extra]);
+    if (res.code !== 0) throw new Error(`helm template exited ${res.code}: ${res.stderr}`);
+    return parseObjects(res.stdout, 'helm template');
+  }
+
+  /** dryRun sends objects through the API server's validation and admission without persisting them. */
+  async function dryRun(objects: KubeObject[]): Promise<string[]> {
+    const res = await kubectl(['apply', '--dry-run=server', '--validate=strict', '-o', 'name', '-f', '-'], {
+      input: JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objects }),
+    });
+    if (res.code !== 0) throw new Error(`kubectl apply --dry-run=server: ${res.stderr}`);
+    expect(serverWarnings(res.stderr)).toEqual([]);
+    return res.stdout.trim().split('\n');
+  }
+
+  beforeAll(async () => {
+    const version = JSON.parse(await kubectlOk(['version', '-o', 'json'])) as { serverVersion: { gitVersion: string } };
+    kubeVersion = version.serverVersion.gitVersion;
+    // The default render targets the install namespace; dry runs need it to exist (see manifests.test.ts).
+    await waitFor(async () => {
+      await kubectlOk(['apply', '-f', path.join(repoRoot(), yamlFilesOf('manifests')[0] as string)]);
+      return (await kubectlOk(['get', 'namespace', INSTALL_NAMESPACE, '-o', 'jsonpath={.status.phase}'])) === 'Active';
+    }, { timeoutMs: 60_000, description: `namespace ${INSTALL_NAMESPACE} to be Active` });
+  }, SLOW);
+
+  afterAll(async () => {
+    for (const ns of scratch) await deleteNamespace(ns);
+  }, SLOW);
+
+  it('passes helm lint --strict', async () => {
+    const res = await run(bin, ['lint', '--strict', CHART(), '--kube-version', kubeVersion]);
+    expect(`${res.stdout}${res.stderr}`).toMatch(/1 chart\(s\) linted, 0 chart\(s\) failed/);
+    expect(res.code).toBe(0);
+  }, SLOW);
+
+  it('renders by default exactly what manifests/ installs (minus Helm labels and the Namespace)', async () => {
+    const rendered = await template('bulkhead', INSTALL_NAMESPACE, ['--include-crds']);
+    const byKey = (objects: KubeObject[]): Record<string, KubeObject> => Object.fromEntries(objects.map((o) => [objectKey(o), o]));
+    const chart = byKey(rendered.map(withoutHelmLabels));
+    expect(Object.keys(chart)).toHaveLength(rendered.length); // no object rendered twice
+    const plain = byKey(installObjects().map((s) => s.object).filter((o) => o.kind !== 'Namespace'));
+    expect(Object.keys(chart).sort()).toEqual(Object.keys(plain).sort());
+    for (const key of Object.keys(plain)) expect([key, chart[key]]).toEqual([key, plain[key]]);
+  }, SLOW);
+
+  it('validates its default render on the API server (dry run, strict)', async () => {
+    const rendered = await template('bulkhead', INSTALL_NAMESPACE, ['--include-crds']);
+    const names = await dryRun(rendered);
+    expect(names).toHaveLength(rendered.length);
+    expect(names).toEqual(expect.arrayContaining(['deployment.apps/bulkhead', 'networkpolicy.networking.k8s.io/bulkhead', 'serviceaccount/bulkhead']));
+  }, SLOW);
+
+  it('renders and validates a customised install (other release and namespace, one replica, pinned API server, digest)', async () => {
+    const ns = await freshNamespace('pkg-chart');
+    scratch.push(ns);
+    const digest = `sha256:${'a'.repeat(64)}`;
+    const rendered = await template('acme', ns, [
+      '--set', 'replicaCount=1', '--set', 'leaderElection.enabled=false',
+      '--set', 'networkPolicy.apiServer.cidrs={10.0.0.1/32,10.0.0.2/32}', '--set', 'networkPolicy.apiServer.ports={6443}',
+      '--set', 'podDisruptionBudget.enabled=false', '--set', 'metrics.service.enabled=false',
+      '--set', `image.digest=${digest}`, '--set', 'platform.monitoring.namespace=observability',
+      '--set', 'controller.workers=4', '--set-json', 'controller.extraArgs=["--resync","60"]',
+    ]);
+    await dryRun(rendered);
+    const mine = rendered.filter((o) => ['Deployment', 'NetworkPolicy', 'Service', 'PodDisruptionBudget', 'ServiceAccount'].includes(o.kind));
+    expect(mine.map(objectKey).sort()).toEqual([
+      `Deployment.apps/${ns}/acme-bulkhead`,
+      `NetworkPolicy.networking.k8s.io/${ns}/acme-bulkhead`,
+      `ServiceAccount./${ns}/acme-bulkhead`,
+    ]);
+    const d = mine.find((o) => o.kind === 'Deployment') as Deployment;
+    const c = d.spec.template.spec.containers[0];
+    expect(d.spec.replicas).toBe(1);
+    expect(c?.image).toBe(`ghcr.io/bulkhead-dev/bulkhead@${digest}`);
+    expect(c?.args).not.toContain('--leader-elect');
+    expect(c?.args.join(' ')).toContain('--workers 4 --resync 600 --dns-namespace kube-system --monitoring-namespace observability --resync 60');
+    const np = mine.find((o) => o.kind === 'NetworkPolicy') as KubeObject & { spec: { ingress: { from: unknown[] }[]; egress: { to: unknown[]; ports: unknown[] }[] } };
+    expect(np.spec.ingress[0]?.from).toEqual([expect.objectContaining({ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'observability' } } })]);
+    expect(np.spec.egress[1]).toEqual({ to: [{ ipBlock: { cidr: '10.0.0.1/32' } }, { ipBlock: { cidr: '10.0.0.2/32' } }], ports: [{ protocol: 'TCP', port: 6443 }] });
+  }, SLOW);
+
+  it('uses an existing ServiceAccount when told not to create one', async () => {
+    const rendered = await template('bulkhead', INSTALL_NAMESPACE, ['--set', 'serviceAccount.create=false', '--set', 'serviceAccount.name=platform-bulkhead']);
+    expect(rendered.filter((o) => o.kind === 'ServiceAccount' && o.metadata.namespace === INSTALL_NAMESPACE)).toEqual([]);
+    const d = rendered.find((o) => o.kind === 'Deployment') as Deployment;
+    expect(d.spec.template.spec.serviceAccountName).toBe('platform-bulkhead');
+    const refused = await run(bin, ['template', 'bulkhead', CHART(), '--kube-version', kubeVersion, '--set', 'serviceAccount.create=false']);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toMatch(/serviceAccount.name is required/);
+  }, SLOW);
+
+  it('goes through helm install --dry-run=server and prints its NOTES', async () => {
+    const ns = await freshNamespace('pkg-helm');
+    scratch.push(ns);
+    const res = await run(bin, ['install', 'bulkhead', CHART(), '--namespace', ns, '--dry-run=server'], { KUBECONFIG: adminKubeconfig() });
+    expect(res.stderr).toBe('');
+    expect(res.code).toBe(0);
+    expect(res.stdout).toMatch(/STATUS: pending-install/);
+    expect(res.stdout).toMatch(new RegExp(`kubectl -n ${ns} rollout status deployment/bulkhead`));
+  }, SLOW);
+});
