@@ -4,7 +4,10 @@ import { randomUUID } from 'node:crypto';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { LABEL_MANAGED_BY, LABEL_WORKLOAD, MANAGED_SELECTOR, MANAGED_BY_VALUE, KIND } from '../api/constants.js';
 import type { PlatformConfig } from '../compile/facts.js';
-import type { GeneratedKind } from '../compile/objects.js';
+import type { GeneratedKind, GeneratedObject } from '../compile/objects.js';
+import type { ClusterFacts as AnalysisFacts } from '../analysis/index.js';
+import type { AIWorkloadSpec } from '../api/types.js';
+import { exposureMessages } from './exposure.js';
 import { createRestClient } from '../kube/rest.js';
 import { RESOURCES, type ResourceInfo } from '../kube/resources.js';
 import { createWriter } from '../kube/writer.js';
@@ -92,6 +95,7 @@ export class Manager {
       managed.set(kind, make(RESOURCES[kind].plural, RESOURCES[kind], kind === 'NetworkPolicy' ? undefined : MANAGED_SELECTOR));
     }
     const pods = make('pods', RESOURCES.Pod);
+    const namespaces = make('namespaces', RESOURCES.Namespace);
     const slices = make('endpointslices', RESOURCES.EndpointSlice, 'kubernetes.io/service-name=kubernetes', 'default');
 
     const view: ClusterView = {
@@ -113,9 +117,31 @@ export class Manager {
 
     const rest = createRestClient(kc);
     const writer = createWriter(rest, { instance: this.identity, now: () => new Date(this.clock.now()), ...(opts.mayWrite !== undefined ? { mayWrite: opts.mayWrite } : {}) });
-    this.reconciler = new Reconciler({ view, writer, platform: opts.platform, clock: this.clock, logger: opts.logger, metrics: opts.metrics });
+    // Exposure is computed over the whole cached cluster: any pod anywhere may be a peer.
+    const exposedByWorkload = new Map<string, number>();
+    const exposure = (w: AIWorkloadObject, spec: AIWorkloadSpec, objects: GeneratedObject[]): string[] => {
+      const facts = {
+        namespaces: namespaces.list() as AnalysisFacts['namespaces'],
+        pods: pods.list() as AnalysisFacts['pods'],
+        workloads: [],
+        networkPolicies: (managed.get('NetworkPolicy')?.list() ?? []) as AnalysisFacts['networkPolicies'],
+      };
+      const ns = w.metadata.namespace ?? 'default';
+      let messages: string[];
+      try {
+        messages = exposureMessages(facts, ns, spec, objects);
+      } catch (err) {
+        // A malformed foreign policy must not block reconciling; report it instead.
+        messages = [`exposure could not be computed: ${err instanceof Error ? err.message : String(err)}`];
+      }
+      exposedByWorkload.set(`${ns}/${w.metadata.name}`, messages.length);
+      opts.metrics.exposedSegments.set([...exposedByWorkload.values()].reduce((a, b) => a + b, 0));
+      return messages;
+    };
+    this.reconciler = new Reconciler({ view, writer, platform: opts.platform, clock: this.clock, logger: opts.logger, metrics: opts.metrics, exposure });
 
     // --- event handlers: map to keys, enqueue, never block ------------------------------------
+    let enqueueAllLater: () => void = () => undefined;
     const enqueue = (key: string | undefined): void => {
       if (key !== undefined) this.queue.add(key);
     };
@@ -143,12 +169,18 @@ export class Manager {
         if (label !== undefined) enqueue(`${obj.metadata.namespace ?? ''}/${label}`);
         return;
       }
-      // Someone else's NetworkPolicy may widen a segment: re-check the namespace's workloads.
-      if (obj.kind === 'NetworkPolicy' || managed.get('NetworkPolicy')?.get(obj.metadata.namespace, obj.metadata.name) !== undefined) {
-        for (const w of workloads.listByNamespace(obj.metadata.namespace ?? '')) enqueue(`${w.metadata.namespace ?? ''}/${w.metadata.name}`);
-      }
     };
-    for (const inf of managed.values()) inf.addEventHandler({ onAdd: enqueueOwner, onUpdate: (_o, n) => enqueueOwner(n), onDelete: enqueueOwner });
+    for (const [kind, inf] of managed) {
+      if (kind !== 'NetworkPolicy') inf.addEventHandler({ onAdd: enqueueOwner, onUpdate: (_o, n) => enqueueOwner(n), onDelete: enqueueOwner });
+    }
+    // Someone else's NetworkPolicy may widen a segment (policies are additive): re-check the
+    // namespace's workloads for exposure.
+    const onPolicy = (obj: KubeObject): void => {
+      if (obj.metadata.labels?.[LABEL_MANAGED_BY] === MANAGED_BY_VALUE) return enqueueOwner(obj);
+      for (const w of workloads.listByNamespace(obj.metadata.namespace ?? '')) enqueue(`${w.metadata.namespace ?? ''}/${w.metadata.name}`);
+    };
+    managed.get('NetworkPolicy')?.addEventHandler({ onAdd: onPolicy, onUpdate: (_o, n) => onPolicy(n), onDelete: onPolicy });
+    namespaces.addEventHandler({ onAdd: () => undefined, onUpdate: (o, n) => JSON.stringify(o.metadata.labels) !== JSON.stringify(n.metadata.labels) && enqueueAllLater(), onDelete: () => undefined });
     const enqueueNamespace = (obj: KubeObject): void => {
       for (const w of workloads.listByNamespace(obj.metadata.namespace ?? '')) enqueue(`${w.metadata.namespace ?? ''}/${w.metadata.name}`);
     };
@@ -162,6 +194,7 @@ export class Manager {
     const enqueueAll = (): void => {
       for (const w of workloads.list()) enqueue(`${w.metadata.namespace ?? ''}/${w.metadata.name}`);
     };
+    enqueueAllLater = enqueueAll;
     slices.addEventHandler({ onAdd: enqueueAll, onUpdate: enqueueAll, onDelete: enqueueAll });
   }
 

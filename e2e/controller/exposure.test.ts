@@ -1,0 +1,77 @@
+// Issue 4: exposure detection in the controller. Another NetworkPolicy that lets an undeclared peer
+// reach a segment sets Exposed=True naming the policy and the peer; removing it clears it.
+import { dump } from 'js-yaml';
+import { deleteNamespace, freshNamespace, kubectlOk, waitFor } from '../harness/cluster.js';
+import { type RunningOperator, ensureCrd, startOperator } from '../harness/operator.js';
+
+type Condition = { type: string; status: string; reason: string; message?: string };
+
+let operator: RunningOperator;
+let ns: string;
+
+const pod = (name: string, labels: Record<string, string>, serviceAccountName?: string): string =>
+  dump({
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name, namespace: ns, labels },
+    spec: { ...(serviceAccountName !== undefined ? { serviceAccountName } : {}), containers: [{ name: 'main', image: 'registry.invalid/app:1', ports: [{ name: 'http', containerPort: 8080 }] }] },
+  });
+
+async function condition(type: string): Promise<Condition | undefined> {
+  const obj = JSON.parse(await kubectlOk(['-n', ns, 'get', 'aiworkload', 'rag', '-o', 'json'])) as { status?: { conditions?: Condition[] } };
+  return obj.status?.conditions?.find((c) => c.type === type);
+}
+
+beforeAll(async () => {
+  await ensureCrd();
+  ns = await freshNamespace('exposure');
+  operator = await startOperator();
+}, 120_000);
+
+afterAll(async () => {
+  await operator?.stop();
+  if (ns !== undefined) await deleteNamespace(ns);
+});
+
+test('an allow-all policy in the namespace exposes the segments, and deleting it clears Exposed', async () => {
+  const workload = {
+    apiVersion: 'bulkhead.dev/v1alpha1',
+    kind: 'AIWorkload',
+    metadata: { name: 'rag', namespace: ns },
+    spec: {
+      components: [
+        { name: 'api', role: 'Gateway', selector: { matchLabels: { app: 'api' } }, ports: [{ name: 'http', port: 8080 }] },
+        { name: 'vectors', role: 'VectorStore', selector: { matchLabels: { app: 'vectors' } }, ports: [{ name: 'http', port: 8080 }] },
+      ],
+      flows: [{ from: 'api', to: 'vectors', ports: ['http'] }],
+    },
+  };
+  await kubectlOk(['apply', '-f', '-'], { input: dump(workload) });
+  await kubectlOk(['-n', ns, 'wait', '--for=condition=Ready', 'aiworkload/rag', '--timeout=60s']);
+  await kubectlOk(['apply', '-f', '-'], { input: [pod('api-0', { app: 'api' }, 'rag-api'), pod('vectors-0', { app: 'vectors' }, 'rag-vectors'), pod('intruder', { app: 'intruder' })].join('---\n') });
+  // With only our policies, the intruder reaches nothing.
+  await waitFor(async () => {
+    const obj = JSON.parse(await kubectlOk(['-n', ns, 'get', 'aiworkload', 'rag', '-o', 'json'])) as { status?: { components?: { name: string; matchedPods?: number }[] } };
+    return obj.status?.components?.find((c) => c.name === 'vectors')?.matchedPods === 1;
+  }, { description: 'pods counted in status' });
+  expect(await condition('Exposed')).toBeUndefined();
+
+  const allowAll = { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'allow-all', namespace: ns }, spec: { podSelector: {}, ingress: [{}], policyTypes: ['Ingress'] } };
+  await kubectlOk(['apply', '-f', '-'], { input: dump(allowAll) });
+  const exposed = await waitFor(async () => {
+    const c = await condition('Exposed');
+    return c?.status === 'True' ? c : undefined;
+  }, { timeoutMs: 15_000, description: 'Exposed=True' });
+  expect(exposed.message).toContain(`${ns}/allow-all`);
+  expect(exposed.message).toMatch(new RegExp(`vectors: .*${ns}/intruder\\[Pod\\] can reach ${ns}/vectors-0\\[Pod\\]`));
+  const events = await kubectlOk(['-n', ns, 'get', 'events', '--field-selector', 'reason=Exposed', '-o', 'jsonpath={.items[*].message}']);
+  expect(events).toContain('allow-all');
+  const metrics = await operator.get('/metrics');
+  expect(metrics.body).toMatch(/^bulkhead_exposed_segments [1-9]/m);
+  // Ready stays True: the segment itself is enforced; Exposed reports the widening.
+  expect((await condition('Ready'))?.status).toBe('True');
+
+  await kubectlOk(['-n', ns, 'delete', 'networkpolicy', 'allow-all']);
+  await waitFor(async () => (await condition('Exposed')) === undefined, { timeoutMs: 15_000, description: 'Exposed cleared' });
+  expect((await operator.get('/metrics')).body).toMatch(/^bulkhead_exposed_segments 0/m);
+}, 90_000);

@@ -1,0 +1,39 @@
+// Exposure detection: which peers can reach a segment beyond what its AIWorkload declared, because
+// some other NetworkPolicy (ours or anyone's) also selects its pods. Policies are additive, so an
+// allow-all added to the namespace silently widens every segment in it.
+import { type ClusterFacts, findExposure } from '../analysis/index.js';
+import type { NetworkPolicy as AnalysisPolicy } from '../analysis/types.js';
+import type { AIWorkloadSpec } from '../api/types.js';
+import type { GeneratedObject, NetworkPolicy } from '../compile/objects.js';
+
+/** At most this many findings are named per segment; the count says how many there were. */
+const MAX_NAMED = 3;
+
+/**
+ * Exposure messages for the segments of one AIWorkload, one per exposed component. The live
+ * policies of this workload are replaced by the desired ones, so the answer describes the state
+ * the reconcile converges to, not a half-applied one.
+ */
+export function exposureMessages(facts: ClusterFacts, namespace: string, spec: AIWorkloadSpec, desired: readonly GeneratedObject[]): string[] {
+  const ours = desired.filter((o): o is NetworkPolicy => o.kind === 'NetworkPolicy');
+  const ourNames = new Set(ours.map((p) => p.metadata.name));
+  const policies: AnalysisPolicy[] = [
+    ...facts.networkPolicies.filter((p) => p.metadata?.namespace !== namespace || !ourNames.has(p.metadata?.name ?? '')),
+    ...(ours as unknown as AnalysisPolicy[]),
+  ];
+  const withDesired: ClusterFacts = { ...facts, networkPolicies: policies };
+  const messages: string[] = [];
+  for (const component of spec.components) {
+    const policy = ours.find((p) => p.metadata.labels['bulkhead.dev/component'] === component.name);
+    if (policy === undefined) continue;
+    const findings = findExposure(withDesired, { namespace, podSelector: component.selector, declaredIngress: policy.spec.ingress });
+    if (findings.length === 0) continue;
+    const named = findings.slice(0, MAX_NAMED).map((f) => {
+      const via = f.policies.length > 0 ? `via ${f.policies.join(', ')}` : 'no policy isolates it';
+      return `${f.source.id} can reach ${f.target.id} on ${f.excess.toString()} (${via})`;
+    });
+    const more = findings.length > MAX_NAMED ? ` and ${findings.length - MAX_NAMED} more` : '';
+    messages.push(`${component.name}: ${named.join('; ')}${more}`);
+  }
+  return messages;
+}
