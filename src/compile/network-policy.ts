@@ -36,12 +36,12 @@ export function buildNetworkPolicy(workload: WorkloadInput, component: Component
   });
   if (spec.allowDNS) egress.push(dnsRule());
   const noEgress = NO_EGRESS_ROLES.has(role);
-  if (!noEgress) {
-    for (const flow of spec.flows ?? []) {
-      const target = byName.get(flow.to);
-      if (flow.from !== component.name || target === undefined) continue;
-      egress.push(withPorts({ to: [{ podSelector: target.selector }] }, targetPorts(target, flow.ports)));
-    }
+  for (const flow of spec.flows ?? []) {
+    const target = byName.get(flow.to);
+    if (flow.from !== component.name || target === undefined) continue;
+    // A data store's only flow out is to its own replicas (validation refuses any other).
+    if (noEgress && flow.to !== component.name) continue;
+    egress.push(withPorts({ to: [{ podSelector: target.selector }] }, targetPorts(target, flow.ports)));
   }
   if (role === 'Training') egress.push({ to: [{ podSelector: component.selector }] });
   for (const rule of spec.egress ?? []) {
