@@ -110,9 +110,15 @@ export function jsonEqual(a: unknown, b: unknown): boolean {
  * True when every field of `desired` has the same value in `live` (maps may have extra keys, lists
  * must match element by element). Used to skip writes that would change nothing, so that an idle
  * resync makes no write requests.
+ *
+ * An empty list or map in `desired` matches an absent field: the API server omits empty
+ * `omitempty` fields when it serialises an object (a NetworkPolicy applied with `ingress: []`
+ * reads back without `ingress`), so without this rule such an object never looks converged and
+ * is re-applied on every reconcile.
  */
 export function isSubset(desired: unknown, live: unknown): boolean {
   if (desired === undefined) return true;
+  if (live === undefined && isEmptyCollection(desired)) return true;
   if (typeof desired !== 'object' || desired === null) return desired === live;
   if (typeof live !== 'object' || live === null) return false;
   if (Array.isArray(desired)) {
@@ -120,4 +126,9 @@ export function isSubset(desired: unknown, live: unknown): boolean {
   }
   if (Array.isArray(live)) return false;
   return Object.entries(desired as Record<string, unknown>).every(([k, v]) => isSubset(v, (live as Record<string, unknown>)[k]));
+}
+
+function isEmptyCollection(v: unknown): boolean {
+  if (Array.isArray(v)) return v.length === 0;
+  return typeof v === 'object' && v !== null && Object.keys(v).length === 0;
 }
