@@ -1,0 +1,229 @@
+// Shared pieces of the fault suites (e2e/faults/*.test.ts). Everything here observes the operator
+// from outside: the API server's objects, its audit log (who wrote what, when, by the server's own
+// clock), and the operator's /metrics. Nothing asks the operator's code what it did.
+import { validateSpec } from '../../src/api/validate.js';
+import { compile } from '../../src/compile/compile.js';
+import { DEFAULT_PLATFORM } from '../../src/compile/facts.js';
+import type { GeneratedObject } from '../../src/compile/objects.js';
+import { type AuditEvent, kubectl, kubectlOk, testCluster, userKubeconfig, waitFor } from '../harness/cluster.js';
+import type { RunningOperator } from '../harness/operator.js';
+
+export type Obj = {
+  apiVersion?: string;
+  kind: string;
+  metadata: { name: string; namespace?: string; uid?: string; generation?: number; resourceVersion?: string; labels?: Record<string, string>; ownerReferences?: { uid: string; controller?: boolean; name: string }[] } & Record<string, unknown>;
+  [k: string]: unknown;
+};
+
+export const MANAGED = 'networkpolicies,serviceaccounts,roles,rolebindings';
+export const GENERATED_KINDS = ['NetworkPolicy', 'ServiceAccount', 'Role', 'RoleBinding'] as const;
+export type Kind = (typeof GENERATED_KINDS)[number];
+export const PLURAL: Record<Kind, string> = { NetworkPolicy: 'networkpolicies', ServiceAccount: 'serviceaccounts', Role: 'roles', RoleBinding: 'rolebindings' };
+
+/**
+ * A small AIWorkload spec that generates every kind: `api` (with permissions: NetworkPolicy,
+ * ServiceAccount, Role, RoleBinding) talks to `db` (NetworkPolicy, ServiceAccount). `port`
+ * varies the spec so a test can make a change that shows up in the generated objects.
+ */
+export function smallSpec(opts: { port?: number; extraComponents?: number } = {}): Record<string, unknown> {
+  const extra = Array.from({ length: opts.extraComponents ?? 0 }, (_, i) => ({
+    name: `worker${i}`,
+    role: 'Training',
+    selector: { matchLabels: { app: `worker${i}` } },
+  }));
+  return {
+    enforcement: 'Enforce',
+    components: [
+      {
+        name: 'api',
+        role: 'Model',
+        selector: { matchLabels: { app: 'api' } },
+        ports: [{ name: 'http', port: opts.port ?? 8080 }],
+        identity: { annotations: { 'example.com/role': 'api' } },
+        permissions: [{ resource: 'secrets', names: ['api-weights'], verbs: ['get'] }],
+      },
+      { name: 'db', role: 'FeatureStore', selector: { matchLabels: { app: 'db' } }, ports: [{ name: 'redis', port: 6379 }] },
+      ...extra,
+    ],
+    flows: [{ from: 'api', to: 'db', ports: ['redis'] }],
+  };
+}
+
+export function workloadYaml(namespace: string, name: string, spec: Record<string, unknown>): string {
+  return JSON.stringify({ apiVersion: 'bulkhead.dev/v1alpha1', kind: 'AIWorkload', metadata: { name, namespace }, spec });
+}
+
+export async function applyWorkload(namespace: string, name: string, spec: Record<string, unknown>, kubeconfig?: string): Promise<void> {
+  await kubectlOk(['apply', '-f', '-'], { input: workloadYaml(namespace, name, spec), ...(kubeconfig !== undefined ? { kubeconfig } : {}) });
+}
+
+export async function getJson<T>(args: string[]): Promise<T> {
+  return JSON.parse(await kubectlOk([...args, '-o', 'json'])) as T;
+}
+
+export async function getOrUndefined<T = Obj>(args: string[]): Promise<T | undefined> {
+  const r = await kubectl([...args, '-o', 'json']);
+  return r.code === 0 ? (JSON.parse(r.stdout) as T) : undefined;
+}
+
+/** Managed objects in `namespace` (optionally of one workload). */
+export async function managedObjects(namespace: string, workload?: string): Promise<Obj[]> {
+  const selector = workload === undefined ? 'app.kubernetes.io/managed-by=bulkhead' : `bulkhead.dev/workload=${workload}`;
+  return (await getJson<{ items: Obj[] }>(['-n', namespace, 'get', MANAGED, '-l', selector])).items;
+}
+
+/** The objects the compiler renders for the live AIWorkload `namespace/name` (its uid included). */
+export async function desiredObjects(namespace: string, name: string): Promise<GeneratedObject[]> {
+  const live = await getJson<Obj & { spec: unknown }>(['-n', namespace, 'get', 'aiworkload', name]);
+  const v = validateSpec(live.spec);
+  if (!v.ok) throw new Error(`${namespace}/${name} is not valid`);
+  return compile({ name, namespace, uid: live.metadata.uid ?? '', spec: v.spec }, { platform: DEFAULT_PLATFORM, workloads: new Map() }).objects;
+}
+
+/** True when every field of `want` has the same value in `got` (lists element by element). */
+export function isSubset(want: unknown, got: unknown): boolean {
+  if (want === undefined) return true;
+  // The API server omits empty lists and maps (omitempty): `ingress: []` reads back as absent.
+  if (got === undefined && typeof want === 'object' && want !== null && Object.keys(want).length === 0) return true;
+  if (typeof want !== 'object' || want === null) return want === got;
+  if (typeof got !== 'object' || got === null) return false;
+  if (Array.isArray(want)) return Array.isArray(got) && want.length === got.length && want.every((w, i) => isSubset(w, got[i]));
+  return Object.entries(want as Record<string, unknown>).every(([k, v]) => isSubset(v, (got as Record<string, unknown>)[k]));
+}
+
+const key = (o: { kind: string; metadata: { name: string } }): string => `${o.kind}/${o.metadata.name}`;
+
+/**
+ * convergenceProblems compares the live managed objects of one workload with what the compiler
+ * renders for its live spec: missing, different, extra (orphans) and duplicated objects, and
+ * objects without exactly one controller reference to the live AIWorkload. Empty when converged.
+ */
+export async function convergenceProblems(namespace: string, name: string): Promise<string[]> {
+  const want = await desiredObjects(namespace, name);
+  const live = await managedObjects(namespace, name);
+  const problems: string[] = [];
+  const seen = new Map<string, number>();
+  for (const o of live) seen.set(key(o), (seen.get(key(o)) ?? 0) + 1);
+  for (const [k, n] of seen) if (n > 1) problems.push(`duplicate ${k} (${n})`);
+  const wantKeys = new Set(want.map(key));
+  for (const o of live) if (!wantKeys.has(key(o))) problems.push(`extra ${key(o)}`);
+  for (const w of want) {
+    const got = live.find((o) => key(o) === key(w));
+    if (got === undefined) problems.push(`missing ${key(w)}`);
+    else if (!isSubset(JSON.parse(JSON.stringify(w)), got)) problems.push(`differs ${key(w)}`);
+    const owners = (got?.metadata.ownerReferences ?? []).filter((r) => r.controller === true);
+    if (got !== undefined && (owners.length !== 1 || owners[0]?.uid !== w.metadata.ownerReferences?.[0]?.uid)) problems.push(`owner of ${key(w)}`);
+  }
+  return problems;
+}
+
+/** waitConverged waits until every named workload is Ready for its generation with exact objects. */
+export async function waitConverged(namespace: string, names: readonly string[], timeoutMs = 60_000): Promise<void> {
+  let last: string[] = [];
+  await waitFor(async () => {
+    last = [];
+    for (const name of names) {
+      const w = await getJson<Obj & { status?: { observedGeneration?: number; conditions?: { type: string; status: string }[] } }>(['-n', namespace, 'get', 'aiworkload', name]);
+      const ready = w.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True';
+      if (!ready || w.status?.observedGeneration !== w.metadata.generation) last.push(`${name}: not Ready for generation ${String(w.metadata.generation)}`);
+      else last.push(...(await convergenceProblems(namespace, name)).map((p) => `${name}: ${p}`));
+    }
+    if (last.length > 0) throw new Error(last.slice(0, 8).join('; '));
+    return true;
+  }, { timeoutMs, intervalMs: 300, description: `workloads ${names.join(', ')} in ${namespace} to converge` });
+}
+
+// --- identities ---------------------------------------------------------------------------------
+
+/**
+ * operatorUser mints a client-certificate user for one operator process, so that the audit log
+ * attributes every request to that process. The user is in system:masters: these suites are about
+ * faults, not permissions (the least-privilege identity is tested with the manifests).
+ */
+export async function operatorUser(name: string): Promise<{ username: string; kubeconfig: string }> {
+  return { username: name, kubeconfig: await userKubeconfig(name, ['system:masters']) };
+}
+
+// --- the audit log ------------------------------------------------------------------------------
+
+export const isSuccess = (e: AuditEvent): boolean => (e.responseStatus?.code ?? 0) >= 200 && (e.responseStatus?.code ?? 0) < 300;
+
+/** auditMark is the number of audit events so far; events after it are `auditSince(mark)`. */
+export function auditMark(): number {
+  return testCluster().auditEvents().length;
+}
+
+export function auditSince(mark: number): AuditEvent[] {
+  return testCluster().auditEvents().slice(mark);
+}
+
+/** Write requests by `user` (optionally excluding Leases, which a leader renews every retry period). */
+export function writesBy(events: readonly AuditEvent[], user: string, opts: { leases?: boolean; successOnly?: boolean } = {}): AuditEvent[] {
+  return events.filter(
+    (e) => e.user.username === user && (opts.leases !== false || e.objectRef?.resource !== 'leases') && (opts.successOnly !== true || isSuccess(e)),
+  );
+}
+
+export const describeWrite = (e: AuditEvent): string =>
+  `${e.stageTimestamp} ${e.verb} ${e.objectRef?.resource ?? ''}${e.objectRef?.subresource !== undefined ? `/${e.objectRef.subresource}` : ''} ${e.objectRef?.namespace ?? ''}/${e.objectRef?.name ?? ''} -> ${e.responseStatus?.code ?? '?'}`;
+
+export const auditTime = (e: AuditEvent): number => Date.parse(e.stageTimestamp);
+
+// --- metrics ------------------------------------------------------------------------------------
+
+/** metricSum sums every sample of `name` whose labels include `labels`. */
+export function metricSum(text: string, name: string, labels: Record<string, string> = {}): number {
+  let sum = 0;
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(name)) continue;
+    const m = /^([a-zA-Z_:][\w:]*)(\{([^}]*)\})?\s+(\S+)/.exec(line);
+    if (m === null || m[1] !== name) continue;
+    const have = Object.fromEntries([...(m[3] ?? '').matchAll(/(\w+)="([^"]*)"/g)].map((x) => [x[1], x[2]]));
+    if (Object.entries(labels).every(([k, v]) => have[k] === v)) sum += Number(m[4]);
+  }
+  return sum;
+}
+
+export async function metric(op: RunningOperator, name: string, labels: Record<string, string> = {}): Promise<number> {
+  return metricSum((await op.get('/metrics')).body, name, labels);
+}
+
+// --- statistics ---------------------------------------------------------------------------------
+
+export function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 === 1 ? (s[mid] ?? NaN) : ((s[mid - 1] ?? NaN) + (s[mid] ?? NaN)) / 2;
+}
+
+/** report prints a measured figure so that it shows in the jest output and the CI log. */
+export function report(line: string): void {
+  process.stderr.write(`[measured] ${line}\n`);
+}
+
+// --- etcd ---------------------------------------------------------------------------------------
+
+const b64 = (s: string): string => Buffer.from(s).toString('base64');
+
+async function etcd(path: string, body: unknown): Promise<unknown> {
+  const port = testCluster().state().ports.etcdClient;
+  const res = await fetch(`http://127.0.0.1:${port}/v3/kv/${path}`, { method: 'POST', body: JSON.stringify(body) });
+  if (!res.ok) throw new Error(`etcd ${path}: ${res.status} ${await res.text()}`);
+  return res.json();
+}
+
+/** etcdGetJson reads a JSON-encoded object (custom resources are stored as JSON) straight from etcd. */
+export async function etcdGetJson<T>(key: string): Promise<T | undefined> {
+  const r = (await etcd('range', { key: b64(key) })) as { kvs?: { value: string }[] };
+  const v = r.kvs?.[0]?.value;
+  return v === undefined ? undefined : (JSON.parse(Buffer.from(v, 'base64').toString('utf8')) as T);
+}
+
+export async function etcdPutJson(key: string, value: unknown): Promise<void> {
+  await etcd('put', { key: b64(key), value: b64(JSON.stringify(value)) });
+}
+
+export async function etcdDelete(key: string): Promise<number> {
+  const r = (await etcd('deleterange', { key: b64(key) })) as { deleted?: string };
+  return Number(r.deleted ?? 0);
+}
