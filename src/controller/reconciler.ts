@@ -163,8 +163,7 @@ export class Reconciler {
         refusedRoles.add(obj.metadata.name);
         changes.pop();
         const component = obj.metadata.labels[LABEL_COMPONENT] ?? obj.metadata.name;
-        const rules = obj.rules.map((r) => `${r.verbs.join(',')} ${r.apiGroups[0] === '' ? '' : `${r.apiGroups[0]}/`}${r.resources[0]}/${r.resourceNames.join(',')}`);
-        ceiling.push(`${component}: ${rules.join('; ')}`);
+        ceiling.push(`${component}: ${ceilingDenials(err, obj.rules).join('; ')}`);
         log.warn('Role refused by the API server: outside the operator\'s grantable ceiling', { name: obj.metadata.name, error: (err as Error).message });
         continue;
       }
@@ -234,6 +233,32 @@ export class Reconciler {
       this.deps.logger.warn('could not record Event', { reason, error: err instanceof Error ? err.message : String(err) });
     }
   }
+}
+
+type RoleRule = { apiGroups: string[]; resources: string[]; resourceNames: string[]; verbs: string[] };
+
+const formatRule = (r: RoleRule): string =>
+  `${r.verbs.join(',')} ${r.apiGroups[0] === undefined || r.apiGroups[0] === '' ? '' : `${r.apiGroups[0]}/`}${r.resources.join(',')}/${r.resourceNames.join(',')}`;
+
+/**
+ * The permissions the RBAC escalation check refused. The API server lists the rules the requester
+ * does not hold, one per line, as `{APIGroups:[""], Resources:["secrets"], ResourceNames:["x"],
+ * Verbs:["delete"]}`; naming only those tells the author which permission is outside the ceiling.
+ * Falls back to every rule of the Role when the message has no such list.
+ */
+export function ceilingDenials(err: unknown, rules: RoleRule[]): string[] {
+  const message = err instanceof Error ? err.message : String(err);
+  const list = (text: string, field: string): string[] => {
+    const m = new RegExp(`${field}:\\[([^\\]]*)\\]`).exec(text);
+    return m?.[1] === undefined || m[1].trim() === '' ? [] : [...m[1].matchAll(/"([^"]*)"/g)].map((x) => x[1] ?? '');
+  };
+  const denied = [...message.matchAll(/\{APIGroups:[^}]*\}/g)].map((m) => ({
+    apiGroups: list(m[0], 'APIGroups'),
+    resources: list(m[0], 'Resources'),
+    resourceNames: list(m[0], 'ResourceNames'),
+    verbs: list(m[0], 'Verbs'),
+  }));
+  return (denied.length > 0 ? denied : rules).map(formatRule);
 }
 
 function stripNulls(v: unknown): unknown {
