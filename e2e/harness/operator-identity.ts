@@ -1,0 +1,97 @@
+// The operator's own identity for integration suites: the ServiceAccount and RBAC of
+// manifests/rbac.yaml, exactly as shipped, so that every suite runs the operator with the
+// least-privilege ClusterRole and the grantable ceiling rather than as system:masters.
+//
+// operatorIdentity() applies manifests/rbac.yaml (and the CRD) to the run's cluster, asks the API
+// server for a token of the ServiceAccount (TokenRequest, as a pod would get one) and writes a
+// kubeconfig that authenticates with it. The result is cached per cluster and re-minted when the
+// token stops working (the ServiceAccount was recreated, say).
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { load } from 'js-yaml';
+import { kubectl, kubectlOk, testCluster } from './cluster.js';
+
+/** Where the shipped manifests live (the repository root). */
+export const REPO_ROOT = process.env['BULKHEAD_ROOT'] ?? process.cwd();
+export const RBAC_MANIFEST = path.join(REPO_ROOT, 'manifests', 'rbac.yaml');
+export const ADMISSION_MANIFEST = path.join(REPO_ROOT, 'manifests', 'admission-policies.yaml');
+export const CRD_MANIFEST = path.join(REPO_ROOT, 'crds', 'bulkhead.dev_aiworkloads.yaml');
+
+/** The operator's namespace and ServiceAccount in manifests/rbac.yaml. */
+export const OPERATOR_NAMESPACE = 'bulkhead-system';
+export const OPERATOR_SERVICE_ACCOUNT = 'bulkhead';
+export const OPERATOR_USERNAME = `system:serviceaccount:${OPERATOR_NAMESPACE}:${OPERATOR_SERVICE_ACCOUNT}`;
+
+export interface OperatorIdentity {
+  /** Path of a kubeconfig that authenticates as the operator's ServiceAccount (bearer token). */
+  kubeconfig: string;
+  /** The username the API server sees: system:serviceaccount:bulkhead-system:bulkhead. */
+  username: string;
+  namespace: string;
+  serviceAccount: string;
+}
+
+export interface OperatorIdentityOptions {
+  /** Token lifetime. @default 24 h */
+  tokenSeconds?: number;
+}
+
+/**
+ * operatorIdentity installs the CRD and manifests/rbac.yaml on the run's cluster (idempotent) and
+ * returns a kubeconfig for the operator's ServiceAccount. Safe to call from every suite.
+ */
+export async function operatorIdentity(opts: OperatorIdentityOptions = {}): Promise<OperatorIdentity> {
+  const cluster = testCluster();
+  const identity: OperatorIdentity = {
+    kubeconfig: path.join(cluster.dir, 'users', 'bulkhead-operator.kubeconfig'),
+    username: OPERATOR_USERNAME,
+    namespace: OPERATOR_NAMESPACE,
+    serviceAccount: OPERATOR_SERVICE_ACCOUNT,
+  };
+  await kubectlOk(['apply', '--server-side', '--force-conflicts', '-f', CRD_MANIFEST]);
+  await kubectlOk(['wait', '--for=condition=Established', '--timeout=60s', `crd/aiworkloads.bulkhead.dev`]);
+  await kubectlOk(['apply', '--server-side', '--force-conflicts', '-f', RBAC_MANIFEST]);
+  if (existsSync(identity.kubeconfig) && (await whoami(identity.kubeconfig)) === identity.username) return identity;
+
+  await mkdir(path.dirname(identity.kubeconfig), { recursive: true });
+  const token = (
+    await kubectlOk(['-n', OPERATOR_NAMESPACE, 'create', 'token', OPERATOR_SERVICE_ACCOUNT, `--duration=${opts.tokenSeconds ?? 86_400}s`])
+  ).trim();
+  const admin = load(await readFile(cluster.kubeconfig, 'utf8')) as {
+    clusters: { cluster: { server: string; 'certificate-authority-data': string } }[];
+  };
+  const server = admin.clusters[0]?.cluster;
+  if (server === undefined) throw new Error(`${cluster.kubeconfig} names no cluster`);
+  const q = (s: string): string => JSON.stringify(s);
+  const text = [
+    'apiVersion: v1',
+    'kind: Config',
+    'clusters:',
+    '- name: "bulkhead-local"',
+    '  cluster:',
+    `    server: ${q(server.server)}`,
+    `    certificate-authority-data: ${q(server['certificate-authority-data'])}`,
+    'users:',
+    `- name: ${q(identity.username)}`,
+    '  user:',
+    `    token: ${q(token)}`,
+    'contexts:',
+    '- name: "bulkhead-operator"',
+    '  context:',
+    '    cluster: "bulkhead-local"',
+    `    user: ${q(identity.username)}`,
+    'current-context: "bulkhead-operator"',
+    '',
+  ].join('\n');
+  await writeFile(`${identity.kubeconfig}.tmp`, text, { mode: 0o600 });
+  await rename(`${identity.kubeconfig}.tmp`, identity.kubeconfig);
+  const seen = await whoami(identity.kubeconfig);
+  if (seen !== identity.username) throw new Error(`the operator kubeconfig authenticates as ${seen ?? 'nobody'}, not ${identity.username}`);
+  return identity;
+}
+
+async function whoami(kubeconfig: string): Promise<string | undefined> {
+  const res = await kubectl(['auth', 'whoami', '-o', 'jsonpath={.status.userInfo.username}'], { kubeconfig });
+  return res.code === 0 ? res.stdout.trim() : undefined;
+}

@@ -1,0 +1,213 @@
+// Shared pieces of the security suites: the shipped admission policies (installed, proven in
+// effect, removed), the operator run under its own least-privilege identity, and small readers of
+// AIWorkload status.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { dump, loadAll } from 'js-yaml';
+import { kubectl, kubectlOk, testCluster, waitFor } from '../harness/cluster.js';
+import { ADMISSION_MANIFEST, REPO_ROOT, operatorIdentity } from '../harness/operator-identity.js';
+
+export const SLOW = 180_000;
+
+interface Manifest {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string; labels?: Record<string, string> };
+  spec?: { variables?: { name: string; expression: string }[] } & Record<string, unknown>;
+  [k: string]: unknown;
+}
+
+/**
+ * The user kube-controller-manager authenticates as, read from the audit log. Where it runs with
+ * --use-service-account-credentials=false (as this control plane does) the garbage collector and
+ * the namespace controller write under that one identity, which the tamper-protection policy must
+ * then allow (the chart's admission.tamperProtection.extraAllowedUsers).
+ */
+export function controllerManagerUser(): string {
+  const event = testCluster()
+    .auditEvents()
+    .find((e) => (e as { userAgent?: string }).userAgent?.startsWith('kube-controller-manager/') === true);
+  if (event === undefined) throw new Error('no write by kube-controller-manager in the audit log yet');
+  return event.user.username;
+}
+
+/** The shipped policies, with `extraAllowedUsers` appended to tamper protection's allowed users. */
+export function admissionManifests(extraAllowedUsers: readonly string[] = []): Manifest[] {
+  const docs = loadAll(readFileSync(ADMISSION_MANIFEST, 'utf8')).filter((d): d is Manifest => d !== null && d !== undefined);
+  for (const doc of docs) {
+    const allowed = doc.spec?.variables?.find((v) => v.name === 'allowedUsers');
+    if (allowed === undefined || extraAllowedUsers.length === 0) continue;
+    const list = allowed.expression.trim();
+    if (!list.endsWith(']')) throw new Error(`allowedUsers is not a list literal: ${list}`);
+    allowed.expression = `${list.slice(0, -1)}, ${extraAllowedUsers.map((u) => `'${u}'`).join(', ')}]`;
+  }
+  return docs;
+}
+
+const POLICY_NAMES = ['bulkhead-no-escalation', 'bulkhead-tamper-protection'];
+
+/**
+ * installAdmissionPolicies applies manifests/admission-policies.yaml (plus the local cluster's
+ * controller-manager user) and waits until the API server enforces both: a server-side dry run
+ * that each must refuse is refused.
+ */
+export async function installAdmissionPolicies(probeNamespace: string): Promise<void> {
+  const docs = admissionManifests([controllerManagerUser()]);
+  await kubectlOk(['apply', '-f', '-'], { input: docs.map((d) => dump(d)).join('---\n') });
+  await waitFor(async () => (await probes(probeNamespace)).every((r) => r === 'refused'), {
+    timeoutMs: 60_000,
+    description: 'the admission policies to take effect',
+  });
+}
+
+/** removeAdmissionPolicies deletes both policies and waits until neither refuses anything. */
+export async function removeAdmissionPolicies(probeNamespace: string): Promise<void> {
+  for (const name of POLICY_NAMES) {
+    await kubectlOk(['delete', 'validatingadmissionpolicybinding,validatingadmissionpolicy', name, '--ignore-not-found']);
+  }
+  await waitFor(async () => (await probes(probeNamespace)).every((r) => r === 'allowed'), {
+    timeoutMs: 60_000,
+    description: 'the admission policies to stop taking effect',
+  });
+}
+
+type ProbeResult = 'refused' | 'allowed' | 'other';
+
+/**
+ * Server-side dry runs by a probe user who may create AIWorkloads and ServiceAccounts in `ns` and
+ * nothing else: an AIWorkload granting get on a Secret (no-escalation must refuse it) and a
+ * ServiceAccount forging the managed-by label (tamper protection must refuse it).
+ */
+async function probes(ns: string): Promise<[ProbeResult, ProbeResult]> {
+  const probeUser = await testCluster().userKubeconfig('bulkhead-probe');
+  await grant(ns, 'bulkhead-probe', 'bulkhead-probe', [
+    { apiGroups: ['bulkhead.dev'], resources: ['aiworkloads'], verbs: ['create'] },
+    { apiGroups: [''], resources: ['serviceaccounts'], verbs: ['create'] },
+  ]);
+  const escalation = await kubectl(['create', '--dry-run=server', '-f', '-'], {
+    kubeconfig: probeUser,
+    input: dump(workload(ns, 'probe', [{ name: 'c', selector: { matchLabels: { app: 'c' } }, permissions: [{ resource: 'secrets', names: ['s'], verbs: ['get'] }] }])),
+  });
+  const forged = await kubectl(['create', '--dry-run=server', '-f', '-'], {
+    kubeconfig: probeUser,
+    input: dump({
+      apiVersion: 'v1',
+      kind: 'ServiceAccount',
+      metadata: { name: 'probe', namespace: ns, labels: { 'app.kubernetes.io/managed-by': 'bulkhead' } },
+    }),
+  });
+  const result = (r: { code: number; stderr: string }, policy: string): ProbeResult =>
+    r.code === 0 ? 'allowed' : r.stderr.includes(policy) ? 'refused' : 'other';
+  return [result(escalation, 'bulkhead-no-escalation'), result(forged, 'bulkhead-tamper-protection')];
+}
+
+/** An AIWorkload object. */
+export function workload(namespace: string, name: string, components: unknown[], rest: Record<string, unknown> = {}): Record<string, unknown> {
+  return { apiVersion: 'bulkhead.dev/v1alpha1', kind: 'AIWorkload', metadata: { name, namespace }, spec: { components, ...rest } };
+}
+
+export interface Condition {
+  type: string;
+  status: string;
+  reason: string;
+  message?: string;
+  observedGeneration?: number;
+}
+
+export interface WorkloadState {
+  generation: number;
+  spec: Record<string, unknown>;
+  status?: {
+    observedGeneration?: number;
+    conditions?: Condition[];
+    components?: { name: string; consentPending?: string[]; unresolvedPeers?: string[]; role?: string }[];
+  };
+}
+
+export async function getWorkload(namespace: string, name: string): Promise<WorkloadState> {
+  const obj = JSON.parse(await kubectlOk(['-n', namespace, 'get', 'aiworkload', name, '-o', 'json'])) as {
+    metadata: { generation: number };
+    spec: Record<string, unknown>;
+    status?: WorkloadState['status'];
+  };
+  return { generation: obj.metadata.generation, spec: obj.spec, ...(obj.status !== undefined ? { status: obj.status } : {}) };
+}
+
+/** Waits until the operator has reported on the current generation, and returns the condition `type`. */
+export async function reportedCondition(namespace: string, name: string, type: string, timeoutMs = 30_000): Promise<Condition | undefined> {
+  const state = await waitFor(async () => {
+    const w = await getWorkload(namespace, name);
+    return w.status?.observedGeneration === w.generation && w.status.conditions?.some((c) => c.type === 'Ready') === true && w;
+  }, { timeoutMs, description: `${namespace}/${name} to be reconciled` });
+  return state.status?.conditions?.find((c) => c.type === type);
+}
+
+/** Names of objects of `kind` in `namespace` labelled as generated for `workload`. */
+export async function generated(kind: string, namespace: string, workloadName: string): Promise<string[]> {
+  const out = await kubectlOk(['-n', namespace, 'get', kind, '-l', `bulkhead.dev/workload=${workloadName}`, '-o', 'jsonpath={.items[*].metadata.name}']);
+  return out.split(' ').filter((s) => s !== '').sort();
+}
+
+/** A running operator process. */
+export interface RunningOperator {
+  stop(): Promise<void>;
+  logs(): string;
+}
+
+/**
+ * startOperator runs `bulkhead run` (dist/, built by `make build`) as the operator's ServiceAccount
+ * from manifests/rbac.yaml, and resolves once it reports its caches synced.
+ */
+export async function startOperator(): Promise<RunningOperator> {
+  const identity = await operatorIdentity();
+  let output = '';
+  const child: ChildProcess = spawn(process.execPath, [path.join(REPO_ROOT, 'bin', 'bulkhead.js'), 'run', '--metrics-bind-address', '127.0.0.1:0', '--resync', '30'], {
+    env: { ...process.env, KUBECONFIG: identity.kubeconfig, BULKHEAD_LOG_LEVEL: 'info' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout?.setEncoding('utf8').on('data', (c: string) => (output += c));
+  child.stderr?.setEncoding('utf8').on('data', (c: string) => (output += c));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  try {
+    await waitFor(() => {
+      if (child.exitCode !== null) throw new Error(`the operator exited with ${child.exitCode}: ${output.slice(-2000)}`);
+      return output.includes('informer caches synced');
+    }, { timeoutMs: 60_000, description: 'the operator to sync its caches' });
+  } catch (err) {
+    child.kill('SIGKILL');
+    throw err;
+  }
+  return {
+    logs: () => output,
+    async stop() {
+      if (child.exitCode === null) child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+/** Grants `user` a namespaced Role with `rules` in `namespace`. */
+export async function grant(namespace: string, user: string, name: string, rules: unknown[]): Promise<void> {
+  const objects = [
+    { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name, namespace }, rules },
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'RoleBinding',
+      metadata: { name, namespace },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name },
+      subjects: [{ kind: 'User', name: user, apiGroup: 'rbac.authorization.k8s.io' }],
+    },
+  ];
+  await kubectlOk(['apply', '-f', '-'], { input: objects.map((o) => dump(o)).join('---\n') });
+  // The authorizer sees RBAC changes through an informer: wait until every rule is in effect.
+  for (const rule of rules as { apiGroups: string[]; resources: string[]; resourceNames?: string[]; verbs: string[] }[]) {
+    const group = rule.apiGroups[0] === '' ? '' : `.${rule.apiGroups[0] ?? ''}`;
+    const [resource, sub] = (rule.resources[0] ?? '').split('/');
+    const target = `${resource ?? ''}${group}${rule.resourceNames?.[0] !== undefined ? `/${rule.resourceNames[0]}` : ''}`;
+    const args = ['auth', 'can-i', rule.verbs[0] ?? 'get', target, '-n', namespace, `--as=${user}`, ...(sub !== undefined ? [`--subresource=${sub}`] : [])];
+    await waitFor(async () => (await kubectl(args)).stdout.trim() === 'yes', { description: `${user} to hold ${args.join(' ')}` });
+  }
+}
