@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { load } from 'js-yaml';
@@ -40,14 +40,28 @@ describe('names', () => {
   test('a cut that ends in a dash does not leave a double dash', () => expect(capName(`${'a'.repeat(53)}-${'b'.repeat(20)}`)).not.toMatch(/--/));
 });
 
-describe('sample golden file', () => {
-  test.each(['fraud-detection'])('%s renders as in testdata/%s.golden.yaml', (name) => {
-    const docs = load(readFileSync(path.join(repo, 'samples', `${name}.yaml`), 'utf8')) as { metadata: { name: string; namespace: string }; spec: unknown };
-    const result = compile({ name: docs.metadata.name, namespace: docs.metadata.namespace, spec: spec(docs.spec) }, facts());
+describe('sample golden files', () => {
+  // All samples are compiled together, so cross-namespace peers between them resolve.
+  const samples = readdirSync(path.join(repo, 'samples')).filter((f) => f.endsWith('.yaml')).sort();
+  const workloads = samples.map((f) => {
+    const doc = load(readFileSync(path.join(repo, 'samples', f), 'utf8')) as { metadata: { name: string; namespace: string }; spec: unknown };
+    return { file: f.replace(/\.yaml$/, ''), namespace: doc.metadata.namespace, name: doc.metadata.name, spec: spec(doc.spec) };
+  });
+  const all = facts(workloads);
+
+  test('there are samples for the AI stacks the docs name', () => {
+    expect(samples).toEqual(expect.arrayContaining(['fraud-detection.yaml', 'llm-serving-vllm.yaml', 'rag-vector-db.yaml', 'ray-training.yaml', 'feast-feature-store.yaml']));
+  });
+
+  test.each(workloads.map((w) => [w.file, w] as const))('%s renders as in testdata/<sample>.golden.yaml', (file, w) => {
+    const result = compile(w, all);
     const yaml = toYamlStream(result.objects);
-    const golden = path.join(here, 'testdata', `${name}.golden.yaml`);
+    const golden = path.join(here, 'testdata', `${file}.golden.yaml`);
     if (process.env['UPDATE_GOLDEN'] === '1') writeFileSync(golden, yaml);
     expect(yaml).toBe(readFileSync(golden, 'utf8'));
+    // Every cross-namespace peer among the samples has consented; only platform facts may be missing.
+    expect(result.components.flatMap((c) => c.consentPending)).toEqual([]);
+    expect(result.components.flatMap((c) => c.unresolvedPeers.map((p) => p.peer)).filter((p) => !p.startsWith('platform/'))).toEqual([]);
   });
 });
 
