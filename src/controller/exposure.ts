@@ -1,7 +1,7 @@
 // Exposure detection: which peers can reach a segment beyond what its AIWorkload declared, because
 // some other NetworkPolicy (ours or anyone's) also selects its pods. Policies are additive, so an
 // allow-all added to the namespace silently widens every segment in it.
-import { type ClusterFacts, findExposure } from '../analysis/index.js';
+import { ConnSet, type ClusterFacts, analyze, findExposure } from '../analysis/index.js';
 import type { NetworkPolicy as AnalysisPolicy } from '../analysis/types.js';
 import type { AIWorkloadSpec } from '../api/types.js';
 import type { GeneratedObject, NetworkPolicy } from '../compile/objects.js';
@@ -36,4 +36,32 @@ export function exposureMessages(facts: ClusterFacts, namespace: string, spec: A
     messages.push(`${component.name}: ${named.join('; ')}${more}`);
   }
   return messages;
+}
+
+/** At most this many blocked connections are named in an audit report. */
+const MAX_BLOCKED = 25;
+
+/**
+ * Audit mode: the connections possible now that the desired policies would cut, as
+ * `SRC => DST : CONN` lines (at most MAX_BLOCKED, then a count). Computed by analysing the cached
+ * cluster twice: as it is, and with this workload's desired policies in place of its live ones.
+ */
+export function wouldBlock(facts: ClusterFacts, namespace: string, desired: readonly GeneratedObject[]): string[] {
+  const ours = desired.filter((o): o is NetworkPolicy => o.kind === 'NetworkPolicy');
+  const ourNames = new Set(ours.map((p) => p.metadata.name));
+  const after: ClusterFacts = {
+    ...facts,
+    networkPolicies: [
+      ...facts.networkPolicies.filter((p) => p.metadata?.namespace !== namespace || !ourNames.has(p.metadata?.name ?? '')),
+      ...(ours as unknown as AnalysisPolicy[]),
+    ],
+  };
+  const key = (src: string, dst: string): string => `${src} => ${dst}`;
+  const later = new Map(analyze(after).connections.map((c) => [key(c.src.id, c.dst.id), c.conn]));
+  const lines: string[] = [];
+  for (const c of analyze(facts).connections) {
+    const lost = c.conn.subtract(later.get(key(c.src.id, c.dst.id)) ?? ConnSet.empty());
+    if (!lost.isEmpty()) lines.push(`${key(c.src.id, c.dst.id)} : ${lost.toString()}`);
+  }
+  return lines.length > MAX_BLOCKED ? [...lines.slice(0, MAX_BLOCKED), `and ${lines.length - MAX_BLOCKED} more`] : lines;
 }

@@ -295,6 +295,27 @@ describe('Informer supervision', () => {
     await h.inf.stop();
   });
 
+  it('reports itself disconnected while watches or lists fail, and connected once a list or watch succeeds', async () => {
+    const h = await startInformer([], { maxWatchFailures: 1 });
+    expect(h.inf.connected()).toBe(true);
+    h.t.end(h.t.current, new Error('connect ECONNREFUSED'));
+    await flushMicrotasks();
+    expect(h.inf.connected()).toBe(false);
+    h.t.listAnswers = [new Error('connect ECONNREFUSED')];
+    h.t.end(h.t.current, new Error('connect ECONNREFUSED'));
+    while (h.t.lists.length < 2) await h.clock.advanceAsync(100);
+    expect(h.inf.connected()).toBe(false);
+    h.t.listAnswers = [[]];
+    while (h.t.lists.length < 3) await h.clock.advanceAsync(100);
+    await flushMicrotasks();
+    expect(h.inf.connected()).toBe(true);
+    // A clean close (the server's watch timeout) is not a lost connection.
+    h.t.end();
+    await flushMicrotasks();
+    expect(h.inf.connected()).toBe(true);
+    await h.inf.stop();
+  });
+
   it('a watch that stayed healthy resets the failure count', async () => {
     const h = await startInformer([], { healthyWatchMs: 10_000 });
     h.t.end(h.t.current, new Error('reset'));

@@ -329,6 +329,7 @@ export class Informer<T extends KubeObject> {
   private readonly stopController = new AbortController();
   private resourceVersion = '';
   private synced = false;
+  private connectedNow = false;
   private syncWaiters: Array<() => void> = [];
   private running: Promise<void> | undefined;
   private currentWatch: { abort: (o: WatchOutcome) => void } | undefined;
@@ -374,6 +375,16 @@ export class Informer<T extends KubeObject> {
   waitForSync(): Promise<void> {
     if (this.synced || this.stopController.signal.aborted) return Promise.resolve();
     return new Promise((resolve) => this.syncWaiters.push(resolve));
+  }
+
+  /**
+   * connected is true while the informer is in touch with the API server: its last list succeeded
+   * or a watch is open, and no list or watch has failed with an error since. A watch the server
+   * closed cleanly, or ended with 410, does not count as a failure (it is reopened or relisted at
+   * once). Readiness uses it: a replica that cannot reach its API server is not ready.
+   */
+  connected(): boolean {
+    return this.connectedNow;
   }
 
   /** lastResourceVersion is the newest resourceVersion seen (for tests and diagnostics). */
@@ -427,6 +438,7 @@ export class Informer<T extends KubeObject> {
         listFailures = 0;
       } catch (err) {
         if (this.stopped) return;
+        this.connectedNow = false;
         listFailures++;
         this.opts.onRestart?.('list-error', err);
         this.opts.logger?.warn('list failed', { resource: this.opts.resource, err: String(err) });
@@ -447,6 +459,7 @@ export class Informer<T extends KubeObject> {
       const outcome = await this.watchOnce();
       if (outcome.kind === 'stopped' || this.stopped) return;
       const err = outcome.kind === 'error' ? outcome.err : undefined;
+      if (outcome.kind === 'error') this.connectedNow = false;
       this.opts.logger?.info('watch ended', { resource: this.opts.resource, reason: outcome.kind, err: err && String(err) });
       if (outcome.kind === 'gone' || outcome.kind === 'quiet') {
         this.opts.onRestart?.(outcome.kind);
@@ -485,6 +498,7 @@ export class Informer<T extends KubeObject> {
     if (this.stopped) return;
     const diff = diffRelist(this.store, items);
     this.resourceVersion = resourceVersion;
+    this.connectedNow = true;
     for (const o of diff.added) this.put(o);
     for (const u of diff.updated) this.put(u.new);
     for (const o of diff.deleted) this.remove(objectKey(o));
@@ -557,6 +571,8 @@ export class Informer<T extends KubeObject> {
       this.opts.transport.watch(wopts, onEvent, onDone).then(
         (h) => {
           handle = h;
+          // The transport resolves once the server answered the watch (or after onDone on failure).
+          if (!ended) this.connectedNow = true;
           if (decided && !ended) h.stop();
         },
         (err: unknown) => finish(decided ?? (isGone(err) ? { kind: 'gone' } : { kind: 'error', err })),

@@ -7,7 +7,7 @@ import type { PlatformConfig } from '../compile/facts.js';
 import type { GeneratedKind, GeneratedObject } from '../compile/objects.js';
 import type { ClusterFacts as AnalysisFacts } from '../analysis/index.js';
 import type { AIWorkloadSpec } from '../api/types.js';
-import { exposureMessages } from './exposure.js';
+import { exposureMessages, wouldBlock } from './exposure.js';
 import { createRestClient } from '../kube/rest.js';
 import { RESOURCES, type ResourceInfo } from '../kube/resources.js';
 import { createWriter } from '../kube/writer.js';
@@ -119,13 +119,14 @@ export class Manager {
     const writer = createWriter(rest, { instance: this.identity, now: () => new Date(this.clock.now()), ...(opts.mayWrite !== undefined ? { mayWrite: opts.mayWrite } : {}) });
     // Exposure is computed over the whole cached cluster: any pod anywhere may be a peer.
     const exposedByWorkload = new Map<string, number>();
+    const analysisFacts = (): AnalysisFacts => ({
+      namespaces: namespaces.list() as AnalysisFacts['namespaces'],
+      pods: pods.list() as AnalysisFacts['pods'],
+      workloads: [],
+      networkPolicies: (managed.get('NetworkPolicy')?.list() ?? []) as AnalysisFacts['networkPolicies'],
+    });
     const exposure = (w: AIWorkloadObject, spec: AIWorkloadSpec, objects: GeneratedObject[]): string[] => {
-      const facts = {
-        namespaces: namespaces.list() as AnalysisFacts['namespaces'],
-        pods: pods.list() as AnalysisFacts['pods'],
-        workloads: [],
-        networkPolicies: (managed.get('NetworkPolicy')?.list() ?? []) as AnalysisFacts['networkPolicies'],
-      };
+      const facts = analysisFacts();
       const ns = w.metadata.namespace ?? 'default';
       let messages: string[];
       try {
@@ -138,7 +139,14 @@ export class Manager {
       opts.metrics.exposedSegments.set([...exposedByWorkload.values()].reduce((a, b) => a + b, 0));
       return messages;
     };
-    this.reconciler = new Reconciler({ view, writer, platform: opts.platform, clock: this.clock, logger: opts.logger, metrics: opts.metrics, exposure });
+    const blocked = (w: AIWorkloadObject, objects: GeneratedObject[]): string[] => {
+      try {
+        return wouldBlock(analysisFacts(), w.metadata.namespace ?? 'default', objects);
+      } catch (err) {
+        return [`could not be computed: ${err instanceof Error ? err.message : String(err)}`];
+      }
+    };
+    this.reconciler = new Reconciler({ view, writer, platform: opts.platform, clock: this.clock, logger: opts.logger, metrics: opts.metrics, exposure, wouldBlock: blocked });
 
     // --- event handlers: map to keys, enqueue, never block ------------------------------------
     let enqueueAllLater: () => void = () => undefined;
@@ -202,6 +210,11 @@ export class Manager {
     return [...this.informers.values()].every((i) => i.hasSynced());
   }
 
+  /** Informers that are not in touch with the API server right now (see Informer.connected). */
+  disconnected(): string[] {
+    return [...this.informers].filter(([, i]) => !i.connected()).map(([name]) => name);
+  }
+
   /** Starts informers and the health server; resolves once the caches have synced. */
   async startCaches(): Promise<void> {
     for (const inf of this.informers.values()) inf.start();
@@ -210,7 +223,7 @@ export class Manager {
         host: this.opts.health.host,
         port: this.opts.health.port,
         registry: this.opts.metrics.registry,
-        ready: readinessCheck({ cachesSynced: () => this.cachesSynced(), ...(this.opts.election !== undefined ? { election: this.opts.election } : {}) }),
+        ready: readinessCheck({ cachesSynced: () => this.cachesSynced(), disconnected: () => this.disconnected(), ...(this.opts.election !== undefined ? { election: this.opts.election } : {}) }),
       });
       this.opts.logger.info('serving /metrics, /healthz and /readyz', { port: this.health.port });
     }

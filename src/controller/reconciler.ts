@@ -65,6 +65,8 @@ export interface ReconcilerDeps {
   metrics?: Metrics;
   /** Extra pure analysis of the result, such as exposure detection; returns messages per segment. */
   exposure?: (workload: AIWorkloadObject, spec: AIWorkloadSpec, objects: GeneratedObject[]) => string[];
+  /** Audit mode: connections possible now that the desired policies would cut. */
+  wouldBlock?: (workload: AIWorkloadObject, objects: GeneratedObject[]) => string[];
 }
 
 export interface ReconcileOutcome {
@@ -199,9 +201,15 @@ export class Reconciler {
         .filter((c) => (c.podsWithOtherServiceAccount ?? 0) > 0)
         .map((c) => `${c.name}: ${c.podsWithOtherServiceAccount} pod(s) not running as ${c.serviceAccount}`),
       exposed: this.deps.exposure?.(workload, spec, result.objects) ?? [],
+      wouldBlock: audit ? (this.deps.wouldBlock?.(workload, result.objects) ?? []) : [],
       ceiling,
     };
     const status = computeStatus(workload.status, outcome, generation, now);
+    const blockedBefore = workload.status?.conditions?.find((c) => c.type === 'Ready')?.message;
+    const blocking = outcome.wouldBlock ?? [];
+    if (audit && blocking.length > 0 && !(blockedBefore ?? '').includes(blocking.join('; '))) {
+      await this.event(workload, 'Warning', 'AuditWouldBlock', `Enforcing would block: ${blocking.join('; ')}`);
+    }
     if (changes.length > 0) {
       const verb = audit ? 'Would' : converged ? 'Corrected drift' : 'Applied';
       await this.event(workload, 'Normal', audit ? 'AuditDiff' : converged ? 'DriftCorrected' : 'Applied', `${verb}: ${changes.join(', ')}`);

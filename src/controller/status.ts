@@ -5,7 +5,17 @@ import type { AIWorkloadStatus, ComponentStatus, Condition } from '../api/types.
 
 export type Outcome =
   | { kind: 'invalid'; message: string }
-  | { kind: 'applied'; audit: boolean; components: ComponentStatus[]; consentPending: string[]; identityDrift: string[]; exposed: string[]; ceiling: string[] }
+  | {
+      kind: 'applied';
+      audit: boolean;
+      components: ComponentStatus[];
+      consentPending: string[];
+      identityDrift: string[];
+      exposed: string[];
+      ceiling: string[];
+      /** Audit mode: current connections the desired policies would cut. */
+      wouldBlock?: string[];
+    }
   | { kind: 'error'; message: string };
 
 interface ConditionInput {
@@ -63,7 +73,12 @@ export function computeStatus(prev: AIWorkloadStatus | undefined, outcome: Outco
       } else {
         inputs.push(
           outcome.audit
-            ? { type: 'Ready', status: 'True', reason: 'Audited', message: `Audit mode: ${n} segment(s) computed; nothing written.` }
+            ? {
+                type: 'Ready',
+                status: 'True',
+                reason: 'Audited',
+                message: `Audit mode: ${n} segment(s) computed; nothing written.${(outcome.wouldBlock ?? []).length > 0 ? ` Enforcing would block: ${(outcome.wouldBlock ?? []).join('; ')}` : ' Enforcing would block no current connection.'}`,
+              }
             : { type: 'Ready', status: 'True', reason: 'Applied', message: `${n} segment(s) enforced.` },
           { type: 'Reconciling', status: 'False', reason: 'Converged', message: '' },
           { type: 'Stalled', status: 'False', reason: 'Converged', message: '' },
