@@ -62,7 +62,7 @@ function toSpec(s: Shape): AIWorkloadSpec {
 const pod = (namespace: string, name: string, labels: Record<string, string>): Pod => ({
   kind: 'Pod',
   metadata: { namespace, name, labels },
-  spec: { containers: [{ name: 'main' }] },
+  spec: { containers: [] },
 });
 
 /** What the author declared, per ordered pair of component indexes (each component has two pods). */
