@@ -39,6 +39,14 @@ describe('readinessCheck', () => {
     expect(check()).toEqual({ ready: true });
     expect(readinessCheck({ cachesSynced: () => true })()).toEqual({ ready: true });
   });
+
+  it('is not ready while a watch cannot reach the API server, and ready again once it can', () => {
+    let lost: string[] = ['aiworkloads', 'pods'];
+    const check = readinessCheck({ cachesSynced: () => true, disconnected: () => lost });
+    expect(check()).toEqual({ ready: false, reason: 'lost the API server: watches of aiworkloads, pods are failing' });
+    lost = [];
+    expect(check()).toEqual({ ready: true });
+  });
 });
 
 describe('health server', () => {

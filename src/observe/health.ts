@@ -18,6 +18,11 @@ export interface ReadinessInputs {
   /** True once every informer cache has synced. */
   cachesSynced: () => boolean;
   /**
+   * Names of the watched collections whose list or watch is failing now (the API server cannot be
+   * reached). Any name makes the replica not ready until the watches are back.
+   */
+  disconnected?: () => string[];
+  /**
    * Present when leader election is on. A replica is ready when it leads, or when it follows and
    * has observed the lease at least once (so it knows who leads and can take over).
    */
@@ -31,6 +36,8 @@ export interface ReadinessInputs {
 export function readinessCheck(inputs: ReadinessInputs): () => Readiness {
   return () => {
     if (!inputs.cachesSynced()) return { ready: false, reason: 'informer caches not synced' };
+    const lost = inputs.disconnected?.() ?? [];
+    if (lost.length > 0) return { ready: false, reason: `lost the API server: watches of ${lost.join(', ')} are failing` };
     const e = inputs.election;
     if (e && !e.isLeader() && !e.hasObservedLease()) {
       return { ready: false, reason: 'leader lease not observed yet' };
