@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { load } from 'js-yaml';
 import { deleteNamespace, freshNamespace, kubectl, kubectlOk, waitFor } from '../harness/cluster.js';
+import { ensureCrd, startOperator } from '../harness/operator.js';
 import { INSTALL_NAMESPACE, installObjects, type KubeObject, objectKey, parseObjects, repoRoot, serverWarnings, type SourcedObject, yamlFilesOf } from './install-files.js';
 
 const SLOW = 120_000;
@@ -244,6 +245,32 @@ describe('manifests/ (kubectl apply -f crds/ -f manifests/)', () => {
         const spec = pod['spec'] as PodSpec;
         expect(spec.serviceAccountName).toBe('bulkhead');
         expect(spec.containers[0]?.securityContext).toMatchObject({ readOnlyRootFilesystem: true, allowPrivilegeEscalation: false });
+      }
+    }, SLOW);
+
+    it('runs the operator with exactly the Deployment\'s arguments: ready, and leading on the declared Lease', async () => {
+      // Catches drift between the install files and the CLI (a renamed flag would crash-loop every
+      // pod). Only the listen address is overridden (a later flag wins), so tests can run in parallel
+      // with anything on port 8080. Admin credentials: the RBAC is proven by e2e/security.
+      await ensureCrd();
+      const container = (deployment as Deployment).spec.template.spec.containers[0] as Container;
+      const args = container.args ?? [];
+      expect(args[0]).toBe('run');
+      const identity = `packaging-${process.pid}`;
+      const operator = await startOperator({
+        args: [...args.slice(1), '--metrics-bind-address', '127.0.0.1:0'],
+        env: { POD_NAME: identity, POD_NAMESPACE: INSTALL_NAMESPACE },
+      });
+      try {
+        const leaseName = flagValue(args, '--leader-election-id') as string;
+        await waitFor(async () => (await kubectlOk(['-n', INSTALL_NAMESPACE, 'get', 'lease', leaseName, '-o', 'jsonpath={.spec.holderIdentity}'])) === identity, {
+          timeoutMs: 60_000,
+          description: `Lease ${INSTALL_NAMESPACE}/${leaseName} held by ${identity}`,
+        });
+        expect((await operator.get('/healthz')).status).toBe(200);
+        expect((await operator.get('/metrics')).body).toMatch(/^bulkhead_leader 1$/m);
+      } finally {
+        expect(await operator.stop()).toBe(0);
       }
     }, SLOW);
 
