@@ -1,12 +1,11 @@
 // Shared pieces of the security suites: the shipped admission policies (installed, proven in
 // effect, removed), the operator run under its own least-privilege identity, and small readers of
 // AIWorkload status.
-import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { dump, loadAll } from 'js-yaml';
 import { kubectl, kubectlOk, testCluster, waitFor } from '../harness/cluster.js';
-import { ADMISSION_MANIFEST, REPO_ROOT, operatorIdentity } from '../harness/operator-identity.js';
+import { ADMISSION_MANIFEST, operatorIdentity } from '../harness/operator-identity.js';
+import { type RunningOperator, startOperator as startOperatorProcess } from '../harness/operator.js';
 
 export const SLOW = 180_000;
 
@@ -149,44 +148,12 @@ export async function generated(kind: string, namespace: string, workloadName: s
   return out.split(' ').filter((s) => s !== '').sort();
 }
 
-/** A running operator process. */
-export interface RunningOperator {
-  stop(): Promise<void>;
-  logs(): string;
-}
+export type { RunningOperator };
 
-/**
- * startOperator runs `bulkhead run` (dist/, built by `make build`) as the operator's ServiceAccount
- * from manifests/rbac.yaml, and resolves once it reports its caches synced.
- */
+/** startOperator runs `bulkhead run` (dist/) as the operator's ServiceAccount from manifests/rbac.yaml. */
 export async function startOperator(): Promise<RunningOperator> {
   const identity = await operatorIdentity();
-  let output = '';
-  const child: ChildProcess = spawn(process.execPath, [path.join(REPO_ROOT, 'bin', 'bulkhead.js'), 'run', '--metrics-bind-address', '127.0.0.1:0', '--resync', '30'], {
-    env: { ...process.env, KUBECONFIG: identity.kubeconfig, BULKHEAD_LOG_LEVEL: 'info' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  child.stdout?.setEncoding('utf8').on('data', (c: string) => (output += c));
-  child.stderr?.setEncoding('utf8').on('data', (c: string) => (output += c));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  try {
-    await waitFor(() => {
-      if (child.exitCode !== null) throw new Error(`the operator exited with ${child.exitCode}: ${output.slice(-2000)}`);
-      return output.includes('informer caches synced');
-    }, { timeoutMs: 60_000, description: 'the operator to sync its caches' });
-  } catch (err) {
-    child.kill('SIGKILL');
-    throw err;
-  }
-  return {
-    logs: () => output,
-    async stop() {
-      if (child.exitCode === null) child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-      await exited;
-      clearTimeout(timer);
-    },
-  };
+  return startOperatorProcess({ kubeconfig: identity.kubeconfig, env: { BULKHEAD_LOG_LEVEL: 'info' } });
 }
 
 /** Grants `user` a namespaced Role with `rules` in `namespace`. */
