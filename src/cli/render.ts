@@ -1,14 +1,11 @@
 // `bulkhead render -f FILE`: everything an AIWorkload generates, offline and deterministic, for GitOps
 // review and CI diffs. AIWorkloads in the same file resolve each other as workload peers.
-import { readFile } from 'node:fs/promises';
-import { loadAll } from 'js-yaml';
-import { API_VERSION, KIND } from '../api/constants.js';
-import { formatProblems, validateSpec } from '../api/validate.js';
 import { compile } from '../compile/compile.js';
-import { DEFAULT_PLATFORM, type PeerWorkload } from '../compile/facts.js';
+import { DEFAULT_PLATFORM } from '../compile/facts.js';
 import type { GeneratedObject } from '../compile/objects.js';
 import { toYamlStream } from '../compile/render.js';
 import type { CliIO } from './main.js';
+import { loadWorkloadFiles } from './workload-files.js';
 
 const USAGE = 'Usage: bulkhead render -f FILE [-f FILE...] [-n NAMESPACE]\n  FILE may be - for standard input.\n';
 
@@ -34,15 +31,6 @@ function parseArgs(argv: string[]): Args | string {
   return args;
 }
 
-async function readInput(file: string): Promise<string> {
-  if (file !== '-') return readFile(file, 'utf8');
-  const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
-}
-
-type Doc = { apiVersion?: unknown; kind?: unknown; metadata?: { name?: unknown; namespace?: unknown; uid?: unknown }; spec?: unknown };
-
 export async function runRender(argv: string[], io: CliIO): Promise<number> {
   const args = parseArgs(argv);
   if (typeof args === 'string') {
@@ -50,48 +38,13 @@ export async function runRender(argv: string[], io: CliIO): Promise<number> {
     io.stderr(USAGE);
     return args === '' ? 0 : 2;
   }
-  const workloads: PeerWorkload[] = [];
-  const uids = new Map<string, string>();
-  let failed = false;
-  for (const file of args.files) {
-    let docs: unknown[];
-    try {
-      docs = loadAll(await readInput(file));
-    } catch (err) {
-      io.stderr(`bulkhead render: ${file}: ${err instanceof Error ? err.message : String(err)}\n`);
-      return 1;
-    }
-    for (const [index, raw] of docs.entries()) {
-      if (raw === null || raw === undefined) continue;
-      const doc = raw as Doc;
-      const where = `${file} (document ${index + 1})`;
-      if (doc.kind !== KIND || doc.apiVersion !== API_VERSION) {
-        io.stderr(`bulkhead render: ${where}: apiVersion/kind must be ${API_VERSION} ${KIND} (got ${String(doc.apiVersion)} ${String(doc.kind)})\n`);
-        failed = true;
-        continue;
-      }
-      const name = doc.metadata?.name;
-      if (typeof name !== 'string' || name === '') {
-        io.stderr(`bulkhead render: ${where}: metadata.name: required\n`);
-        failed = true;
-        continue;
-      }
-      const namespace = typeof doc.metadata?.namespace === 'string' ? doc.metadata.namespace : args.namespace;
-      const result = validateSpec(doc.spec);
-      if (!result.ok) {
-        io.stderr(`bulkhead render: ${where}: AIWorkload ${namespace}/${name} is invalid: ${formatProblems(result.problems)}\n`);
-        failed = true;
-        continue;
-      }
-      if (typeof doc.metadata?.uid === 'string') uids.set(`${namespace}/${name}`, doc.metadata.uid);
-      workloads.push({ namespace, name, spec: result.spec });
-    }
-  }
-  if (failed) return 1;
+  const { workloads, errors } = await loadWorkloadFiles(args.files, args.namespace);
+  for (const e of errors) io.stderr(`bulkhead render: ${e}\n`);
+  if (errors.length > 0) return 1;
   const facts = { platform: DEFAULT_PLATFORM, workloads: new Map(workloads.map((w) => [`${w.namespace}/${w.name}`, w])) };
   const objects: GeneratedObject[] = [];
   for (const w of workloads) {
-    const result = compile({ ...w, uid: uids.get(`${w.namespace}/${w.name}`) }, facts);
+    const result = compile(w, facts);
     objects.push(...result.objects);
     for (const c of result.components) {
       for (const p of [...c.unresolvedPeers, ...c.consentPending]) {
