@@ -131,45 +131,38 @@ export async function loadManifestDirs(dirs: readonly string[]): Promise<Cluster
 
 /**
  * loadLiveFacts lists Namespaces, Pods, workload controllers and NetworkPolicies from the
- * cluster of the default kubeconfig. Loaded lazily so that file mode never pulls the client in.
+ * cluster of the default kubeconfig, as raw JSON: the generated typed clients rename fields (an
+ * ingress rule's `from` becomes `_from`), which would silently read every rule as "from anyone".
+ * Loaded lazily so that file mode never pulls the client in.
  */
 export async function loadLiveFacts(): Promise<ClusterFacts> {
-  const k8s = await import('@kubernetes/client-node');
-  const kc = new k8s.KubeConfig();
+  const { KubeConfig } = await import('@kubernetes/client-node');
+  const { createRestClient } = await import('../kube/rest.js');
+  const kc = new KubeConfig();
   kc.loadFromDefault();
-  const core = kc.makeApiClient(k8s.CoreV1Api);
-  const apps = kc.makeApiClient(k8s.AppsV1Api);
-  const batch = kc.makeApiClient(k8s.BatchV1Api);
-  const net = kc.makeApiClient(k8s.NetworkingV1Api);
+  const rest = createRestClient(kc);
+  type Item = { kind?: string; status?: { phase?: string } };
+  const list = async (path: string, kind: string): Promise<Item[]> =>
+    ((await rest.request<{ items?: Item[] }>('GET', path)).items ?? []).map((i) => ({ ...i, kind }));
   const [namespaces, pods, deployments, statefulSets, daemonSets, replicaSets, rcs, jobs, cronJobs, policies] = await Promise.all([
-    core.listNamespace(),
-    core.listPodForAllNamespaces(),
-    apps.listDeploymentForAllNamespaces(),
-    apps.listStatefulSetForAllNamespaces(),
-    apps.listDaemonSetForAllNamespaces(),
-    apps.listReplicaSetForAllNamespaces(),
-    core.listReplicationControllerForAllNamespaces(),
-    batch.listJobForAllNamespaces(),
-    batch.listCronJobForAllNamespaces(),
-    net.listNetworkPolicyForAllNamespaces(),
+    list('/api/v1/namespaces', 'Namespace'),
+    list('/api/v1/pods', 'Pod'),
+    list('/apis/apps/v1/deployments', 'Deployment'),
+    list('/apis/apps/v1/statefulsets', 'StatefulSet'),
+    list('/apis/apps/v1/daemonsets', 'DaemonSet'),
+    list('/apis/apps/v1/replicasets', 'ReplicaSet'),
+    list('/api/v1/replicationcontrollers', 'ReplicationController'),
+    list('/apis/batch/v1/jobs', 'Job'),
+    list('/apis/batch/v1/cronjobs', 'CronJob'),
+    list('/apis/networking.k8s.io/v1/networkpolicies', 'NetworkPolicy'),
   ]);
-  // List items carry no kind; the analysis needs it to name workloads.
-  const kinded = <T extends object>(items: T[], kind: string): (T & { kind: string })[] => items.map((i) => ({ ...i, kind }));
   // Pods that have finished no longer take part in networking.
-  const running = pods.items.filter((p) => p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed');
+  const running = pods.filter((p) => p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed');
   return {
-    namespaces: namespaces.items,
-    pods: kinded(running, 'Pod'),
-    workloads: [
-      ...kinded(deployments.items, 'Deployment'),
-      ...kinded(statefulSets.items, 'StatefulSet'),
-      ...kinded(daemonSets.items, 'DaemonSet'),
-      ...kinded(replicaSets.items, 'ReplicaSet'),
-      ...kinded(rcs.items, 'ReplicationController'),
-      ...kinded(jobs.items, 'Job'),
-      ...kinded(cronJobs.items, 'CronJob'),
-    ],
-    networkPolicies: policies.items,
+    namespaces: namespaces as ClusterFacts['namespaces'],
+    pods: running as ClusterFacts['pods'],
+    workloads: [...deployments, ...statefulSets, ...daemonSets, ...replicaSets, ...rcs, ...jobs, ...cronJobs] as ClusterFacts['workloads'],
+    networkPolicies: policies as ClusterFacts['networkPolicies'],
   };
 }
 
