@@ -26,6 +26,10 @@ build: node_modules ## Compile TypeScript into dist/.
 control-plane: ## Build etcd, kube-apiserver, kube-controller-manager, kubectl into ~/.cache/bulkhead (once).
 	bash hack/build-control-plane.sh >/dev/null
 
+.PHONY: helm
+helm: ## Build helm from the Go module proxy into ~/.cache/bulkhead (once), for the chart tests.
+	bash hack/build-helm.sh >/dev/null
+
 .PHONY: cluster-up
 cluster-up: build control-plane ## Start the local control plane; admin kubeconfig in .local/kubeconfig.
 	$(BULKHEAD) local-cluster up --dir .local
@@ -64,11 +68,11 @@ test-unit: node_modules ## Unit tests of the pure code.
 	$(JEST) --selectProjects unit
 
 .PHONY: test-integration
-test-integration: build control-plane ## Suites against a real etcd + kube-apiserver + kube-controller-manager.
+test-integration: build control-plane helm ## Suites against a real etcd + kube-apiserver + kube-controller-manager.
 	$(JEST) --selectProjects integration --runInBand
 
 .PHONY: test
-test: typecheck verify build control-plane ## Everything CI runs: type check, generated files, unit and integration tests.
+test: typecheck verify build control-plane helm ## Everything CI runs: type check, generated files, unit and integration tests.
 	$(JEST) --runInBand
 
 .PHONY: bench
@@ -76,7 +80,8 @@ bench: build ## Benchmarks (ratios within one run).
 	$(NODE) --expose-gc dist/bench/run.js
 
 .PHONY: chart
-chart: generate ## Refresh the chart's generated files.
+chart: generate helm ## Refresh the chart's generated files and lint the chart.
+	$$(bash hack/build-helm.sh) lint --strict charts/bulkhead
 
 .PHONY: clean
 clean: cluster-down ## Remove build output.
