@@ -21,6 +21,9 @@ export function exposureMessages(facts: ClusterFacts, namespace: string, spec: A
     ...facts.networkPolicies.filter((p) => p.metadata?.namespace !== namespace || !ourNames.has(p.metadata?.name ?? '')),
     ...(ours as unknown as AnalysisPolicy[]),
   ];
+  // Only a policy in the segment's namespace can admit anyone to its pods: with none but this
+  // workload's own (which admit exactly what was declared), nothing can be exposed.
+  if (!policies.some((p) => p.metadata?.namespace === namespace && !ours.includes(p as unknown as NetworkPolicy))) return [];
   const withDesired: ClusterFacts = { ...facts, networkPolicies: policies };
   const messages: string[] = [];
   for (const component of spec.components) {
