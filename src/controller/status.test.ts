@@ -59,3 +59,14 @@ describe('isSubset', () => {
     expect(jsonEqual([1, 2], [2, 1])).toBe(false);
   });
 });
+
+describe('isSubset and fields the API server omits', () => {
+  // The API server drops empty omitempty fields: a NetworkPolicy applied with `ingress: []` reads
+  // back without `ingress`. That must count as converged, or every resync re-applies it.
+  it('an empty desired list or map matches an absent live field, not a non-empty one', () => {
+    expect(isSubset({ spec: { ingress: [] } }, { spec: {} })).toBe(true);
+    expect(isSubset({ metadata: { annotations: {} } }, { metadata: {} })).toBe(true);
+    expect(isSubset({ spec: { ingress: [] } }, { spec: { ingress: [{}] } })).toBe(false);
+    expect(isSubset({ spec: { ingress: [{ from: [] }] } }, { spec: {} })).toBe(false);
+  });
+});
