@@ -2,7 +2,7 @@
 // manifests/rbac.yaml, exactly as shipped, so that every suite runs the operator with the
 // least-privilege ClusterRole and the grantable ceiling rather than as system:masters.
 //
-// operatorIdentity() applies manifests/rbac.yaml (and the CRD) to the run's cluster, asks the API
+// operatorIdentity() applies the CRD, the operator's Namespace and ServiceAccount, and manifests/rbac.yaml to the run's cluster, asks the API
 // server for a token of the ServiceAccount (TokenRequest, as a pod would get one) and writes a
 // kubeconfig that authenticates with it. The result is cached per cluster and re-minted when the
 // token stops working (the ServiceAccount was recreated, say).
@@ -15,6 +15,8 @@ import { kubectl, kubectlOk, testCluster } from './cluster.js';
 /** Where the shipped manifests live (the repository root). */
 export const REPO_ROOT = process.env['BULKHEAD_ROOT'] ?? process.cwd();
 export const RBAC_MANIFEST = path.join(REPO_ROOT, 'manifests', 'rbac.yaml');
+/** The operator's Namespace and ServiceAccount, which rbac.yaml binds. */
+export const IDENTITY_MANIFESTS = ['00-namespace.yaml', 'serviceaccount.yaml'].map((f) => path.join(REPO_ROOT, 'manifests', f));
 export const ADMISSION_MANIFEST = path.join(REPO_ROOT, 'manifests', 'admission-policies.yaml');
 export const CRD_MANIFEST = path.join(REPO_ROOT, 'crds', 'bulkhead.dev_aiworkloads.yaml');
 
@@ -51,7 +53,7 @@ export async function operatorIdentity(opts: OperatorIdentityOptions = {}): Prom
   };
   await kubectlOk(['apply', '--server-side', '--force-conflicts', '-f', CRD_MANIFEST]);
   await kubectlOk(['wait', '--for=condition=Established', '--timeout=60s', `crd/aiworkloads.bulkhead.dev`]);
-  await kubectlOk(['apply', '--server-side', '--force-conflicts', '-f', RBAC_MANIFEST]);
+  for (const file of [...IDENTITY_MANIFESTS, RBAC_MANIFEST]) await kubectlOk(['apply', '--server-side', '--force-conflicts', '-f', file]);
   if (existsSync(identity.kubeconfig) && (await whoami(identity.kubeconfig)) === identity.username) return identity;
 
   await mkdir(path.dirname(identity.kubeconfig), { recursive: true });
