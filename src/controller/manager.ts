@@ -104,6 +104,10 @@ export class Manager {
       listManaged: (kind, ns) =>
         (managed.get(kind)?.listByNamespace(ns) ?? []).filter((o) => o.metadata.labels?.[LABEL_MANAGED_BY] === MANAGED_BY_VALUE),
       listPods: (ns) => pods.listByNamespace(ns),
+      namespaceTerminating: (ns) => {
+        const n = namespaces.get(undefined, ns) as (KubeObject & { status?: { phase?: string } }) | undefined;
+        return n !== undefined && (n.metadata.deletionTimestamp !== undefined || n.status?.phase === 'Terminating');
+      },
       kubeAPIServer: () => {
         const addresses: string[] = [];
         const ports = new Set<number>();

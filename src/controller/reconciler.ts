@@ -46,6 +46,8 @@ export interface ClusterView {
   listManaged(kind: GeneratedKind, namespace: string): KubeObject[];
   listPods(namespace: string): KubeObject[];
   kubeAPIServer(): { addresses: string[]; ports: number[] } | undefined;
+  /** True while the namespace is being deleted: nothing can be created there any more. */
+  namespaceTerminating(namespace: string): boolean;
 }
 
 /** What the reconciler writes. Every method is a real API request. */
@@ -117,6 +119,12 @@ export class Reconciler {
     if (workload === undefined || workload.metadata.deletionTimestamp !== undefined) {
       // Gone or going: the garbage collector removes what it owned.
       log.debug('AIWorkload not found or deleting; nothing to do');
+      return {};
+    }
+    if (view.namespaceTerminating(namespace)) {
+      // The namespace controller is deleting everything in it, this AIWorkload included; writing
+      // would only fight it (and fail).
+      log.debug('namespace is terminating; nothing to do');
       return {};
     }
     const uid = workload.metadata.uid ?? '';
