@@ -31,7 +31,7 @@ let suiteMark: number;
 const replicas = new Map<string, { op: RunningOperator; user: string }>();
 
 async function startReplica(name: string): Promise<{ op: RunningOperator; user: string }> {
-  const u = await operatorUser(`fault-failover-${name}`);
+  const u = await operatorUser(`fault-failover-${name}`, { leaseNamespace: ns });
   const op = await startOperator({ kubeconfig: u.kubeconfig, args: ['--leader-elect', 'true', '--leader-election-namespace', ns, '--identity', name] });
   const r = { op, user: u.username };
   replicas.set(name, r);

@@ -7,6 +7,7 @@ import { DEFAULT_PLATFORM } from '../../src/compile/facts.js';
 import type { GeneratedObject } from '../../src/compile/objects.js';
 import { type AuditEvent, kubectl, kubectlOk, testCluster, userKubeconfig, waitFor } from '../harness/cluster.js';
 import type { RunningOperator } from '../harness/operator.js';
+import { operatorUser as leastPrivilegeUser } from '../harness/operator-identity.js';
 
 export type Obj = {
   apiVersion?: string;
@@ -137,11 +138,13 @@ export async function waitConverged(namespace: string, names: readonly string[],
 
 /**
  * operatorUser mints a client-certificate user for one operator process, so that the audit log
- * attributes every request to that process. The user is in system:masters: these suites are about
- * faults, not permissions (the least-privilege identity is tested with the manifests).
+ * attributes every request to that process, bound to exactly the roles manifests/rbac.yaml gives
+ * the operator.
  */
-export async function operatorUser(name: string): Promise<{ username: string; kubeconfig: string }> {
-  return { username: name, kubeconfig: await userKubeconfig(name, ['system:masters']) };
+export async function operatorUser(name: string, opts: { leaseNamespace?: string } = {}): Promise<{ username: string; kubeconfig: string }> {
+  // Its own user, so the audit log tells this operator's requests apart, with exactly the
+  // permissions the chart's RBAC gives the operator (never system:masters).
+  return leastPrivilegeUser(name, opts);
 }
 
 // --- the audit log ------------------------------------------------------------------------------

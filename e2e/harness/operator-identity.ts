@@ -9,8 +9,8 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { load } from 'js-yaml';
-import { kubectl, kubectlOk, testCluster } from './cluster.js';
+import { dump, load, loadAll } from 'js-yaml';
+import { kubectl, kubectlOk, testCluster, userKubeconfig } from './cluster.js';
 
 /** Where the shipped manifests live (the repository root). */
 export const REPO_ROOT = process.env['BULKHEAD_ROOT'] ?? process.cwd();
@@ -96,4 +96,49 @@ export async function operatorIdentity(opts: OperatorIdentityOptions = {}): Prom
 async function whoami(kubeconfig: string): Promise<string | undefined> {
   const res = await kubectl(['auth', 'whoami', '-o', 'jsonpath={.status.userInfo.username}'], { kubeconfig });
   return res.code === 0 ? res.stdout.trim() : undefined;
+}
+
+export interface OperatorUserOptions {
+  /** Also grant the chart's leader-election Role in this namespace (for Leases outside bulkhead-system). */
+  leaseNamespace?: string;
+}
+
+type RbacObject = {
+  kind: string;
+  metadata: { name: string; namespace?: string; labels?: Record<string, string> };
+  roleRef?: { apiGroup: string; kind: string; name: string };
+  subjects?: { kind: string; name: string; namespace?: string }[];
+  rules?: unknown[];
+};
+
+/**
+ * operatorUser returns a client-certificate user `name`, in no group, holding exactly the
+ * permissions manifests/rbac.yaml gives the operator's ServiceAccount: every binding of the
+ * ServiceAccount is copied with the user as its subject. Suites that run several operators (or
+ * must tell one operator's requests from everyone else's in the audit log) use it instead of the
+ * shared ServiceAccount; either way the operator never runs as system:masters.
+ */
+export async function operatorUser(name: string, opts: OperatorUserOptions = {}): Promise<{ username: string; kubeconfig: string }> {
+  await operatorIdentity();
+  const docs = loadAll(await readFile(RBAC_MANIFEST, 'utf8')) as RbacObject[];
+  const isOperator = (s: { kind: string; name: string; namespace?: string }): boolean =>
+    s.kind === 'ServiceAccount' && s.name === OPERATOR_SERVICE_ACCOUNT && s.namespace === OPERATOR_NAMESPACE;
+  const out: RbacObject[] = [];
+  const short = (base: string): string => `${base}-${name}`.slice(0, 253);
+  for (const doc of docs) {
+    if (doc === null || (doc.kind !== 'RoleBinding' && doc.kind !== 'ClusterRoleBinding')) continue;
+    if (!(doc.subjects ?? []).some(isOperator)) continue;
+    const subjects = [{ kind: 'User', apiGroup: 'rbac.authorization.k8s.io', name }];
+    out.push({ ...doc, metadata: { ...doc.metadata, name: short(doc.metadata.name) }, subjects } as RbacObject);
+    if (opts.leaseNamespace !== undefined && doc.kind === 'RoleBinding' && doc.metadata.namespace === OPERATOR_NAMESPACE) {
+      const role = docs.find((d) => d?.kind === 'Role' && d.metadata.name === doc.roleRef?.name && d.metadata.namespace === OPERATOR_NAMESPACE);
+      if (role === undefined) continue;
+      const ns = opts.leaseNamespace;
+      out.push({ ...role, metadata: { ...role.metadata, namespace: ns } });
+      out.push({ ...doc, metadata: { ...doc.metadata, name: short(doc.metadata.name), namespace: ns }, subjects } as RbacObject);
+    }
+  }
+  if (out.length === 0) throw new Error(`${RBAC_MANIFEST} binds nothing to ${OPERATOR_USERNAME}`);
+  await kubectlOk(['apply', '--server-side', '--force-conflicts', '-f', '-'], { input: out.map((o) => dump(o)).join('---\n') });
+  return { username: name, kubeconfig: await userKubeconfig(name, []) };
 }

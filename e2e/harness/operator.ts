@@ -3,7 +3,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import path from 'node:path';
-import { adminKubeconfig, kubectlOk, waitFor } from './cluster.js';
+import { kubectlOk, waitFor } from './cluster.js';
+import { operatorIdentity } from './operator-identity.js';
 
 export const repoRoot = (): string => process.env['BULKHEAD_ROOT'] ?? process.cwd();
 
@@ -14,7 +15,7 @@ export async function ensureCrd(): Promise<void> {
 }
 
 export interface OperatorOptions {
-  /** @default the admin kubeconfig */
+  /** @default the operator's least-privilege ServiceAccount (manifests/rbac.yaml), never system:masters */
   kubeconfig?: string;
   args?: string[];
   env?: Record<string, string>;
@@ -32,8 +33,9 @@ export interface RunningOperator {
 }
 
 export async function startOperator(opts: OperatorOptions = {}): Promise<RunningOperator> {
+  const kubeconfig = opts.kubeconfig ?? (await operatorIdentity()).kubeconfig;
   const child = spawn(process.execPath, [path.join(repoRoot(), 'bin', 'bulkhead.js'), 'run', '--metrics-bind-address', '127.0.0.1:0', ...(opts.args ?? [])], {
-    env: { ...process.env, KUBECONFIG: opts.kubeconfig ?? adminKubeconfig(), BULKHEAD_LOG_LEVEL: 'debug', ...opts.env },
+    env: { ...process.env, KUBECONFIG: kubeconfig, BULKHEAD_LOG_LEVEL: 'debug', ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

@@ -142,7 +142,10 @@ interface Deployment extends KubeObject {
   it('goes through helm install --dry-run=server and prints its NOTES', async () => {
     const ns = await freshNamespace('pkg-helm');
     scratch.push(ns);
-    const res = await run(bin, ['install', 'bulkhead', CHART(), '--namespace', ns, '--dry-run=server'], { KUBECONFIG: adminKubeconfig() });
+    // Other suites install manifests/ (cluster-scoped RBAC and admission policies of the same
+    // names) on this shared cluster; --take-ownership lets the dry run adopt them instead of
+    // refusing, as it would when migrating a kubectl install to Helm.
+    const res = await run(bin, ['install', 'bulkhead', CHART(), '--namespace', ns, '--dry-run=server', '--take-ownership'], { KUBECONFIG: adminKubeconfig() });
     expect(res.stderr).toBe('');
     expect(res.code).toBe(0);
     expect(res.stdout).toMatch(/STATUS: pending-install/);

@@ -17,20 +17,6 @@ interface Manifest {
   [k: string]: unknown;
 }
 
-/**
- * The user kube-controller-manager authenticates as, read from the audit log. Where it runs with
- * --use-service-account-credentials=false (as this control plane does) the garbage collector and
- * the namespace controller write under that one identity, which the tamper-protection policy must
- * then allow (the chart's admission.tamperProtection.extraAllowedUsers).
- */
-export function controllerManagerUser(): string {
-  const event = testCluster()
-    .auditEvents()
-    .find((e) => (e as { userAgent?: string }).userAgent?.startsWith('kube-controller-manager/') === true);
-  if (event === undefined) throw new Error('no write by kube-controller-manager in the audit log yet');
-  return event.user.username;
-}
-
 /** The shipped policies, with `extraAllowedUsers` appended to tamper protection's allowed users. */
 export function admissionManifests(extraAllowedUsers: readonly string[] = []): Manifest[] {
   const docs = loadAll(readFileSync(ADMISSION_MANIFEST, 'utf8')).filter((d): d is Manifest => d !== null && d !== undefined);
@@ -47,12 +33,14 @@ export function admissionManifests(extraAllowedUsers: readonly string[] = []): M
 const POLICY_NAMES = ['bulkhead-no-escalation', 'bulkhead-tamper-protection'];
 
 /**
- * installAdmissionPolicies applies manifests/admission-policies.yaml (plus the local cluster's
- * controller-manager user) and waits until the API server enforces both: a server-side dry run
- * that each must refuse is refused.
+ * installAdmissionPolicies applies manifests/admission-policies.yaml exactly as shipped and waits
+ * until the API server enforces both: a server-side dry run that each must refuse is refused. The
+ * local control plane runs kube-controller-manager as system:kube-controller-manager (its own
+ * certificate), which the shipped policy allows, so the garbage-collection and namespace-deletion
+ * tests exercise the shipped allow-list, not one widened for the test.
  */
 export async function installAdmissionPolicies(probeNamespace: string): Promise<void> {
-  const docs = admissionManifests([controllerManagerUser()]);
+  const docs = admissionManifests();
   await kubectlOk(['apply', '-f', '-'], { input: docs.map((d) => dump(d)).join('---\n') });
   await waitFor(async () => (await probes(probeNamespace)).every((r) => r === 'refused'), {
     timeoutMs: 60_000,

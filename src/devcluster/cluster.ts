@@ -134,6 +134,10 @@ export class DevCluster {
     cluster.writeState(state);
     await writeFile(layout.adminKubeconfig, await buildKubeconfig({ server: state.server, caFile: layout.pki.ca.cert,
       certFile: layout.pki.admin.cert, keyFile: layout.pki.admin.key, user: 'admin' }), { mode: 0o600 });
+    const kcm = await mintClientCert(layout.pki, { cert: path.join(layout.pki.dir, 'kube-controller-manager.crt'), key: path.join(layout.pki.dir, 'kube-controller-manager.key') },
+      'system:kube-controller-manager', ['system:masters']);
+    await writeFile(layout.controllerManagerKubeconfig, await buildKubeconfig({ server: state.server, caFile: layout.pki.ca.cert,
+      certFile: kcm.cert, keyFile: kcm.key, user: 'system:kube-controller-manager' }), { mode: 0o600 });
     try {
       log(`starting etcd on 127.0.0.1:${etcdClient}`);
       cluster.launch('etcd', etcdArgs(layout));

@@ -38,7 +38,7 @@ describe('control-plane flags', () => {
     const args = controllerManagerArgs(layout);
     expect(flag(args, 'leader-elect')).toBe('false');
     expect(flag(args, 'use-service-account-credentials')).toBe('false');
-    expect(flag(args, 'kubeconfig')).toBe('/state/kubeconfig');
+    expect(flag(args, 'kubeconfig')).toBe('/state/users/kube-controller-manager.kubeconfig');
     const controllers = flag(args, 'controllers')?.split(',') ?? [];
     expect(controllers).toEqual([...CONTROLLERS]);
     expect(controllers).toContain('garbage-collector-controller');

@@ -19,6 +19,12 @@ export interface ClusterLayout {
   auditPolicy: string;
   auditLog: string;
   adminKubeconfig: string;
+  /**
+   * kube-controller-manager's own kubeconfig: user system:kube-controller-manager (in
+   * system:masters, since it runs without per-controller ServiceAccount credentials), so the audit
+   * log and admission policies tell its garbage collector and namespace controller from `admin`.
+   */
+  controllerManagerKubeconfig: string;
   usersDir: string;
   stateFile: string;
   ports: ClusterPorts;
@@ -33,6 +39,7 @@ export function clusterLayout(dir: string, ports: ClusterPorts): ClusterLayout {
     auditPolicy: path.join(dir, 'audit-policy.yaml'),
     auditLog: path.join(dir, 'logs', 'audit.log'),
     adminKubeconfig: path.join(dir, 'kubeconfig'),
+    controllerManagerKubeconfig: path.join(dir, 'users', 'kube-controller-manager.kubeconfig'),
     usersDir: path.join(dir, 'users'),
     stateFile: path.join(dir, 'cluster.json'),
     ports,
@@ -114,7 +121,7 @@ export function apiServerArgs(l: ClusterLayout): string[] {
 
 export function controllerManagerArgs(l: ClusterLayout): string[] {
   return [
-    `--kubeconfig=${l.adminKubeconfig}`,
+    `--kubeconfig=${l.controllerManagerKubeconfig}`,
     '--bind-address=127.0.0.1',
     `--secure-port=${l.ports.controllerManager}`,
     `--cert-dir=${path.join(l.pki.dir, 'controller-manager')}`,
