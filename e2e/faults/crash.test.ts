@@ -8,6 +8,7 @@
 import { deleteNamespace, freshNamespace, kubectlOk, waitFor } from '../harness/cluster.js';
 import { type RunningOperator, ensureCrd, startOperator } from '../harness/operator.js';
 import { applyWorkload, auditMark, auditSince, managedObjects, operatorUser, report, smallSpec, waitConverged, workloadYaml, writesBy } from './support.js';
+import { prng } from '../../src/bench/analysis.js';
 
 const WORKLOADS = 30;
 const EXTRA_COMPONENTS = 3; // 5 components: 5 NetworkPolicies, 5 ServiceAccounts, 1 Role, 1 RoleBinding each
@@ -16,17 +17,6 @@ const KILLS = 3;
 let ns: string;
 let operator: RunningOperator | undefined;
 
-/** mulberry32: a small seeded PRNG, so a failing run can be replayed with its seed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const names = Array.from({ length: WORKLOADS }, (_, i) => `w${String(i).padStart(2, '0')}`);
 

@@ -66,52 +66,42 @@ function workloadPeer(workload: PeerWorkload, component: Component): NetworkPoli
   return { namespaceSelector: namespaceSelector(workload.namespace), podSelector: component.selector };
 }
 
+/**
+ * Resolves a `{workload: ...}` peer of component `own` of `self`, and checks the other side's
+ * consent: for our ingress, the peer must declare egress to us; for our egress, ingress from us.
+ */
+function resolveWorkloadPeer(
+  ref: NonNullable<Peer['workload']>,
+  direction: 'ingress' | 'egress',
+  own: Component,
+  self: WorkloadInput,
+  facts: CompileFacts,
+): ResolvedPeer {
+  const found = lookupWorkloadPeer(ref, facts);
+  if (isProblem(found)) return { ok: false, problem: found };
+  const { workload, component } = found;
+  const consent =
+    direction === 'ingress'
+      ? (workload.spec.egress ?? []).some((e) => e.from === component.name && peerCovers(e.to, workload.namespace, self, own))
+      : (workload.spec.ingress ?? []).some((i) => i.to === component.name && peerCovers(i.from, workload.namespace, self, own));
+  if (!consent) {
+    const missing = direction === 'ingress' ? `egress to ${self.namespace}/${self.name}/${own.name}` : `ingress from ${self.namespace}/${self.name}/${own.name}`;
+    const peer = describeWorkloadPeer(ref);
+    return { ok: false, problem: { kind: 'consentPending', peer, message: `${peer} has not declared ${missing}` } };
+  }
+  return { ok: true, peers: [workloadPeer(workload, component)], target: found };
+}
+
 /** Resolves the caller of an ingress rule for component `to` of `self`. */
 export function resolveIngressPeer(rule: IngressRule, to: Component, self: WorkloadInput, facts: CompileFacts): ResolvedPeer {
-  const peer = rule.from;
-  if (peer.workload !== undefined) {
-    const found = lookupWorkloadPeer(peer.workload, facts);
-    if (isProblem(found)) return { ok: false, problem: found };
-    const consent = (found.workload.spec.egress ?? []).some(
-      (e) => e.from === found.component.name && peerCovers(e.to, found.workload.namespace, self, to),
-    );
-    if (!consent) {
-      return {
-        ok: false,
-        problem: {
-          kind: 'consentPending',
-          peer: describeWorkloadPeer(peer.workload),
-          message: `${describeWorkloadPeer(peer.workload)} has not declared egress to ${self.namespace}/${self.name}/${to.name}`,
-        },
-      };
-    }
-    return { ok: true, peers: [workloadPeer(found.workload, found.component)], target: found };
-  }
-  return resolveCommonPeer(peer, facts, 'ingress', false);
+  if (rule.from.workload !== undefined) return resolveWorkloadPeer(rule.from.workload, 'ingress', to, self, facts);
+  return resolveCommonPeer(rule.from, facts, 'ingress', false);
 }
 
 /** Resolves the destination of an egress rule from component `from` of `self`. */
 export function resolveEgressPeer(rule: EgressRule, from: Component, self: WorkloadInput, facts: CompileFacts): ResolvedPeer {
-  const peer = rule.to;
-  if (peer.workload !== undefined) {
-    const found = lookupWorkloadPeer(peer.workload, facts);
-    if (isProblem(found)) return { ok: false, problem: found };
-    const consent = (found.workload.spec.ingress ?? []).some(
-      (i) => i.to === found.component.name && peerCovers(i.from, found.workload.namespace, self, from),
-    );
-    if (!consent) {
-      return {
-        ok: false,
-        problem: {
-          kind: 'consentPending',
-          peer: describeWorkloadPeer(peer.workload),
-          message: `${describeWorkloadPeer(peer.workload)} has not declared ingress from ${self.namespace}/${self.name}/${from.name}`,
-        },
-      };
-    }
-    return { ok: true, peers: [workloadPeer(found.workload, found.component)], target: found };
-  }
-  return resolveCommonPeer(peer, facts, 'egress', from.allowMetadataAccess === true);
+  if (rule.to.workload !== undefined) return resolveWorkloadPeer(rule.to.workload, 'egress', from, self, facts);
+  return resolveCommonPeer(rule.to, facts, 'egress', from.allowMetadataAccess === true);
 }
 
 function resolveCommonPeer(peer: Peer, facts: CompileFacts, direction: 'ingress' | 'egress', allowMetadata: boolean): ResolvedPeer {

@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { LABEL_COMPONENT, LABEL_WORKLOAD } from '../api/constants.js';
 import { isForbidden } from '../kube/rest.js';
-import { matchesSelector } from '../api/selector.js';
+import { selectorMatches } from '../analysis/selectors.js';
 import type { AIWorkloadSpec, AIWorkloadStatus, ComponentStatus } from '../api/types.js';
 import { formatProblems, validateSpec } from '../api/validate.js';
 import { compile } from '../compile/compile.js';
@@ -192,7 +192,7 @@ export class Reconciler {
     const pods = view.listPods(namespace);
     const components: ComponentStatus[] = result.components.map((c) => {
       const selector = spec.components.find((s) => s.name === c.name)?.selector ?? {};
-      const matched = pods.filter((p) => matchesSelector(p.metadata.labels, selector));
+      const matched = pods.filter((p) => selectorMatches(selector, p.metadata.labels ?? {}));
       const other = matched.filter((p) => ((p.spec as { serviceAccountName?: string } | undefined)?.serviceAccountName ?? 'default') !== c.serviceAccount);
       const status: ComponentStatus = { name: c.name, networkPolicy: c.networkPolicy, serviceAccount: c.serviceAccount, matchedPods: matched.length, podsWithOtherServiceAccount: other.length };
       if (c.role !== undefined) status.role = c.role;
