@@ -68,6 +68,11 @@ test('an allow-all policy in the namespace exposes the segments, and deleting it
   expect(events).toContain('allow-all');
   const metrics = await operator.get('/metrics');
   expect(metrics.body).toMatch(/^bulkhead_exposed_segments [1-9]/m);
+  // Segments by condition are recounted from the AIWorkloads' status (other suites' workloads may
+  // share the cluster, hence at least).
+  const segments = (condition: string, body: string): number => Number(new RegExp(`^bulkhead_segments\\{condition="${condition}"\\} (\\d+)`, 'm').exec(body)?.[1] ?? -1);
+  await waitFor(async () => segments('exposed', (await operator.get('/metrics')).body) >= 1, { description: 'bulkhead_segments{condition="exposed"}' });
+  expect(segments('ready', (await operator.get('/metrics')).body)).toBeGreaterThanOrEqual(2);
   // Ready stays True: the segment itself is enforced; Exposed reports the widening.
   expect((await condition('Ready'))?.status).toBe('True');
 

@@ -179,7 +179,11 @@ export async function runController(argv: string[], io: CliIO): Promise<number> 
   const election = new AbortController();
   await manager.startCaches();
   const electing = elector?.run(election.signal);
-  if (elector === undefined) manager.startWorkers();
+  if (elector === undefined) {
+    // A single replica without election acts as the leader.
+    metrics.leader.set(1);
+    manager.startWorkers();
+  }
   await done;
   // Drain in-flight reconciles while still leader, then release the Lease so a successor takes
   // over at once, then stop watches and the health server.

@@ -12,7 +12,7 @@ import { createRestClient } from '../kube/rest.js';
 import { RESOURCES, type ResourceInfo } from '../kube/resources.js';
 import { createWriter } from '../kube/writer.js';
 import type { Logger } from '../observe/logger.js';
-import { type Metrics, observeReconcile, workQueueMetricsHooks } from '../observe/metrics.js';
+import { type Metrics, type SegmentCondition, observeReconcile, workQueueMetricsHooks } from '../observe/metrics.js';
 import { type HealthServer, readinessCheck, startHealthServer } from '../observe/health.js';
 import { type Clock, realClock } from './clock.js';
 import { Informer, kubeListWatch, type KubeObject as InformerObject } from './informer.js';
@@ -164,6 +164,21 @@ export class Manager {
       // Workloads this one names as peers re-check consent.
       for (const peer of peersOf(obj)) enqueue(peer);
     };
+    // bulkhead_segments{condition}: segments (components) of every AIWorkload by their conditions,
+    // recounted from the cache whenever an AIWorkload (or its status) changes.
+    const countSegments = (): void => {
+      const counts: Record<SegmentCondition, number> = { ready: 0, reconciling: 0, stalled: 0, consent_pending: 0, exposed: 0 };
+      const byType: Record<string, SegmentCondition> = { Ready: 'ready', Reconciling: 'reconciling', Stalled: 'stalled', ConsentPending: 'consent_pending', Exposed: 'exposed' };
+      for (const w of workloads.list() as AIWorkloadObject[]) {
+        const n = (w.spec as { components?: unknown[] } | undefined)?.components?.length ?? 0;
+        for (const c of w.status?.conditions ?? []) {
+          const label = byType[c.type];
+          if (label !== undefined && c.status === 'True') counts[label] += n;
+        }
+      }
+      for (const [condition, n] of Object.entries(counts)) opts.metrics.segments.set({ condition }, n);
+    };
+    workloads.addEventHandler({ onAdd: countSegments, onUpdate: countSegments, onDelete: countSegments });
     workloads.addEventHandler({
       onAdd: enqueueWorkload,
       onUpdate: (oldObj, newObj) => {
