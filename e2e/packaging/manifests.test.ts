@@ -251,7 +251,8 @@ describe('manifests/ (kubectl apply -f crds/ -f manifests/)', () => {
     it('runs the operator with exactly the Deployment\'s arguments: ready, and leading on the declared Lease', async () => {
       // Catches drift between the install files and the CLI (a renamed flag would crash-loop every
       // pod). Only the listen address is overridden (a later flag wins), so tests can run in parallel
-      // with anything on port 8080. Admin credentials: the RBAC is proven by e2e/security.
+      // with anything on port 8080. It runs as the operator's ServiceAccount with manifests/rbac.yaml
+      // (startOperator's default), so this also proves the Lease is grantable by that RBAC.
       await ensureCrd();
       const container = (deployment as Deployment).spec.template.spec.containers[0] as Container;
       const args = container.args ?? [];
