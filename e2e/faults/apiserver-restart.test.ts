@@ -44,7 +44,12 @@ afterAll(async () => {
   if (!(await cluster.healthy())) await cluster.startApiServer();
   await operator?.stop();
   if (ns !== undefined) await deleteNamespace(ns);
-}, 120_000);
+  // kube-controller-manager's watches reconnect with client-go's backoff after the restart; hand
+  // the next suite a cluster whose controllers work again (a new namespace gets its default
+  // ServiceAccount), so its own 30 s waits measure only its own work.
+  const probe = await freshNamespace('fault-apiserver-probe', { timeoutMs: 120_000 });
+  await deleteNamespace(probe);
+}, 240_000);
 
 type Stored = { metadata: { generation: number }; spec: { components: { name: string; ports?: { port: number }[] }[] } };
 

@@ -34,7 +34,11 @@ afterAll(async () => {
   await operator?.stop();
   await proxy?.close();
   if (ns !== undefined) await deleteNamespace(ns);
-}, 120_000);
+  // The API server was restarted: wait until kube-controller-manager works again (see
+  // apiserver-restart.test.ts) before the next suite runs.
+  const probe = await freshNamespace('fault-gaps-probe', { timeoutMs: 120_000 });
+  await deleteNamespace(probe);
+}, 240_000);
 
 /** Changes made while the operator cannot see anything; `n` makes each gap's changes distinct. */
 async function changeEverything(n: number): Promise<void> {

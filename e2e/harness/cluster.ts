@@ -106,11 +106,12 @@ export async function waitFor<T>(check: () => Promise<T | undefined | null | fal
  * freshNamespace creates `<prefix>-<random>` and waits until the serviceaccount controller has
  * created its `default` ServiceAccount (pods are rejected before that). Returns the name.
  */
-export async function freshNamespace(prefix: string): Promise<string> {
+export async function freshNamespace(prefix: string, opts: { timeoutMs?: number } = {}): Promise<string> {
   const name = `${prefix}-${randomBytes(3).toString('hex')}`.slice(0, 63);
   await kubectlOk(['create', 'namespace', name]);
   await waitFor(async () => (await kubectl(['-n', name, 'get', 'serviceaccount', 'default'])).code === 0, {
     description: `ServiceAccount ${name}/default`,
+    timeoutMs: opts.timeoutMs ?? 60_000,
   });
   return name;
 }

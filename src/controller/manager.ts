@@ -106,7 +106,10 @@ export class Manager {
       listPods: (ns) => pods.listByNamespace(ns),
       namespaceTerminating: (ns) => {
         const n = namespaces.get(undefined, ns) as (KubeObject & { status?: { phase?: string } }) | undefined;
-        return n !== undefined && (n.metadata.deletionTimestamp !== undefined || n.status?.phase === 'Terminating');
+        // Not in the (synced) cache: the namespace is gone, and its AIWorkloads' deletions are on
+        // their way; there is nothing to write there either.
+        if (n === undefined) return namespaces.hasSynced();
+        return n.metadata.deletionTimestamp !== undefined || n.status?.phase === 'Terminating';
       },
       kubeAPIServer: () => {
         const addresses: string[] = [];

@@ -46,7 +46,7 @@ export interface ClusterView {
   listManaged(kind: GeneratedKind, namespace: string): KubeObject[];
   listPods(namespace: string): KubeObject[];
   kubeAPIServer(): { addresses: string[]; ports: number[] } | undefined;
-  /** True while the namespace is being deleted: nothing can be created there any more. */
+  /** True while the namespace is being deleted, or is gone: nothing can be created there any more. */
   namespaceTerminating(namespace: string): boolean;
 }
 
