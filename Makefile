@@ -75,6 +75,10 @@ test-integration: build control-plane helm ## Suites against a real etcd + kube-
 test: typecheck verify build control-plane helm ## Everything CI runs: type check, generated files, unit and integration tests.
 	$(JEST) --runInBand
 
+.PHONY: e2e-kind
+e2e-kind: build ## kind e2e with real pods and NetworkPolicy enforcement (needs Docker; says SKIPPED without).
+	bash e2e/kind/run.sh
+
 .PHONY: bench
 bench: build ## Benchmarks (ratios within one run).
 	$(NODE) --expose-gc dist/bench/run.js
