@@ -57,6 +57,20 @@ for _ in $(seq 1 50); do
 done
 "$KUBECTL" -n ml-prod get networkpolicy fraud-detect-model
 
+say "Who can reach whom: pods for each component (and an intruder), then bulkhead explain --live"
+pod() { # name labels serviceAccount
+  "$KUBECTL" -n ml-prod run "$1" --image=registry.k8s.io/pause:3.10 --labels="$2" \
+    ${3:+--overrides="{\"spec\":{\"serviceAccountName\":\"$3\"}}"} >/dev/null
+}
+pod gateway-0 app=fraud-gw fraud-detect-gateway
+pod model-0 app=fraud-model fraud-detect-model
+pod features-0 app=feast-online fraud-detect-features
+pod minio-0 app=minio,bucket=transactions fraud-detect-transactions
+pod train-0 job=fraud-train fraud-detect-training
+pod intruder app=intruder
+# (No kubelet runs here: the pods stay Pending, which is all label selection needs.)
+node bin/bulkhead.js explain --live -n ml-prod
+
 say "Status conditions"
 "$KUBECTL" -n ml-prod get aiworkload fraud-detect \
   -o jsonpath='{range .status.conditions[*]}{.type}={.status} ({.reason}) {.message}{"\n"}{end}'
