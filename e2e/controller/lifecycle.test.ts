@@ -124,6 +124,7 @@ test('malformed input is refused by the API server through the CRD schema, namin
     { spec: { components: [{ name: 'a', selector: { matchLabels: { x: 'y' } } }], flows: [{ from: 'a', to: 'nope' }] }, field: /spec\.flows.*name components/ },
     { spec: { components: [{ name: 'a', role: 'Database', selector: { matchLabels: { x: 'y' } } }] }, field: /spec\.components\[0\]\.role.*Unsupported value.*"Model"/ },
     { spec: { components: [{ name: 'a', selector: { matchLabels: { x: 'y' } } }], egress: [{ from: 'a', to: { cidr: '10.0.0.1/8' } }] }, field: /spec\.egress\[0\]\.to\.cidr.*canonical/ },
+    { spec: { components: [{ name: 'a', selector: { matchLabels: { x: 'y' } }, ports: [{ name: 'http', port: 80 }] }], flows: [{ from: 'a', to: 'a', ports: ['grpc'] }] }, field: /spec\.flows.*declared port of its to component/ },
   ];
   for (const c of cases) {
     const r = await kubectl(['apply', '-f', '-'], { input: workload(c.spec, 'malformed') });
@@ -136,21 +137,21 @@ test('malformed input is refused by the API server through the CRD schema, namin
 test('a spec valid for the CRD but not for the controller is Stalled and keeps the last good objects', async () => {
   const before = (await managedObjects()).map((o) => `${o.kind}/${o.metadata.name}/${o.metadata.uid}`).sort();
   const spec = JSON.parse(JSON.stringify(sample.spec)) as { flows: { from: string; to: string; ports?: string[] }[]; components: unknown[] };
-  // The CRD cannot check that a named port exists on the target (CEL cost budget); the controller does.
-  spec.flows[0] = { from: 'gateway', to: 'model', ports: ['http'] };
-  spec.components = spec.components.slice(0, 3);
-  spec.flows = spec.flows.slice(0, 2);
+  // Role presets are the controller's to check: a Dataset has no egress (no exfiltration path).
+  spec.flows[0] = { from: 'transactions', to: 'model', ports: ['grpc'] };
+  spec.components = spec.components.filter((c) => (c as { name: string }).name !== 'training');
+  spec.flows = spec.flows.filter((f) => f.from !== 'training');
   await kubectlOk(['apply', '-f', '-'], { input: workload({ ...spec, egress: [] }) });
   const stalled = await waitFor(async () => {
     const c = await condition('Stalled');
     return c?.status === 'True' ? c : undefined;
   }, { description: 'Stalled=True' });
   expect(stalled.reason).toBe('InvalidSpec');
-  expect(stalled.message).toMatch(/spec\.flows\[0\]\.ports\[0\]: port http is not a declared port of component model/);
+  expect(stalled.message).toMatch(/spec\.flows\[0\]\.from: component transactions has role Dataset, which allows no egress/);
   expect((await condition('Ready'))?.status).toBe('False');
   const events = await kubectlOk(['-n', ns, 'get', 'events', '--field-selector', 'reason=InvalidSpec', '-o', 'name']);
   expect(events.trim()).not.toBe('');
-  // Nothing generated from the last valid spec was deleted, although the new spec drops two components.
+  // Nothing generated from the last valid spec was deleted, although the new spec drops a component.
   const after = (await managedObjects()).map((o) => `${o.kind}/${o.metadata.name}/${o.metadata.uid}`).sort();
   expect(after).toEqual(before);
   // Fixing the spec clears Stalled.

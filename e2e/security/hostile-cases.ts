@@ -74,7 +74,7 @@ export const HOSTILE_CASES: HostileCase[] = [
   { name: 'flow to an unknown component', by: 'api', field: 'spec.flows', mutate: (s) => void (((s.flows as Obj[])[0] as Obj)['to'] = 'nope') },
   { name: 'ingress to an unknown component', by: 'api', field: 'spec.ingress', mutate: (s) => void (ingress(s)['to'] = 'nope') },
   { name: 'egress from an unknown component', by: 'api', field: 'spec.egress', mutate: (s) => void (egress(s)['from'] = 'nope') },
-  { name: 'unknown port name in a flow', by: 'controller', field: 'spec.flows[0].ports[0]', mutate: (s) => void (((s.flows as Obj[])[0] as Obj)['ports'] = ['http2']) },
+  { name: 'unknown port name in a flow', by: 'api', field: 'spec.flows', mutate: (s) => void (((s.flows as Obj[])[0] as Obj)['ports'] = ['http2']) },
   { name: 'named port to a cidr', by: 'api', field: 'spec.egress[0].ports', mutate: (s) => void (egress(s)['ports'] = ['https']) },
   // Ports.
   { name: 'port 0', by: 'api', field: 'spec.components[0].ports[0].port', mutate: (s) => void (port(s)['port'] = 0) },

@@ -51,8 +51,8 @@ const LABEL_KEY = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9]
 const LABEL_KEY_CEL = LABEL_KEY.source.replaceAll('\\.', '[.]').replaceAll('\\/', '/');
 
 const componentName = described(
-  z.string().min(1).max(63).regex(DNS_LABEL),
-  'Name of a component of this AIWorkload: a DNS label (lowercase letters, digits and "-", at most 63 characters).',
+  z.string().min(1).max(32).regex(DNS_LABEL),
+  'Name of a component of this AIWorkload: a DNS label of at most 32 characters (lowercase letters, digits and "-").',
 );
 
 const portName = described(
@@ -220,7 +220,7 @@ const component = withRules(
       'Role preset: Model, Dataset, FeatureStore, VectorStore, Training, Notebook, Gateway, Pipeline or Generic. Dataset, FeatureStore and VectorStore get no egress beyond DNS; Training pods may talk to each other; see docs/api.md. @default Generic',
     ).optional(),
     selector: podSelector('Selects the pods of this component in the AIWorkload namespace. Must not be empty.'),
-    ports: described(z.array(port).max(16).optional(), 'Ports the component serves on, referenced by flows and ingress by name or number.'),
+    ports: described(z.array(port).max(8).optional(), 'Ports the component serves on, referenced by flows and ingress by name or number.'),
     identity: described(identity.optional(), 'The ServiceAccount of the segment.'),
     permissions: described(
       z.array(permission).max(16).optional(),
@@ -326,7 +326,7 @@ const peer = withRules(
 
 /** Inside an AIWorkload ports are named: the target declares them, and a typo is caught by the CRD. */
 const portNames = described(
-  z.array(portName).max(8).optional(),
+  z.array(portName).max(4).optional(),
   'Ports allowed, by the name of a declared port of the target component. Omitted: every declared port of the target (every port when it declares none).',
 );
 
@@ -397,6 +397,20 @@ type Spec = {
 const componentNames = (s: Spec): Set<string> => new Set(s.components.map((c) => c.name));
 
 
+const namedPortsResolve = (s: Spec, target: string, ports: string[] | undefined): boolean => {
+  if (ports === undefined) return true;
+  const declared = new Set((s.components.find((c) => c.name === target)?.ports ?? []).map((p) => p.name));
+  return ports.every((p) => declared.has(p));
+};
+
+/**
+ * Named ports must exist on the target. Nested over rules × ports × components × ports, so its
+ * estimated cost bounds the list sizes: at 32 rules × 4 ports × 16 components × 8 ports it fits the
+ * API server's budget (at twice each bound it was 12.7× over).
+ */
+const namedPortCel = (list: 'flows' | 'ingress'): string =>
+  `!has(self.${list}) || self.${list}.all(f, !has(f.ports) || f.ports.all(p, self.components.exists(c, c.name == f.to && has(c.ports) && c.ports.exists(q, q.name == p))))`;
+
 export const aiWorkloadSpecSchema = withRules(
   z.object({
     enforcement: described(
@@ -408,14 +422,14 @@ export const aiWorkloadSpecSchema = withRules(
       'Allow every component to resolve names through the cluster DNS (UDP and TCP 53). @default true',
     ),
     components: described(
-      z.array(component).min(1).max(32),
+      z.array(component).min(1).max(16),
       'The segments of this AIWorkload. Names must be unique.',
     ),
     flows: described(
-      z.array(flow).max(64).optional(),
+      z.array(flow).max(32).optional(),
       'Connections inside this AIWorkload: each opens the egress of from and the ingress of to.',
     ),
-    ingress: described(z.array(ingressRule).max(64).optional(), 'Callers from outside this AIWorkload.'),
+    ingress: described(z.array(ingressRule).max(32).optional(), 'Callers from outside this AIWorkload.'),
     egress: described(z.array(egressRule).max(64).optional(), 'Destinations outside this AIWorkload.'),
   }),
   'Desired segmentation of an AI application.',
@@ -433,10 +447,22 @@ export const aiWorkloadSpecSchema = withRules(
       check: (s) => (s.flows ?? []).every((f) => componentNames(s).has(f.from) && componentNames(s).has(f.to)),
     },
     {
+      rule: namedPortCel('flows'),
+      message: 'a port named in a flow must be a declared port of its to component',
+      fieldPath: '.flows',
+      check: (s) => (s.flows ?? []).every((f) => namedPortsResolve(s, f.to, f.ports)),
+    },
+    {
       rule: '!has(self.ingress) || self.ingress.all(r, self.components.exists(c, c.name == r.to))',
       message: 'every ingress rule must name a component of this AIWorkload in to',
       fieldPath: '.ingress',
       check: (s) => (s.ingress ?? []).every((r) => componentNames(s).has(r.to)),
+    },
+    {
+      rule: namedPortCel('ingress'),
+      message: 'a port named in an ingress rule must be a declared port of its to component',
+      fieldPath: '.ingress',
+      check: (s) => (s.ingress ?? []).every((r) => namedPortsResolve(s, r.to, r.ports)),
     },
     {
       rule: '!has(self.egress) || self.egress.all(r, self.components.exists(c, c.name == r.from))',

@@ -64,20 +64,6 @@ export function semanticProblems(spec: AIWorkloadSpec): FieldProblem[] {
     `component ${name} has role ${role}, which allows no egress beyond DNS (Dataset, FeatureStore and VectorStore have no exfiltration path); ` +
     'reverse the flow (readers call the data store) or give the component role Generic';
 
-  // Named ports must resolve on the target. Checked here rather than in CEL: the nested rule's
-  // estimated cost exceeds the API server's budget at any useful list bound (docs/api.md).
-  const declaredPorts = (name: string): Set<string> => new Set((spec.components.find((c) => c.name === name)?.ports ?? []).map((p) => p.name));
-  const checkPorts = (list: 'flows' | 'ingress', i: number, target: string, ports: string[] | undefined): void => {
-    const declared = declaredPorts(target);
-    (ports ?? []).forEach((p, j) => {
-      if (!declared.has(p)) {
-        const valid = declared.size > 0 ? `one of ${[...declared].join(', ')}` : 'none: declare ports on it first';
-        problems.push({ field: `spec.${list}[${i}].ports[${j}]`, message: `port ${p} is not a declared port of component ${target} (declared: ${valid})` });
-      }
-    });
-  };
-  (spec.flows ?? []).forEach((f, i) => checkPorts('flows', i, f.to, f.ports));
-  (spec.ingress ?? []).forEach((r, i) => checkPorts('ingress', i, r.to, r.ports));
   (spec.flows ?? []).forEach((f, i) => {
     const role = noEgress(f.from);
     if (role !== undefined && f.from !== f.to) problems.push({ field: `spec.flows[${i}].from`, message: egressMessage(f.from, role) });
