@@ -1,5 +1,8 @@
 // `make bench`: every benchmark, each reporting ratios measured within one run.
 import { runAnalysisBench } from './analysis.js';
+import { runConvergenceBench } from './convergence.js';
 
-const report = await runAnalysisBench();
-process.stdout.write(report.endsWith('\n') ? report : `${report}\n`);
+for (const bench of [runAnalysisBench, runConvergenceBench]) {
+  const report = await bench();
+  process.stdout.write(report.endsWith('\n') ? report : `${report}\n`);
+}

@@ -1,0 +1,122 @@
+// Convergence benchmark: the operator's time to converge W AIWorkloads from scratch, over a bare
+// client's time to server-side-apply the very same objects, on one local control plane in one run.
+// The ratio is the operator's overhead (informers, queue, status, Events) over the writes it must
+// make anyway.
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { KubeConfig } from '@kubernetes/client-node';
+import { API_VERSION, FIELD_MANAGER, KIND } from '../api/constants.js';
+import { validateSpec } from '../api/validate.js';
+import { compile } from '../compile/compile.js';
+import { DEFAULT_PLATFORM } from '../compile/facts.js';
+import { Manager } from '../controller/manager.js';
+import { DevCluster } from '../devcluster/index.js';
+import { createRestClient, type RestClient } from '../kube/rest.js';
+import { RESOURCES, collectionPath, objectPath } from '../kube/resources.js';
+import { silentLogger } from '../observe/logger.js';
+import { createMetrics } from '../observe/metrics.js';
+
+const run = promisify(execFile);
+const WORKLOADS = 40;
+
+function spec(i: number): unknown {
+  return {
+    components: ['gateway', 'model', 'features', 'data', 'train'].map((name, j) => ({
+      name,
+      role: ['Gateway', 'Model', 'FeatureStore', 'Dataset', 'Training'][j],
+      selector: { matchLabels: { app: `${name}-${i}` } },
+      ports: j === 4 ? undefined : [{ name: 'p', port: 8000 + j }],
+      permissions: j === 1 ? [{ resource: 'configmaps', names: [`weights-${i}`], verbs: ['get'] }] : undefined,
+    })),
+    flows: [
+      { from: 'gateway', to: 'model', ports: ['p'] },
+      { from: 'model', to: 'features', ports: ['p'] },
+      { from: 'train', to: 'data', ports: ['p'] },
+    ],
+  };
+}
+
+async function createNamespace(rest: RestClient, name: string): Promise<void> {
+  await rest.request('POST', '/api/v1/namespaces', { body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name } } });
+}
+
+/** Applies every object the compiler makes for the W workloads, two at a time (the operator's default workers). */
+async function bareClient(rest: RestClient, ns: string): Promise<{ ms: number; writes: number }> {
+  const objects = Array.from({ length: WORKLOADS }, (_v, i) => {
+    const v = validateSpec(spec(i));
+    if (!v.ok) throw new Error('bench spec invalid');
+    return compile({ name: `w${i}`, namespace: ns, spec: v.spec }, { platform: DEFAULT_PLATFORM, workloads: new Map() }).objects;
+  }).flat();
+  const started = performance.now();
+  const queue = [...objects];
+  const worker = async (): Promise<void> => {
+    for (let o = queue.shift(); o !== undefined; o = queue.shift()) {
+      await rest.request('PATCH', objectPath(RESOURCES[o.kind], ns, o.metadata.name), {
+        query: { fieldManager: `${FIELD_MANAGER}-bench`, force: true },
+        body: o,
+        contentType: 'application/apply-patch+yaml',
+      });
+    }
+  };
+  await Promise.all([worker(), worker()]);
+  return { ms: performance.now() - started, writes: objects.length };
+}
+
+async function operator(kc: KubeConfig, rest: RestClient, ns: string): Promise<number> {
+  const manager = new Manager({ kubeConfig: kc, logger: silentLogger(), metrics: createMetrics(), platform: DEFAULT_PLATFORM, workers: 2 });
+  await manager.startCaches();
+  manager.startWorkers();
+  try {
+    const started = performance.now();
+    for (let i = 0; i < WORKLOADS; i++) {
+      await rest.request('POST', collectionPath(RESOURCES.AIWorkload, ns), { body: { apiVersion: API_VERSION, kind: KIND, metadata: { name: `w${i}`, namespace: ns }, spec: spec(i) } });
+    }
+    for (;;) {
+      const list = await rest.request<{ items: { status?: { conditions?: { type: string; status: string }[] } }[] }>('GET', collectionPath(RESOURCES.AIWorkload, ns));
+      const ready = list.items.filter((w) => w.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')).length;
+      if (ready === WORKLOADS) return performance.now() - started;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  } finally {
+    await manager.stop();
+  }
+}
+
+export async function runConvergenceBench(): Promise<string> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'bulkhead-bench-'));
+  const cluster = await DevCluster.start({ dir });
+  try {
+    await run(cluster.binaries.kubectl, [`--kubeconfig=${cluster.kubeconfig}`, 'apply', '-f', path.join(process.env['BULKHEAD_ROOT'] ?? process.cwd(), 'crds')]);
+    await run(cluster.binaries.kubectl, [`--kubeconfig=${cluster.kubeconfig}`, 'wait', '--for=condition=Established', 'crd/aiworkloads.bulkhead.dev', '--timeout=60s']);
+    const kc = new KubeConfig();
+    kc.loadFromString(await readFile(cluster.kubeconfig, 'utf8'));
+    const rest = createRestClient(kc);
+    await createNamespace(rest, 'bench-bare');
+    await createNamespace(rest, 'bench-operator');
+    const bare = await bareClient(rest, 'bench-bare');
+    const op = await operator(kc, rest, 'bench-operator');
+    return [
+      `Convergence benchmark (one run, one local control plane; ${WORKLOADS} AIWorkloads x 5 components = ${bare.writes} objects)`,
+      `   bare client, server-side apply of the compiled objects (2 in flight): ${bare.ms.toFixed(0)} ms`,
+      `   operator, from creating the AIWorkloads to all Ready (2 workers):    ${op.toFixed(0)} ms`,
+      `   ratio operator / bare client: ${(op / bare.ms).toFixed(2)}x (includes status writes, Events and the AIWorkload creates)`,
+      '',
+    ].join('\n');
+  } finally {
+    await cluster.stop();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+if (process.argv[1] !== undefined && import.meta.url === `file://${process.argv[1]}`) {
+  runConvergenceBench().then(
+    (report) => process.stdout.write(report),
+    (err: unknown) => {
+      process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+      process.exitCode = 1;
+    },
+  );
+}
