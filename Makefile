@@ -9,7 +9,7 @@ export BULKHEAD_ROOT := $(CURDIR)
 
 .PHONY: help
 help: ## List the targets.
-	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-18s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  \033[36m%-18s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 node_modules: package.json package-lock.json
 	npm ci --no-audit --no-fund
@@ -39,7 +39,7 @@ cluster-down: ## Stop the local control plane and remove its files.
 	@if [ -f dist/cli/main.js ]; then $(BULKHEAD) local-cluster down --dir .local; fi
 
 .PHONY: run
-run: build ## Run the operator against $$KUBECONFIG (or .local/kubeconfig).
+run: build ## Run the operator against KUBECONFIG (or .local/kubeconfig).
 	KUBECONFIG=$${KUBECONFIG:-$(LOCAL_KUBECONFIG)} $(BULKHEAD) run
 
 .PHONY: demo
@@ -47,7 +47,7 @@ demo: build control-plane ## End to end on an embedded control plane: install, a
 	bash hack/demo.sh
 
 .PHONY: generate
-generate: node_modules ## Regenerate crds/ (and the copies in manifests/ and the chart) from the zod schema.
+generate: node_modules ## Regenerate crds/ (and the chart's copy) from the zod schema.
 	npx tsc -p tsconfig.build.json
 	bash hack/generate.sh
 
