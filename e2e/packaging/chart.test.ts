@@ -11,8 +11,7 @@ import { load } from 'js-yaml';
 import { adminKubeconfig, deleteNamespace, freshNamespace, kubectl, kubectlOk, waitFor } from '../harness/cluster.js';
 import {
   findHelm, HELM_INSTALL_HINT, INSTALL_NAMESPACE, installObjects, type KubeObject, objectKey, parseObjects, repoRoot, run, serverWarnings,
-  withoutHelmLabels, yamlFilesOf,
-} from './install-files.js';
+  withoutHelmLabels, yamlFilesOf, ensureInstallNamespace } from './install-files.js';
 
 const SLOW = 180_000;
 const CHART = (): string => path.join(repoRoot(), 'charts', 'bulkhead');
@@ -67,10 +66,7 @@ interface Deployment extends KubeObject {
     const version = JSON.parse(await kubectlOk(['version', '-o', 'json'])) as { serverVersion: { gitVersion: string } };
     kubeVersion = version.serverVersion.gitVersion;
     // The default render targets the install namespace; dry runs need it to exist (see manifests.test.ts).
-    await waitFor(async () => {
-      await kubectlOk(['apply', '-f', path.join(repoRoot(), yamlFilesOf('manifests')[0] as string)]);
-      return (await kubectlOk(['get', 'namespace', INSTALL_NAMESPACE, '-o', 'jsonpath={.status.phase}'])) === 'Active';
-    }, { timeoutMs: 60_000, description: `namespace ${INSTALL_NAMESPACE} to be Active` });
+    await ensureInstallNamespace();
   }, SLOW);
 
   afterAll(async () => {

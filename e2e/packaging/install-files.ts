@@ -5,6 +5,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { loadAll } from 'js-yaml';
+import { kubectlOk, waitFor } from '../harness/cluster.js';
 
 export const repoRoot = (): string => process.env['BULKHEAD_ROOT'] ?? process.cwd();
 
@@ -143,4 +144,16 @@ export function findHelm(): string | undefined {
     if (dir !== '' && existsSync(candidate)) return candidate;
   }
   return undefined;
+}
+
+/**
+ * Applies the install's own namespace file (exactly what users apply) and waits until the
+ * namespace is Active: server-side dry runs of namespaced objects need it to exist, and a previous
+ * suite may have left it terminating.
+ */
+export async function ensureInstallNamespace(): Promise<void> {
+  await waitFor(async () => {
+    await kubectlOk(['apply', '-f', path.join(repoRoot(), yamlFilesOf('manifests')[0] as string)]);
+    return (await kubectlOk(['get', 'namespace', INSTALL_NAMESPACE, '-o', 'jsonpath={.status.phase}'])) === 'Active';
+  }, { timeoutMs: 60_000, description: `namespace ${INSTALL_NAMESPACE} to be Active` });
 }

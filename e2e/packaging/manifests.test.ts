@@ -9,7 +9,7 @@ import path from 'node:path';
 import { load } from 'js-yaml';
 import { deleteNamespace, freshNamespace, kubectl, kubectlOk, waitFor } from '../harness/cluster.js';
 import { ensureCrd, startOperator } from '../harness/operator.js';
-import { INSTALL_NAMESPACE, installObjects, type KubeObject, objectKey, parseObjects, repoRoot, serverWarnings, type SourcedObject, yamlFilesOf } from './install-files.js';
+import { INSTALL_NAMESPACE, installObjects, type KubeObject, objectKey, parseObjects, repoRoot, serverWarnings, type SourcedObject, yamlFilesOf, ensureInstallNamespace } from './install-files.js';
 
 const SLOW = 120_000;
 
@@ -182,10 +182,7 @@ describe('manifests/ (kubectl apply -f crds/ -f manifests/)', () => {
       // Server-side dry run does not persist the Namespace, and the NamespaceLifecycle admission
       // plugin rejects objects in a namespace that does not exist: create the real one (it is the
       // install's own namespace file, so this applies exactly what users apply).
-      await waitFor(async () => {
-        await kubectlOk(['apply', '-f', path.join(repoRoot(), yamlFilesOf('manifests')[0] as string)]);
-        return (await kubectlOk(['get', 'namespace', INSTALL_NAMESPACE, '-o', 'jsonpath={.status.phase}'])) === 'Active';
-      }, { timeoutMs: 60_000, description: `namespace ${INSTALL_NAMESPACE} to be Active` });
+      await ensureInstallNamespace();
     }, SLOW);
 
     afterAll(async () => {

@@ -156,7 +156,6 @@ export class Manager {
     this.reconciler = new Reconciler({ view, writer, platform: opts.platform, clock: this.clock, logger: opts.logger, metrics: opts.metrics, exposure, wouldBlock: blocked });
 
     // --- event handlers: map to keys, enqueue, never block ------------------------------------
-    let enqueueAllLater: () => void = () => undefined;
     const enqueue = (key: string | undefined): void => {
       if (key !== undefined) this.queue.add(key);
     };
@@ -210,7 +209,15 @@ export class Manager {
       for (const w of workloads.listByNamespace(obj.metadata.namespace ?? '')) enqueue(`${w.metadata.namespace ?? ''}/${w.metadata.name}`);
     };
     managed.get('NetworkPolicy')?.addEventHandler({ onAdd: onPolicy, onUpdate: (_o, n) => onPolicy(n), onDelete: onPolicy });
-    namespaces.addEventHandler({ onAdd: () => undefined, onUpdate: (o, n) => JSON.stringify(o.metadata.labels) !== JSON.stringify(n.metadata.labels) && enqueueAllLater(), onDelete: () => undefined });
+    const enqueueAll = (): void => {
+      for (const w of workloads.list()) enqueue(`${w.metadata.namespace ?? ''}/${w.metadata.name}`);
+    };
+    // Namespace labels decide namespaceSelector matches (exposure): a relabel re-checks everyone.
+    namespaces.addEventHandler({
+      onUpdate: (o, n) => {
+        if (JSON.stringify(o.metadata.labels) !== JSON.stringify(n.metadata.labels)) enqueueAll();
+      },
+    });
     const enqueueNamespace = (obj: KubeObject): void => {
       for (const w of workloads.listByNamespace(obj.metadata.namespace ?? '')) enqueue(`${w.metadata.namespace ?? ''}/${w.metadata.name}`);
     };
@@ -221,10 +228,6 @@ export class Manager {
       },
       onDelete: enqueueNamespace,
     });
-    const enqueueAll = (): void => {
-      for (const w of workloads.list()) enqueue(`${w.metadata.namespace ?? ''}/${w.metadata.name}`);
-    };
-    enqueueAllLater = enqueueAll;
     slices.addEventHandler({ onAdd: enqueueAll, onUpdate: enqueueAll, onDelete: enqueueAll });
   }
 
