@@ -79,6 +79,10 @@ export const HOSTILE_CASES: HostileCase[] = [
   // Ports.
   { name: 'port 0', by: 'api', field: 'spec.components[0].ports[0].port', mutate: (s) => void (port(s)['port'] = 0) },
   { name: 'port 70000', by: 'api', field: 'spec.components[0].ports[0].port', mutate: (s) => void (port(s)['port'] = 70000) },
+  { name: 'egress port 0', by: 'api', field: 'spec.egress[0].ports[0]', mutate: (s) => void (egress(s)['ports'] = [0]) },
+  { name: 'egress port 65536', by: 'api', field: 'spec.egress[0].ports[0]', mutate: (s) => void (egress(s)['ports'] = [65536]) },
+  { name: 'egress port name of 16 characters', by: 'api', field: 'spec.egress[0].ports[0]', mutate: (s) => void Object.assign(egress(s), { to: { platform: 'DNS' }, ports: ['a'.repeat(16)] }) },
+  { name: 'egress port name in capitals', by: 'api', field: 'spec.egress[0].ports[0]', mutate: (s) => void Object.assign(egress(s), { to: { namespace: 'other' }, ports: ['HTTPS'] }) },
   { name: 'endPort below port', by: 'api', field: 'spec.components[0].ports[0].endPort', mutate: (s) => void (port(s)['endPort'] = 100) },
   // CIDRs.
   { name: 'prefix /33', by: 'api', field: 'spec.egress[0].to.cidr', mutate: (s) => void (egress(s)['to'] = { cidr: '10.20.0.0/33' }) },

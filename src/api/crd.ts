@@ -8,10 +8,13 @@ type JsonSchema = { [key: string]: unknown };
 
 const isObject = (v: unknown): v is JsonSchema => typeof v === 'object' && v !== null && !Array.isArray(v);
 
+const INTEGER_BOUNDS = ['minimum', 'maximum'] as const;
+const STRING_BOUNDS = ['minLength', 'maxLength', 'pattern'] as const;
+
 /**
  * Turns zod's JSON Schema into a structural OpenAPI v3 schema as the API server wants it: no
  * `$schema`, no `additionalProperties: false`, no `propertyNames`, `x-kubernetes-int-or-string`
- * instead of an anyOf of integer and string, and no JavaScript safe-integer bounds.
+ * with the bounds of both branches instead of an anyOf of integer and string, and no JavaScript safe-integer bounds.
  */
 function structural(node: unknown): unknown {
   if (Array.isArray(node)) return node.map(structural);
@@ -20,6 +23,14 @@ function structural(node: unknown): unknown {
   if (node['x-kubernetes-int-or-string'] === true) {
     if (node.description !== undefined) out.description = node.description;
     out['x-kubernetes-int-or-string'] = true;
+    // A structural schema forbids typed anyOf branches with bounds, but the API server applies
+    // numeric keywords only to numbers and string keywords only to strings, so the bounds of both
+    // branches go flat on the node. Without them the CRD took ports 0, 65536 and "HTTP".
+    for (const branch of Array.isArray(node.anyOf) ? node.anyOf : []) {
+      if (!isObject(branch)) continue;
+      const keys = branch.type === 'integer' ? INTEGER_BOUNDS : branch.type === 'string' ? STRING_BOUNDS : [];
+      for (const key of keys) if (branch[key] !== undefined) out[key] = branch[key];
+    }
     return out;
   }
   for (const [key, value] of Object.entries(node)) {

@@ -96,5 +96,7 @@ describe('generated CRD', () => {
   test('ports are int-or-string', () => {
     const egress = root.properties?.['spec']?.properties?.['egress']?.items?.properties?.['ports']?.items;
     expect(egress?.['x-kubernetes-int-or-string']).toBe(true);
+    // Both branches keep their bounds: numbers 1-65535, names as IANA service names.
+    expect(egress).toMatchObject({ minimum: 1, maximum: 65535, minLength: 1, maxLength: 15, pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$' });
   });
 });
