@@ -75,6 +75,11 @@ test-integration: build control-plane helm ## Suites against a real etcd + kube-
 test: typecheck verify build control-plane helm ## Everything CI runs: type check, generated files, unit and integration tests.
 	$(JEST) --runInBand
 
+.PHONY: fuzz
+fuzz: build control-plane ## Property tests from a random seed with 20x the runs (make test uses a fixed seed); prints the seed.
+	BULKHEAD_SEED=$${BULKHEAD_SEED:-random} BULKHEAD_RUNS_FACTOR=$${BULKHEAD_RUNS_FACTOR:-20} $(JEST) --runInBand \
+	  --testPathPatterns 'differential|compile-analysis|semantics|connections|seed'
+
 .PHONY: e2e-kind
 e2e-kind: build ## kind e2e with real pods and NetworkPolicy enforcement (needs Docker; says SKIPPED without).
 	bash e2e/kind/run.sh

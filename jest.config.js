@@ -14,6 +14,8 @@ const common = {
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   transform: { '^.+\\.ts$': swc },
   testEnvironment: 'node',
+  // Property tests draw from a fixed seed unless BULKHEAD_SEED says otherwise (e2e/harness/seed.ts).
+  setupFilesAfterEnv: ['<rootDir>/e2e/harness/seed.ts'],
 };
 export default {
   projects: [

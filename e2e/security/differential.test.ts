@@ -8,10 +8,11 @@ import { aiWorkloadSpecSchema } from '../../src/api/schema.js';
 import { ApiError, type RestClient, createRestClient } from '../../src/kube/rest.js';
 import { adminKubeconfig, deleteNamespace, freshNamespace } from '../harness/cluster.js';
 import { operatorIdentity } from '../harness/operator-identity.js';
+import { runs } from '../harness/seed.js';
 import { specArbitrary } from './arbitrary.js';
 import { SLOW } from './support.js';
 
-const RUNS = Number(process.env['BULKHEAD_DIFFERENTIAL_RUNS'] ?? 400);
+const RUNS = runs(1000);
 
 describe('zod schema and CRD agree', () => {
   let ns = '';
@@ -63,7 +64,7 @@ describe('zod schema and CRD agree', () => {
           tally.refused++;
         }
       }),
-      { numRuns: RUNS, ...(process.env['BULKHEAD_DIFFERENTIAL_SEED'] !== undefined ? { seed: Number(process.env['BULKHEAD_DIFFERENTIAL_SEED']) } : {}) },
+      { numRuns: RUNS }, // seed: e2e/harness/seed.ts
     );
     // The generator must exercise both sides, or the property says little.
     expect(tally.accepted).toBeGreaterThan(RUNS / 10);

@@ -4,6 +4,7 @@ import fc from 'fast-check';
 import { analyze, analyzeClasses } from './analyze.js';
 import { formatConnlist } from './connectivity.js';
 import { atomPartition, formatIpInterval, parseCidr } from './ip.js';
+import { runs } from '../../e2e/harness/seed.js';
 import { analyzeNaive } from './naive.js';
 import { selectorMatches } from './selectors.js';
 import type { AnalysisOptions, ClusterFacts, Labels, NetworkPolicy, NetworkPolicyEgressRule, NetworkPolicyIngressRule, Pod } from './types.js';
@@ -266,7 +267,7 @@ describe('class-based evaluator', () => {
       fc.property(arbWorld, (facts) => {
         expect(formatConnlist(analyze(facts, opts))).toEqual(formatConnlist(analyzeNaive(facts, opts)));
       }),
-      { numRuns: 300 },
+      { numRuns: runs(300) },
     );
   });
 });

@@ -7,6 +7,7 @@ import type { ClusterFacts, NetworkPolicy as AnalysisPolicy, Pod } from '../anal
 import type { AIWorkloadSpec, Role } from '../api/types.js';
 import { validateSpec } from '../api/validate.js';
 import { compile } from './compile.js';
+import { runs } from '../../e2e/harness/seed.js';
 import { DEFAULT_PLATFORM } from './facts.js';
 
 const NS = 'team';
@@ -118,6 +119,6 @@ test('generated policies allow exactly the declared connections', () => {
       const fmt = (m: Map<string, ConnSet>): string[] => [...m].map(([k, v]) => `${k} : ${v.toString()}`).sort();
       expect(fmt(got)).toEqual(fmt(want));
     }),
-    { numRuns: 150, seed: 20261126 },
+    { numRuns: runs(150) },
   );
 });
