@@ -60,8 +60,16 @@ verify: node_modules ## Fail when generated files differ from the schema.
 typecheck: node_modules ## tsc --noEmit over src/ and e2e/.
 	npx tsc --noEmit -p tsconfig.json
 
+hack/lint/node_modules: hack/lint/package.json hack/lint/package-lock.json
+	npm ci --prefix hack/lint --no-audit --no-fund
+	@touch hack/lint/node_modules
+
+.PHONY: eslint
+eslint: node_modules hack/lint/node_modules ## ESLint with type information (complexity <= 10, depth <= 3, no floating promises).
+	hack/lint/node_modules/.bin/eslint -c hack/lint/eslint.config.js --max-warnings 0 'src/**/*.ts' 'e2e/**/*.ts'
+
 .PHONY: lint
-lint: typecheck verify ## Type check and generated-file check.
+lint: typecheck verify eslint ## Type check, generated-file check, ESLint.
 
 .PHONY: test-unit
 test-unit: node_modules ## Unit tests of the pure code.

@@ -39,7 +39,7 @@ const condition = async (type: string, name = 'fraud-detect'): Promise<Condition
 /** The live object without what the API server adds (identity, bookkeeping). */
 function strip(o: Obj): Obj {
   const { uid: _u, resourceVersion: _r, creationTimestamp: _c, managedFields: _m, generation: _g, ...metadata } = o.metadata;
-  return { ...o, metadata } as Obj;
+  return { ...o, metadata };
 }
 
 beforeAll(async () => {

@@ -129,13 +129,13 @@ export async function operatorUser(name: string, opts: OperatorUserOptions = {})
     if (doc === null || (doc.kind !== 'RoleBinding' && doc.kind !== 'ClusterRoleBinding')) continue;
     if (!(doc.subjects ?? []).some(isOperator)) continue;
     const subjects = [{ kind: 'User', apiGroup: 'rbac.authorization.k8s.io', name }];
-    out.push({ ...doc, metadata: { ...doc.metadata, name: short(doc.metadata.name) }, subjects } as RbacObject);
+    out.push({ ...doc, metadata: { ...doc.metadata, name: short(doc.metadata.name) }, subjects });
     if (opts.leaseNamespace !== undefined && doc.kind === 'RoleBinding' && doc.metadata.namespace === OPERATOR_NAMESPACE) {
       const role = docs.find((d) => d?.kind === 'Role' && d.metadata.name === doc.roleRef?.name && d.metadata.namespace === OPERATOR_NAMESPACE);
       if (role === undefined) continue;
       const ns = opts.leaseNamespace;
       out.push({ ...role, metadata: { ...role.metadata, namespace: ns } });
-      out.push({ ...doc, metadata: { ...doc.metadata, name: short(doc.metadata.name), namespace: ns }, subjects } as RbacObject);
+      out.push({ ...doc, metadata: { ...doc.metadata, name: short(doc.metadata.name), namespace: ns }, subjects });
     }
   }
   if (out.length === 0) throw new Error(`${RBAC_MANIFEST} binds nothing to ${OPERATOR_USERNAME}`);

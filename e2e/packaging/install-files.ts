@@ -33,7 +33,7 @@ export function objectKey(o: KubeObject): string {
 
 /** parseObjects reads every non-empty YAML document of `text`. */
 export function parseObjects(text: string, source: string): KubeObject[] {
-  return (loadAll(text) as unknown[])
+  return (loadAll(text))
     .filter((d) => d !== null && d !== undefined)
     .map((d, i) => {
       const o = d as Partial<KubeObject>;

@@ -67,7 +67,7 @@ export function findExposure(facts: ClusterFacts, segment: Segment, options?: Pa
   });
   const n = ca.classes.length;
   const sourceNodes: { node: number; target: Target }[] = [
-    ...ca.classes.map((c, i) => ({ node: i, target: c as Target })),
+    ...ca.classes.map((c, i) => ({ node: i, target: c })),
     ...model.sourceExternals.map((k) => ({ node: ca.externalNode(k), target: { kind: 'external', range: model.externals[k] } as Target })),
   ];
   const peersOfNode = new Map<number, Set<number>>();

@@ -49,16 +49,16 @@ export function addObject(facts: MutableFacts, obj: unknown, where: string, impl
   const typed = { ...obj, kind };
   switch (kind) {
     case 'Namespace':
-      facts.namespaces.push(typed as Namespace);
+      facts.namespaces.push(typed);
       return;
     case 'Pod':
-      facts.pods.push(typed as Pod);
+      facts.pods.push(typed);
       return;
     case 'NetworkPolicy':
-      facts.networkPolicies.push(typed as NetworkPolicy);
+      facts.networkPolicies.push(typed);
       return;
     default:
-      if ((WORKLOAD_KINDS as readonly string[]).includes(kind)) facts.workloads.push(typed as Workload);
+      if ((WORKLOAD_KINDS as readonly string[]).includes(kind)) facts.workloads.push(typed);
   }
 }
 

@@ -75,7 +75,7 @@ function parseExplainConns(text: string): ConnSet {
     }
     for (const r of m[2].split(',')) {
       const [lo, hi] = r.split('-').map(Number);
-      acc = acc.union(ConnSet.ports(proto, lo as number, hi ?? (lo as number)));
+      acc = acc.union(ConnSet.ports(proto, lo as number, hi ?? (lo)));
     }
   }
   return acc;

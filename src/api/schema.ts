@@ -30,12 +30,12 @@ function withRules<S extends z.ZodType>(schema: S, description: string, rules: R
         ctx.addIssue({ code: 'custom', message: r.message, path });
       }
     }
-  }) as unknown as S;
-  return refined.meta({ description, 'x-kubernetes-validations': validations }) as S;
+  });
+  return refined.meta({ description, 'x-kubernetes-validations': validations });
 }
 
 function described<S extends z.ZodType>(schema: S, description: string): S {
-  return schema.meta({ description }) as S;
+  return schema.meta({ description });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -148,7 +148,7 @@ const podSelector = (description: string): z.ZodType<LabelSelector> =>
       message: 'must not be empty: an empty selector selects every pod in the namespace; set matchLabels or matchExpressions',
       check: (s) => !isEmptySelector(s),
     },
-  ]) as z.ZodType<LabelSelector>;
+  ]);
 
 // ---------------------------------------------------------------------------------------------
 // Components
@@ -209,7 +209,7 @@ function labelMapAnnotations(): z.ZodType<Record<string, string> | undefined> {
   return described(
     z.record(z.string().min(1).max(317).regex(LABEL_KEY), z.string().max(4096)).meta({ maxProperties: 16 }).optional(),
     'Annotations for the ServiceAccount, such as cloud workload-identity bindings (eks.amazonaws.com/role-arn, iam.gke.io/gcp-service-account, azure.workload.identity/client-id).',
-  ) as z.ZodType<Record<string, string> | undefined>;
+  );
 }
 
 const component = withRules(

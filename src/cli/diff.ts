@@ -98,7 +98,7 @@ export async function runDiff(argv: string[], io: CliIO): Promise<number> {
     show(`AIWorkload ${w.namespace}/${w.name}`, lineDiff(strip(current), strip(dry)));
     const uid = current?.metadata?.uid ?? dry.metadata?.uid;
     const result = compile({ ...w, uid }, facts);
-    for (const obj of result.objects as GeneratedObject[]) {
+    for (const obj of result.objects) {
       const path = objectPath(RESOURCES[obj.kind], obj.metadata.namespace, obj.metadata.name);
       const before = await getOrUndefined(rest, path);
       const after = await rest.request<Obj>('PATCH', path, { query: { dryRun: 'All', fieldManager: FIELD_MANAGER, force: true }, body: obj, contentType: APPLY_CONTENT_TYPE });

@@ -159,10 +159,10 @@ export async function loadLiveFacts(): Promise<ClusterFacts> {
   // Pods that have finished no longer take part in networking.
   const running = pods.filter((p) => p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed');
   return {
-    namespaces: namespaces as ClusterFacts['namespaces'],
+    namespaces: namespaces,
     pods: running as ClusterFacts['pods'],
     workloads: [...deployments, ...statefulSets, ...daemonSets, ...replicaSets, ...rcs, ...jobs, ...cronJobs] as ClusterFacts['workloads'],
-    networkPolicies: policies as ClusterFacts['networkPolicies'],
+    networkPolicies: policies,
   };
 }
 

@@ -107,7 +107,7 @@ test('generated policies allow exactly the declared connections', () => {
         namespaces: ['kube-system', NS, 'elsewhere'].map((n) => ({ kind: 'Namespace', metadata: { name: n } })),
         pods,
         workloads: [],
-        networkPolicies: objects.filter((o) => o.kind === 'NetworkPolicy') as unknown as AnalysisPolicy[],
+        networkPolicies: objects.filter((o) => o.kind === 'NetworkPolicy'),
       };
       const want = expected(s, spec);
       const component = (id: string): boolean => /^team\/c\d+-[ab]\[Pod\]$/.test(id);

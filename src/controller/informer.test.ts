@@ -79,7 +79,7 @@ class FakeTransport implements ListWatchTransport<Obj> {
   }
 
   emit(type: WatchEvent<Obj>['type'], object: Obj | Record<string, unknown>): void {
-    if (!this.current.stopped) this.current.onEvent({ type, object: object as Obj });
+    if (!this.current.stopped) this.current.onEvent({ type, object: object });
   }
 
   end(w: OpenWatch = this.current, err?: unknown): void {
