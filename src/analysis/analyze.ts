@@ -1,25 +1,14 @@
-// The class-based evaluator. Pods that no policy can tell apart (same namespace, same labels, same
-// named container ports, and, where the switches make them matter, the same IP range and
-// hostNetwork flag) form one equivalence class; policies are evaluated once per class, and each
-// rule's matches are computed once against all classes. The cost grows with distinct classes and
+// The class-based evaluator. Pods that no policy can tell apart form one equivalence class
+// (equivalence-classes.ts); policies are evaluated once per class, and each rule's matches are
+// computed once against all classes (rule-matches.ts). The cost grows with distinct classes and
 // with how many classes rules actually match, not with pods².
 import { ConnSet } from './connections.js';
 import { sortedConnectivity, type Connection, type Connectivity } from './connectivity.js';
-import { ipIn } from './ip.js';
+import { classesByNamespace, classifyEndpoints } from './equivalence-classes.js';
 import { buildModel, type Endpoint, type Model, type PeerInfo } from './model.js';
-import { policySelects, resolvePorts, selectablePod, type CompiledPolicy, type CompiledRule, type Target } from './policy.js';
-import { selectorMatches } from './selectors.js';
-import { withDefaults, type AnalysisOptions, type ClusterFacts, type Labels } from './types.js';
-
-function labelsKey(l: Labels): string {
-  return JSON.stringify(Object.entries(l).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
-}
-
-function portsKey(e: Endpoint): string {
-  return JSON.stringify(
-    [...e.namedPorts.entries()].map(([k, v]) => [k, v.map((p) => `${p.protocol}/${p.port}`).sort()]).sort(([a], [b]) => (String(a) < String(b) ? -1 : 1)),
-  );
-}
+import { policySelects, resolvePorts, type CompiledPolicy, type CompiledRule, type Target } from './policy.js';
+import { RuleMatches } from './rule-matches.js';
+import { withDefaults, type AnalysisOptions, type ClusterFacts } from './types.js';
 
 /**
  * ClassAnalysis is the class-level result: `classes[i]` is a representative endpoint of class i,
@@ -42,137 +31,94 @@ export function analyzeClasses(facts: ClusterFacts, options?: Partial<AnalysisOp
   return analyzeModelClasses(buildModel(facts, opts));
 }
 
-export function analyzeModelClasses(model: Model): ClassAnalysis {
-  const opts = model.options;
-  const classes: Endpoint[] = [];
-  const classOf: number[] = [];
-  const byKey = new Map<string, number>();
-  const ipBlocks = model.policies.flatMap((p) => [...p.ingressIpBlocks, ...p.egressIpBlocks]);
-  for (const e of model.endpoints) {
-    let key = `${e.namespace}\u0000${labelsKey(e.labels)}\u0000${portsKey(e)}`;
-    if (opts.ipBlockMatchesPods) key += `\u0000${ipBlocks.map((b) => (e.ip !== undefined && ipIn(e.ip, b) ? 1 : 0)).join('')}`;
-    if (!opts.hostNetworkPodsAreOrdinary) key += `\u0000${e.hostNetwork}`;
-    let c = byKey.get(key);
-    if (c === undefined) {
-      c = classes.length;
-      classes.push(e);
-      byKey.set(key, c);
-    }
-    classOf.push(c);
-  }
-  const n = classes.length;
-  const m = model.externals.length;
-  const targets: Target[] = [...classes, ...model.externals.map((range): Target => ({ kind: 'external', range }))];
+/**
+ * What one class allows in one direction, indexed by the far node. A class with no row (undefined)
+ * is not isolated in that direction: everything is allowed. An undefined cell means nothing is.
+ */
+type Row = (ConnSet | undefined)[];
 
-  const classesByNs = new Map<string, number[]>();
-  classes.forEach((c, i) => {
-    const list = classesByNs.get(c.namespace) ?? [];
-    list.push(i);
-    classesByNs.set(c.namespace, list);
-  });
-  const nsSelectorCache = new Map<object, string[]>();
-  const namespacesMatching = (sel: object & Parameters<typeof selectorMatches>[0]): string[] => {
-    let r = nsSelectorCache.get(sel);
-    if (r === undefined) {
-      r = [...classesByNs.keys()].filter((ns) => selectorMatches(sel, model.namespaces.get(ns) ?? {}));
-      nsSelectorCache.set(sel, r);
-    }
-    return r;
-  };
+/** Policies selecting each class, per direction (a class's list is empty when none isolates it). */
+interface SelectedPolicies {
+  ingress: CompiledPolicy[][];
+  egress: CompiledPolicy[][];
+}
 
-  const matchedCache = new Map<CompiledRule, number[]>();
-  const allNodes = Array.from({ length: n + m }, (_, i) => i);
-  const matched = (rule: CompiledRule, policyNs: string): number[] => {
-    let r = matchedCache.get(rule);
-    if (r !== undefined) return r;
-    if (rule.peers.length === 0) r = allNodes;
-    else {
-      const mark = new Uint8Array(n + m);
-      for (const peer of rule.peers) {
-        if (peer.kind === 'ipBlock') {
-          model.externals.forEach((range, k) => {
-            if (peer.ranges.some(([lo, hi]) => lo <= range[0] && range[1] <= hi)) mark[n + k] = 1;
-          });
-          if (opts.ipBlockMatchesPods) {
-            classes.forEach((c, i) => {
-              if (c.ip !== undefined && ipIn(c.ip, peer.ranges)) mark[i] = 1;
-            });
-          }
-          continue;
-        }
-        const nss = peer.namespaceSelector === undefined ? [policyNs] : namespacesMatching(peer.namespaceSelector);
-        for (const ns of nss) {
-          for (const i of classesByNs.get(ns) ?? []) {
-            const c = classes[i] as Endpoint;
-            if (mark[i] === 0 && selectablePod(c, opts) && (peer.podSelector === undefined || selectorMatches(peer.podSelector, c.labels))) mark[i] = 1;
-          }
-        }
-      }
-      r = [];
-      for (let i = 0; i < n + m; i++) if (mark[i] === 1) r.push(i);
-    }
-    matchedCache.set(rule, r);
-    return r;
-  };
-
-  // Rows, indexed by the far node: a row of undefined means "not isolated in that direction"
-  // (everything allowed); an undefined cell in a row means "nothing allowed".
-  type Row = (ConnSet | undefined)[];
-  const ingressRows: (Row | undefined)[] = new Array<Row | undefined>(n).fill(undefined);
-  const egressRows: (Row | undefined)[] = new Array<Row | undefined>(n).fill(undefined);
-  const ingressPols: CompiledPolicy[][] = Array.from({ length: n }, () => []);
-  const egressPols: CompiledPolicy[][] = Array.from({ length: n }, () => []);
+function policiesByClass(model: Model, classes: readonly Endpoint[], classesByNs: ReadonlyMap<string, readonly number[]>): SelectedPolicies {
+  const ingress: CompiledPolicy[][] = classes.map(() => []);
+  const egress: CompiledPolicy[][] = classes.map(() => []);
   for (const p of model.policies) {
     for (const i of classesByNs.get(p.namespace) ?? []) {
-      if (!policySelects(p, classes[i] as Endpoint, opts)) continue;
-      if (p.ingress !== undefined) (ingressPols[i] as CompiledPolicy[]).push(p);
-      if (p.egress !== undefined) (egressPols[i] as CompiledPolicy[]).push(p);
+      if (!policySelects(p, classes[i] as Endpoint, model.options)) continue;
+      if (p.ingress !== undefined) (ingress[i] as CompiledPolicy[]).push(p);
+      if (p.egress !== undefined) (egress[i] as CompiledPolicy[]).push(p);
     }
   }
-  const addTo = (row: Row, k: number, c: ConnSet): void => {
-    const prev = row[k];
-    row[k] = prev === undefined ? c : prev.union(c);
-  };
-  const newRow = (): Row => new Array<ConnSet | undefined>(n + m).fill(undefined);
-  for (let d = 0; d < n; d++) {
-    const pols = ingressPols[d] as CompiledPolicy[];
-    if (pols.length === 0) continue;
-    const row = newRow();
-    for (const p of pols) {
-      for (const r of p.ingress ?? []) {
-        const ports = resolvePorts(r, classes[d]);
-        if (ports.isEmpty()) continue;
-        for (const s of matched(r, p.namespace)) addTo(row, s, ports);
-      }
-    }
-    ingressRows[d] = row;
-  }
-  for (let s = 0; s < n; s++) {
-    const pols = egressPols[s] as CompiledPolicy[];
-    if (pols.length === 0) continue;
-    const row = newRow();
-    for (const p of pols) {
-      for (const r of p.egress ?? []) {
-        const fixed = r.fixedPorts;
-        if (fixed !== undefined && fixed.isEmpty()) continue;
-        for (const d of matched(r, p.namespace)) {
-          const ports = fixed ?? resolvePorts(r, targets[d]);
-          if (!ports.isEmpty()) addTo(row, d, ports);
-        }
-      }
-    }
-    egressRows[s] = row;
-  }
+  return { ingress, egress };
+}
 
+function addTo(row: Row, k: number, c: ConnSet): void {
+  if (c.isEmpty()) return;
+  const prev = row[k];
+  row[k] = prev === undefined ? c : prev.union(c);
+}
+
+function newRow(width: number): Row {
+  return new Array<ConnSet | undefined>(width).fill(undefined);
+}
+
+/** The ingress row of destination class `dst`: ports resolve against `dst`, so once per rule. */
+function ingressRow(pols: readonly CompiledPolicy[], dst: Endpoint, matches: RuleMatches, width: number): Row {
+  const row = newRow(width);
+  for (const p of pols) {
+    for (const r of p.ingress ?? []) {
+      const ports = resolvePorts(r, dst);
+      if (ports.isEmpty()) continue;
+      for (const s of matches.of(r, p.namespace)) addTo(row, s, ports);
+    }
+  }
+  return row;
+}
+
+/** The egress row of a source class: named ports resolve against each destination node. */
+function egressRow(pols: readonly CompiledPolicy[], matches: RuleMatches, targets: readonly Target[]): Row {
+  const row = newRow(targets.length);
+  for (const p of pols) {
+    for (const r of p.egress ?? []) {
+      // A rule whose ports can never apply need not be matched at all.
+      if (r.fixedPorts?.isEmpty() === true) continue;
+      addEgressRule(row, r, matches.of(r, p.namespace), targets);
+    }
+  }
+  return row;
+}
+
+function addEgressRule(row: Row, rule: CompiledRule, nodes: readonly number[], targets: readonly Target[]): void {
+  const fixed = rule.fixedPorts;
+  for (const d of nodes) addTo(row, d, fixed ?? resolvePorts(rule, targets[d]));
+}
+
+/** Egress of the source and ingress of the destination must both allow; external ends have no rows. */
+function connOf(n: number, ingressRows: readonly (Row | undefined)[], egressRows: readonly (Row | undefined)[]): (s: number, d: number) => ConnSet {
   const all = ConnSet.all();
   const empty = ConnSet.empty();
   const cell = (row: Row | undefined, k: number): ConnSet => (row === undefined ? all : (row[k] ?? empty));
-  const conn = (s: number, d: number): ConnSet => {
+  return (s, d) => {
     const e = s >= n ? all : cell(egressRows[s], d);
     if (e.isEmpty()) return e;
     return d >= n ? e : e.intersect(cell(ingressRows[d], s));
   };
-  return { model, classes, classOf, conn, externalNode: (k) => n + k };
+}
+
+export function analyzeModelClasses(model: Model): ClassAnalysis {
+  const { classes, classOf } = classifyEndpoints(model);
+  const n = classes.length;
+  const byNs = classesByNamespace(classes);
+  const targets: Target[] = [...classes, ...model.externals.map((range): Target => ({ kind: 'external', range }))];
+  const matches = new RuleMatches(model, classes, byNs);
+  const selected = policiesByClass(model, classes, byNs);
+  const ingressRows = selected.ingress.map((pols, d) => (pols.length === 0 ? undefined : ingressRow(pols, classes[d] as Endpoint, matches, targets.length)));
+  const egressRows = selected.egress.map((pols) => (pols.length === 0 ? undefined : egressRow(pols, matches, targets)));
+  return { model, classes, classOf, conn: connOf(n, ingressRows, egressRows), externalNode: (k) => n + k };
 }
 
 /**
@@ -185,31 +131,50 @@ export function analyze(facts: ClusterFacts, options?: Partial<AnalysisOptions>)
   return connectivityOfClasses(ca);
 }
 
-export function connectivityOfClasses(ca: ClassAnalysis): Connectivity {
+/** The distinct nodes (classes or an external range) each peer stands for. */
+function nodesOfPeers(ca: ClassAnalysis): number[][] {
   const { model } = ca;
   const nodesOfPeer: Set<number>[] = model.peers.map(() => new Set<number>());
   model.endpoints.forEach((e, i) => (nodesOfPeer[e.peer] as Set<number>).add(ca.classOf[i] as number));
   model.externals.forEach((_, k) => (nodesOfPeer[model.firstExternal + k] as Set<number>).add(ca.externalNode(k)));
-  const peerNodes = nodesOfPeer.map((s) => [...s]);
-  const isSource = model.externals.map(() => false);
-  for (const k of model.sourceExternals) isSource[k] = true;
-  const isDestination = model.externals.map(() => false);
-  for (const k of model.destinationExternals) isDestination[k] = true;
+  return nodesOfPeer.map((s) => [...s]);
+}
+
+/**
+ * Which peers are printed as sources and which as destinations: every in-cluster peer with pods
+ * is both, an external range only in the directions whose ipBlocks cut it (see buildModel).
+ */
+function peerRoles(model: Model, peerNodes: readonly (readonly number[])[]): { canSend: boolean[]; canReceive: boolean[] } {
+  const fe = model.firstExternal;
+  const canSend = peerNodes.map((nodes, a) => nodes.length > 0 && a < fe);
+  const canReceive = model.peers.map((_, b) => b < fe);
+  for (const k of model.sourceExternals) canSend[fe + k] = true;
+  for (const k of model.destinationExternals) canReceive[fe + k] = true;
+  return { canSend, canReceive };
+}
+
+/** The union of what any node of one peer may open to any node of the other. */
+function peerConn(ca: ClassAnalysis, from: readonly number[], to: readonly number[]): ConnSet {
+  // Usually one class per peer; a peer whose pods differ gets the union over its pods.
+  let acc = ConnSet.empty();
+  for (const s of from) for (const d of to) acc = acc.union(ca.conn(s, d));
+  return acc;
+}
+
+export function connectivityOfClasses(ca: ClassAnalysis): Connectivity {
+  const { model } = ca;
+  const peerNodes = nodesOfPeers(ca);
+  const { canSend, canReceive } = peerRoles(model, peerNodes);
   const P = model.peers.length;
   const out: Connection[] = [];
   for (let a = 0; a < P; a++) {
-    const an = peerNodes[a] as number[];
-    if (an.length === 0) continue;
-    const aExternal = a >= model.firstExternal;
-    if (aExternal && isSource[a - model.firstExternal] !== true) continue;
-    for (let b = 0; b < P; b++) {
-      if (a === b || (aExternal && b >= model.firstExternal)) continue;
-      if (b >= model.firstExternal && isDestination[b - model.firstExternal] !== true) continue;
-      const bn = peerNodes[b] as number[];
-      // Usually one class per peer; a peer whose pods differ gets the union over its pods.
-      let acc = ConnSet.empty();
-      for (const s of an) for (const d of bn) acc = acc.union(ca.conn(s, d));
-      if (!acc.isEmpty()) out.push({ src: model.peers[a] as PeerInfo, dst: model.peers[b] as PeerInfo, conn: acc });
+    if (!canSend[a]) continue;
+    // No policy governs traffic between two external ranges, and the oracle prints none.
+    const last = a >= model.firstExternal ? model.firstExternal : P;
+    for (let b = 0; b < last; b++) {
+      if (a === b || !canReceive[b]) continue;
+      const conn = peerConn(ca, peerNodes[a] as number[], peerNodes[b] as number[]);
+      if (!conn.isEmpty()) out.push({ src: model.peers[a] as PeerInfo, dst: model.peers[b] as PeerInfo, conn });
     }
   }
   return sortedConnectivity(model, out);

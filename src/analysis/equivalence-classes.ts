@@ -1,0 +1,65 @@
+// Pods that no policy can tell apart (same namespace, same labels, same named container ports,
+// and, where the switches make them matter, the same IP range and hostNetwork flag) form one
+// equivalence class, so policies need evaluating once per class rather than once per pod.
+import { ipIn, type IpInterval } from './ip.js';
+import type { Endpoint, Model } from './model.js';
+import type { Labels } from './types.js';
+
+function labelsKey(l: Labels): string {
+  return JSON.stringify(Object.entries(l).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
+function portsKey(e: Endpoint): string {
+  return JSON.stringify(
+    [...e.namedPorts.entries()].map(([k, v]) => [k, v.map((p) => `${p.protocol}/${p.port}`).sort()]).sort(([a], [b]) => (String(a) < String(b) ? -1 : 1)),
+  );
+}
+
+/** Which of the ipBlocks contain the endpoint's IP, one digit per block. */
+function ipBlockSignature(e: Endpoint, ipBlocks: readonly (readonly IpInterval[])[]): string {
+  return ipBlocks.map((b) => (e.ip !== undefined && ipIn(e.ip, b) ? 1 : 0)).join('');
+}
+
+/** Two endpoints get the same key exactly when no policy of the model can tell them apart. */
+function classKey(e: Endpoint, model: Model, ipBlocks: readonly (readonly IpInterval[])[]): string {
+  let key = `${e.namespace}\u0000${labelsKey(e.labels)}\u0000${portsKey(e)}`;
+  if (model.options.ipBlockMatchesPods) key += `\u0000${ipBlockSignature(e, ipBlocks)}`;
+  if (!model.options.hostNetworkPodsAreOrdinary) key += `\u0000${e.hostNetwork}`;
+  return key;
+}
+
+/** `classes[i]` is a representative endpoint of class i; `classOf[e]` the class of endpoint e. */
+export interface EndpointClasses {
+  classes: Endpoint[];
+  classOf: number[];
+}
+
+/** classifyEndpoints groups the model's endpoints; classes are numbered in order of first member. */
+export function classifyEndpoints(model: Model): EndpointClasses {
+  const classes: Endpoint[] = [];
+  const classOf: number[] = [];
+  const byKey = new Map<string, number>();
+  const ipBlocks = model.policies.flatMap((p) => [...p.ingressIpBlocks, ...p.egressIpBlocks]);
+  for (const e of model.endpoints) {
+    const key = classKey(e, model, ipBlocks);
+    let c = byKey.get(key);
+    if (c === undefined) {
+      c = classes.length;
+      classes.push(e);
+      byKey.set(key, c);
+    }
+    classOf.push(c);
+  }
+  return { classes, classOf };
+}
+
+/** The class indices of each namespace, ascending. */
+export function classesByNamespace(classes: readonly Endpoint[]): Map<string, number[]> {
+  const out = new Map<string, number[]>();
+  classes.forEach((c, i) => {
+    const list = out.get(c.namespace) ?? [];
+    list.push(i);
+    out.set(c.namespace, list);
+  });
+  return out;
+}
