@@ -105,46 +105,62 @@ export function resolveEgressPeer(rule: EgressRule, from: Component, self: Workl
 }
 
 function resolveCommonPeer(peer: Peer, facts: CompileFacts, direction: 'ingress' | 'egress', allowMetadata: boolean): ResolvedPeer {
-  if (peer.cidr !== undefined) {
-    const except = [...(peer.except ?? [])];
-    if (direction === 'egress' && !allowMetadata) {
-      const outer = parseCidr(peer.cidr);
-      for (const address of METADATA_ADDRESSES) {
-        const inner = parseCidr(address);
-        if (outer !== undefined && inner !== undefined && cidrStrictlyContains(outer, inner) && !except.includes(address)) {
-          except.push(address);
-        }
-      }
-    }
-    return { ok: true, peers: [{ ipBlock: except.length > 0 ? { cidr: peer.cidr, except } : { cidr: peer.cidr } }] };
-  }
-  if (peer.platform !== undefined) {
-    switch (peer.platform) {
-      case 'DNS':
-        return { ok: true, peers: [{ namespaceSelector: namespaceSelector(facts.platform.dns.namespace), podSelector: facts.platform.dns.podSelector }] };
-      case 'Monitoring':
-        return {
-          ok: true,
-          peers: [{ namespaceSelector: namespaceSelector(facts.platform.monitoring.namespace), podSelector: facts.platform.monitoring.podSelector }],
-        };
-      case 'KubeAPIServer': {
-        const api = facts.kubeAPIServer;
-        if (api === undefined || api.addresses.length === 0) {
-          return {
-            ok: false,
-            problem: { kind: 'unresolved', peer: 'platform/KubeAPIServer', message: 'the default/kubernetes EndpointSlice has no addresses' },
-          };
-        }
-        return {
-          ok: true,
-          peers: [...api.addresses].sort().map((a) => ({ ipBlock: { cidr: a.includes(':') ? `${a}/128` : `${a}/32` } })),
-        };
-      }
-    }
-  }
+  if (peer.cidr !== undefined) return { ok: true, peers: [cidrPeer(peer.cidr, peer.except, direction === 'egress' && !allowMetadata)] };
+  if (peer.platform !== undefined) return resolvePlatformPeer(peer.platform, facts);
   // namespace and/or pods: ONE peer carrying both selectors (AND), never two peers (OR).
   const out: NetworkPolicyPeer = {};
   if (peer.namespace !== undefined) out.namespaceSelector = namespaceSelector(peer.namespace);
   if (peer.pods !== undefined) out.podSelector = peer.pods;
   return { ok: true, peers: [out] };
+}
+
+/**
+ * An ipBlock for `cidr`. With `exceptMetadata`, every cloud metadata address strictly inside the
+ * range joins the except list, so a wide egress range never opens the node's credentials by accident.
+ */
+function cidrPeer(cidr: string, declared: readonly string[] | undefined, exceptMetadata: boolean): NetworkPolicyPeer {
+  const except = [...(declared ?? [])];
+  const metadata = exceptMetadata ? metadataAddressesWithin(cidr) : [];
+  for (const address of metadata) if (!except.includes(address)) except.push(address);
+  return { ipBlock: except.length > 0 ? { cidr, except } : { cidr } };
+}
+
+/** The metadata addresses that lie strictly within `cidr` (ipBlock.except takes no others). */
+function metadataAddressesWithin(cidr: string): string[] {
+  const outer = parseCidr(cidr);
+  if (outer === undefined) return [];
+  return METADATA_ADDRESSES.filter((address) => {
+    const inner = parseCidr(address);
+    return inner !== undefined && cidrStrictlyContains(outer, inner);
+  });
+}
+
+/** A platform service's pods, wherever the operator's configuration says they run. */
+export const platformPeer = (where: { namespace: string; podSelector: LabelSelector }): NetworkPolicyPeer => ({
+  namespaceSelector: namespaceSelector(where.namespace),
+  podSelector: where.podSelector,
+});
+
+function resolvePlatformPeer(platform: NonNullable<Peer['platform']>, facts: CompileFacts): ResolvedPeer {
+  switch (platform) {
+    case 'DNS':
+      return { ok: true, peers: [platformPeer(facts.platform.dns)] };
+    case 'Monitoring':
+      return { ok: true, peers: [platformPeer(facts.platform.monitoring)] };
+    case 'KubeAPIServer':
+      return resolveKubeAPIServer(facts.kubeAPIServer);
+  }
+}
+
+/** The API server by address: it is usually not a pod that a selector could match. */
+function resolveKubeAPIServer(api: CompileFacts['kubeAPIServer']): ResolvedPeer {
+  if (api === undefined || api.addresses.length === 0) {
+    return {
+      ok: false,
+      problem: { kind: 'unresolved', peer: 'platform/KubeAPIServer', message: 'the default/kubernetes EndpointSlice has no addresses' },
+    };
+  }
+  const hostRoute = (address: string): string => (address.includes(':') ? `${address}/128` : `${address}/32`);
+  // Sorted so the policy does not change when the EndpointSlice lists the same addresses in another order.
+  return { ok: true, peers: [...api.addresses].sort().map((a) => ({ ipBlock: { cidr: hostRoute(a) } })) };
 }
