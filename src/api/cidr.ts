@@ -86,14 +86,10 @@ export function formatCidr(c: Cidr): string {
 export function parseCidr(text: string): Cidr | undefined {
   const slash = text.indexOf('/');
   if (slash < 0 || slash !== text.lastIndexOf('/')) return undefined;
-  const addr = text.slice(0, slash);
-  const bits = text.slice(slash + 1);
-  if (!/^\d{1,3}$/.test(bits) || (bits.length > 1 && bits.startsWith('0'))) return undefined;
-  const prefix = Number(bits);
-  const v4 = parseV4(addr);
-  const family: 4 | 6 = v4 !== undefined ? 4 : 6;
-  const value = v4 ?? parseV6(addr);
-  if (value === undefined) return undefined;
+  const prefix = parsePrefix(text.slice(slash + 1));
+  const address = parseAddress(text.slice(0, slash));
+  if (prefix === undefined || address === undefined) return undefined;
+  const { family, value } = address;
   const width = family === 4 ? 32 : 128;
   if (prefix > width) return undefined;
   const hostBits = BigInt(width - prefix);
@@ -101,6 +97,18 @@ export function parseCidr(text: string): Cidr | undefined {
   const parsed: Cidr = { family, base, prefix, canonical: false };
   parsed.canonical = base === value && formatCidr(parsed) === text;
   return parsed;
+}
+
+function parsePrefix(bits: string): number | undefined {
+  if (!/^\d{1,3}$/.test(bits) || (bits.length > 1 && bits.startsWith('0'))) return undefined;
+  return Number(bits);
+}
+
+function parseAddress(text: string): { family: 4 | 6; value: bigint } | undefined {
+  const v4 = parseV4(text);
+  if (v4 !== undefined) return { family: 4, value: v4 };
+  const v6 = parseV6(text);
+  return v6 === undefined ? undefined : { family: 6, value: v6 };
 }
 
 /** True when `inner` lies entirely within `outer` (same family). */

@@ -19,29 +19,41 @@ const STRING_BOUNDS = ['minLength', 'maxLength', 'pattern'] as const;
 function structural(node: unknown): unknown {
   if (Array.isArray(node)) return node.map(structural);
   if (!isObject(node)) return node;
+  if (node['x-kubernetes-int-or-string'] === true) return intOrString(node);
   const out: JsonSchema = {};
-  if (node['x-kubernetes-int-or-string'] === true) {
-    if (node.description !== undefined) out.description = node.description;
-    out['x-kubernetes-int-or-string'] = true;
-    // A structural schema forbids typed anyOf branches with bounds, but the API server applies
-    // numeric keywords only to numbers and string keywords only to strings, so the bounds of both
-    // branches go flat on the node. Without them the CRD took ports 0, 65536 and "HTTP".
-    for (const branch of Array.isArray(node.anyOf) ? node.anyOf : []) {
-      if (!isObject(branch)) continue;
-      const keys = branch.type === 'integer' ? INTEGER_BOUNDS : branch.type === 'string' ? STRING_BOUNDS : [];
-      for (const key of keys) if (branch[key] !== undefined) out[key] = branch[key];
-    }
-    return out;
-  }
   for (const [key, value] of Object.entries(node)) {
-    if (key === '$schema' || key === 'propertyNames') continue;
-    if (key === 'additionalProperties' && value === false) continue;
-    if ((key === 'maximum' || key === 'minimum') && Math.abs(Number(value)) >= Number.MAX_SAFE_INTEGER) continue;
-    out[key] = key === 'properties' && isObject(value)
-      ? Object.fromEntries(Object.entries(value).map(([k, v]) => [k, structural(v)]))
-      : structural(value);
+    if (isDropped(key, value)) continue;
+    // `properties` maps field names to schemas: its keys are names, not keywords to drop.
+    out[key] = key === 'properties' && isObject(value) ? mapValues(value, structural) : structural(value);
   }
   return out;
+}
+
+function isDropped(key: string, value: unknown): boolean {
+  if (key === '$schema' || key === 'propertyNames') return true;
+  if (key === 'additionalProperties') return value === false;
+  return (key === 'maximum' || key === 'minimum') && Math.abs(Number(value)) >= Number.MAX_SAFE_INTEGER;
+}
+
+const mapValues = (o: JsonSchema, f: (v: unknown) => unknown): JsonSchema => Object.fromEntries(Object.entries(o).map(([k, v]) => [k, f(v)]));
+
+function intOrString(node: JsonSchema): JsonSchema {
+  const out: JsonSchema = {};
+  if (node.description !== undefined) out.description = node.description;
+  out['x-kubernetes-int-or-string'] = true;
+  // A structural schema forbids typed anyOf branches with bounds, but the API server applies
+  // numeric keywords only to numbers and string keywords only to strings, so the bounds of both
+  // branches go flat on the node. Without them the CRD took ports 0, 65536 and "HTTP".
+  const branches: unknown[] = Array.isArray(node.anyOf) ? node.anyOf : [];
+  for (const branch of branches.filter(isObject)) {
+    for (const key of boundsOf(branch)) if (branch[key] !== undefined) out[key] = branch[key];
+  }
+  return out;
+}
+
+function boundsOf(branch: JsonSchema): readonly string[] {
+  if (branch.type === 'integer') return INTEGER_BOUNDS;
+  return branch.type === 'string' ? STRING_BOUNDS : [];
 }
 
 function toOpenApi(schema: z.ZodType): JsonSchema {
