@@ -82,13 +82,17 @@ describe('generated CRD', () => {
     if (node.items !== undefined) walk(node.items, `${path}[]`, visit);
     if (typeof node.additionalProperties === 'object') walk(node.additionalProperties, `${path}{}`, visit);
   };
+  // Each check names the problem it finds; map values and list items take their parent's description.
+  const checks: [problem: string, fails: (n: Node, p: string) => boolean][] = [
+    ['no description', (n, p) => n.description === undefined && !p.endsWith('{}') && !p.endsWith('[]')],
+    ['no maxItems', (n) => n.type === 'array' && n.maxItems === undefined],
+    ['no maxLength', (n) => n.type === 'string' && n.maxLength === undefined && n.enum === undefined],
+    ['no maxProperties', (n) => n.type === 'object' && n.properties === undefined && n.maxProperties === undefined],
+    ['anyOf is not structural', (n) => n.anyOf !== undefined],
+  ];
   const problems: string[] = [];
   walk(root.properties?.['spec'] as Node, 'spec', (n, p) => {
-    if (n.description === undefined && !p.endsWith('{}') && !p.endsWith('[]')) problems.push(`${p}: no description`);
-    if (n.type === 'array' && n.maxItems === undefined) problems.push(`${p}: no maxItems`);
-    if (n.type === 'string' && n.maxLength === undefined && n.enum === undefined) problems.push(`${p}: no maxLength`);
-    if (n.type === 'object' && n.properties === undefined && n.maxProperties === undefined) problems.push(`${p}: no maxProperties`);
-    if (n.anyOf !== undefined) problems.push(`${p}: anyOf is not structural`);
+    for (const [problem, fails] of checks) if (fails(n, p)) problems.push(`${p}: ${problem}`);
   });
   test('every spec field has a description and every string, list and map a bound', () => {
     expect(problems).toEqual([]);

@@ -3,7 +3,7 @@
 // (Training talks to itself) and DNS: nothing more, nothing less.
 import fc from 'fast-check';
 import { analyze, ConnSet } from '../analysis/index.js';
-import type { ClusterFacts, NetworkPolicy as AnalysisPolicy, Pod } from '../analysis/types.js';
+import type { ClusterFacts, Pod } from '../analysis/types.js';
 import type { AIWorkloadSpec, Role } from '../api/types.js';
 import { validateSpec } from '../api/validate.js';
 import { compile } from './compile.js';
@@ -83,10 +83,14 @@ function expected(s: Shape, spec: AIWorkloadSpec): Map<string, ConnSet> {
   for (const f of spec.flows ?? []) {
     const from = Number(f.from.slice(1));
     const to = Number(f.to.slice(1));
-    for (const a of podsOf(from)) for (const b of podsOf(to)) if (a !== b) add(a, b, portsOf(to, f.ports));
+    for (const a of podsOf(from)) for (const b of podsOf(to).filter((p) => p !== a)) add(a, b, portsOf(to, f.ports));
   }
   s.components.forEach((c, i) => {
-    if (c.role === 'Training') add(podsOf(i)[0] as string, podsOf(i)[1] as string, ConnSet.all()), add(podsOf(i)[1] as string, podsOf(i)[0] as string, ConnSet.all());
+    if (c.role === 'Training') {
+      const [a, b] = podsOf(i) as [string, string];
+      add(a, b, ConnSet.all());
+      add(b, a, ConnSet.all());
+    }
     if (s.allowDNS) for (const a of podsOf(i)) add(a, 'kube-system/coredns[Pod]', ConnSet.ports('UDP', 53).union(ConnSet.ports('TCP', 53)));
   });
   return out;

@@ -171,7 +171,9 @@ describe('identity', () => {
 
   test('every object is labelled and owned by its AIWorkload', () => {
     for (const o of objects) {
-      expect(o.metadata.labels).toEqual({ 'app.kubernetes.io/managed-by': 'bulkhead', 'bulkhead.dev/workload': 'w', 'bulkhead.dev/component': expect.any(String) });
+      // Every object is named <workload>-<component>, so its name tells which component label it needs.
+      const component = o.metadata.name.replace(/^w-/, '');
+      expect(o.metadata.labels).toEqual({ 'app.kubernetes.io/managed-by': 'bulkhead', 'bulkhead.dev/workload': 'w', 'bulkhead.dev/component': component });
       expect(o.metadata.ownerReferences).toEqual([{ apiVersion: 'bulkhead.dev/v1alpha1', kind: 'AIWorkload', name: 'w', uid: 'u-1', controller: true, blockOwnerDeletion: true }]);
     }
   });
