@@ -49,7 +49,7 @@ export function parseAuditLog(text: string): AuditEvent[] {
       events.push(JSON.parse(line) as AuditEvent);
     } catch (err) {
       if (i < lines.length - 1 && lines.slice(i + 1).some((l) => l.trim() !== '')) {
-        throw new Error(`audit log line ${i + 1} is not JSON: ${String(err)}`);
+        throw new Error(`audit log line ${i + 1} is not JSON: ${String(err)}`, { cause: err });
       }
     }
   });

@@ -165,7 +165,7 @@ export class DevCluster {
     try {
       parsed = JSON.parse(readFileSync(file, 'utf8')) as ClusterState;
     } catch (err) {
-      throw new Error(`no cluster state at ${file}: ${String(err)}`);
+      throw new Error(`no cluster state at ${file}: ${String(err)}`, { cause: err });
     }
     if (parsed.version !== 1) throw new Error(`${file}: unknown version ${String(parsed.version)}`);
     return parsed;

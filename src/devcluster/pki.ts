@@ -113,6 +113,6 @@ async function openssl(args: string[]): Promise<void> {
     await run('openssl', args);
   } catch (err) {
     const stderr = (err as { stderr?: string }).stderr ?? '';
-    throw new Error(`openssl ${args.slice(0, 1).join(' ')} failed: ${stderr.trim() || String(err)}`);
+    throw new Error(`openssl ${args.slice(0, 1).join(' ')} failed: ${stderr.trim() || String(err)}`, { cause: err });
   }
 }
