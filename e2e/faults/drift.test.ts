@@ -20,6 +20,7 @@ import {
   getJson,
   getOrUndefined,
   isSubset,
+  jsonCopy,
   median,
   metric,
   operatorUser,
@@ -76,31 +77,52 @@ function repairLatency(events: readonly AuditEvent[], kind: Kind, name: string):
 async function restored(kind: Kind, name: string): Promise<Obj | undefined> {
   const want = (await desiredObjects(ns, 'app')).find((o) => o.kind === kind && o.metadata.name === name);
   const got = await getOrUndefined<Obj>(['-n', ns, 'get', PLURAL[kind], name]);
-  return got !== undefined && isSubset(JSON.parse(JSON.stringify(want)), got) ? got : undefined;
+  return got !== undefined && isSubset(jsonCopy(want), got) ? got : undefined;
+}
+
+type Intrusion = 'delete' | 'edit';
+
+/** Every intrusion of the test in order: each round deletes and then edits each kind. */
+const INTRUSIONS: readonly { kind: Kind; op: Intrusion }[] = Array.from({ length: ROUNDS }).flatMap(() =>
+  GENERATED_KINDS.flatMap((kind) => (['delete', 'edit'] as const).map((op) => ({ kind, op }))),
+);
+
+/**
+ * intrudeAndWait makes one intruding write as the admin, waits until the operator has restored the
+ * object and the audit log holds the repair, and returns the object's uid before the intrusion,
+ * the object as restored, and the repair latency.
+ */
+async function intrudeAndWait(kind: Kind, op: Intrusion): Promise<{ uidBefore: string | undefined; back: Obj; latencyMs: number }> {
+  const { name, patch } = EDITS[kind];
+  const uidBefore = (await getJson<Obj>(['-n', ns, 'get', PLURAL[kind], name])).metadata.uid;
+  const mark = auditMark();
+  if (op === 'delete') await kubectlOk(['-n', ns, 'delete', PLURAL[kind], name, '--wait=false']);
+  else await kubectlOk(['-n', ns, 'patch', PLURAL[kind], name, '--type=merge', '-p', JSON.stringify(patch)]);
+  const back = await waitFor(() => restored(kind, name), { timeoutMs: 30_000, intervalMs: 100, description: `${kind} ${name} restored after ${op}` });
+  const latencyMs = await waitFor(() => repairLatency(auditSince(mark), kind, name), { timeoutMs: 10_000, description: 'audit events of the repair' });
+  return { uidBefore, back, latencyMs };
+}
+
+async function repairCounts(): Promise<Record<Kind, number>> {
+  const counts = await Promise.all(
+    GENERATED_KINDS.map(async (kind): Promise<[Kind, number]> => [kind, await metric(operator, 'bulkhead_drift_repairs_total', { kind })]),
+  );
+  return Object.fromEntries(counts) as Record<Kind, number>;
 }
 
 test(`every deleted or edited generated object is restored (${GENERATED_KINDS.length * 2 * ROUNDS} repairs, timed)`, async () => {
   const latencies: Record<Kind, number[]> = { NetworkPolicy: [], ServiceAccount: [], Role: [], RoleBinding: [] };
-  const repairsBefore = Object.fromEntries(await Promise.all(GENERATED_KINDS.map(async (k) => [k, await metric(operator, 'bulkhead_drift_repairs_total', { kind: k })])));
+  const repairsBefore = await repairCounts();
   let saEdits = 0;
-  for (let round = 0; round < ROUNDS; round++) {
-    for (const kind of GENERATED_KINDS) {
-      for (const op of ['delete', 'edit'] as const) {
-        const { name, patch } = EDITS[kind];
-        const uidBefore = (await getJson<Obj>(['-n', ns, 'get', PLURAL[kind], name])).metadata.uid;
-        const mark = auditMark();
-        if (op === 'delete') await kubectlOk(['-n', ns, 'delete', PLURAL[kind], name, '--wait=false']);
-        else await kubectlOk(['-n', ns, 'patch', PLURAL[kind], name, '--type=merge', '-p', JSON.stringify(patch)]);
-        const back = await waitFor(() => restored(kind, name), { timeoutMs: 30_000, intervalMs: 100, description: `${kind} ${name} restored after ${op}` });
-        if (kind === 'ServiceAccount' && op === 'edit') {
-          // Updated in place, never recreated: an edit must not change the ServiceAccount's uid
-          // (pods hold tokens bound to it).
-          expect(back.metadata.uid).toBe(uidBefore);
-          saEdits++;
-        }
-        latencies[kind].push(await waitFor(() => repairLatency(auditSince(mark), kind, name), { timeoutMs: 10_000, description: 'audit events of the repair' }));
-      }
+  for (const { kind, op } of INTRUSIONS) {
+    const { uidBefore, back, latencyMs } = await intrudeAndWait(kind, op);
+    if (kind === 'ServiceAccount' && op === 'edit') {
+      // Updated in place, never recreated: an edit must not change the ServiceAccount's uid
+      // (pods hold tokens bound to it).
+      expect(back.metadata.uid).toBe(uidBefore);
+      saEdits++;
     }
+    latencies[kind].push(latencyMs);
   }
   expect(saEdits).toBe(ROUNDS);
 
@@ -111,7 +133,7 @@ test(`every deleted or edited generated object is restored (${GENERATED_KINDS.le
     report(`drift repair ${kind}: n=${xs.length} median=${median(xs).toFixed(0)} ms worst=${Math.max(...xs).toFixed(0)} ms`);
     // Every repair is counted by kind (a repair may be counted twice when a second reconcile runs
     // before the cache has seen the first repair, hence at least).
-    expect((await metric(operator, 'bulkhead_drift_repairs_total', { kind })) - (repairsBefore[kind] as number)).toBeGreaterThanOrEqual(xs.length);
+    expect((await metric(operator, 'bulkhead_drift_repairs_total', { kind })) - repairsBefore[kind]).toBeGreaterThanOrEqual(xs.length);
   }
   report(`drift repair all kinds: n=${all.length} median=${median(all).toFixed(0)} ms worst=${Math.max(...all).toFixed(0)} ms`);
   // Each repair is also recorded as an Event on the AIWorkload.

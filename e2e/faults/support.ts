@@ -5,7 +5,7 @@ import { validateSpec } from '../../src/api/validate.js';
 import { compile } from '../../src/compile/compile.js';
 import { DEFAULT_PLATFORM } from '../../src/compile/facts.js';
 import type { GeneratedObject } from '../../src/compile/objects.js';
-import { type AuditEvent, kubectl, kubectlOk, testCluster, userKubeconfig, waitFor } from '../harness/cluster.js';
+import { type AuditEvent, kubectl, kubectlOk, testCluster, waitFor } from '../harness/cluster.js';
 import type { RunningOperator } from '../harness/operator.js';
 import { operatorUser as leastPrivilegeUser } from '../harness/operator-identity.js';
 
@@ -81,15 +81,32 @@ export async function desiredObjects(namespace: string, name: string): Promise<G
   return compile({ name, namespace, uid: live.metadata.uid ?? '', spec: v.spec }, { platform: DEFAULT_PLATFORM, workloads: new Map() }).objects;
 }
 
+/**
+ * jsonCopy is `x` as the API server would store it: fields whose value is undefined are dropped,
+ * so that they do not count as fields `isSubset` must find.
+ */
+export function jsonCopy(x: unknown): unknown {
+  return JSON.parse(JSON.stringify(x)) as unknown;
+}
+
+/** Lists and maps (parsed JSON has no other objects). */
+const isObject = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null;
+
 /** True when every field of `want` has the same value in `got` (lists element by element). */
 export function isSubset(want: unknown, got: unknown): boolean {
   if (want === undefined) return true;
+  if (!isObject(want)) return want === got;
   // The API server omits empty lists and maps (omitempty): `ingress: []` reads back as absent.
-  if (got === undefined && typeof want === 'object' && want !== null && Object.keys(want).length === 0) return true;
-  if (typeof want !== 'object' || want === null) return want === got;
-  if (typeof got !== 'object' || got === null) return false;
-  if (Array.isArray(want)) return Array.isArray(got) && want.length === got.length && want.every((w, i) => isSubset(w, got[i]));
-  return Object.entries(want as Record<string, unknown>).every(([k, v]) => isSubset(v, (got as Record<string, unknown>)[k]));
+  if (got === undefined && Object.keys(want).length === 0) return true;
+  if (!isObject(got)) return false;
+  if (Array.isArray(want)) return isListSubset(want as unknown[], got);
+  return Object.entries(want).every(([k, v]) => isSubset(v, got[k]));
+}
+
+function isListSubset(want: readonly unknown[], got: unknown): boolean {
+  if (!Array.isArray(got) || want.length !== got.length) return false;
+  const items = got as unknown[];
+  return want.every((w, i) => isSubset(w, items[i]));
 }
 
 const key = (o: { kind: string; metadata: { name: string } }): string => `${o.kind}/${o.metadata.name}`;
@@ -102,19 +119,29 @@ const key = (o: { kind: string; metadata: { name: string } }): string => `${o.ki
 export async function convergenceProblems(namespace: string, name: string): Promise<string[]> {
   const want = await desiredObjects(namespace, name);
   const live = await managedObjects(namespace, name);
-  const problems: string[] = [];
+  return [...duplicates(live), ...extras(want, live), ...want.flatMap((w) => objectProblems(w, live))];
+}
+
+function duplicates(live: readonly Obj[]): string[] {
   const seen = new Map<string, number>();
   for (const o of live) seen.set(key(o), (seen.get(key(o)) ?? 0) + 1);
-  for (const [k, n] of seen) if (n > 1) problems.push(`duplicate ${k} (${n})`);
+  return [...seen].filter(([, n]) => n > 1).map(([k, n]) => `duplicate ${k} (${n})`);
+}
+
+/** Orphans: live managed objects of the workload that the compiler no longer renders. */
+function extras(want: readonly GeneratedObject[], live: readonly Obj[]): string[] {
   const wantKeys = new Set(want.map(key));
-  for (const o of live) if (!wantKeys.has(key(o))) problems.push(`extra ${key(o)}`);
-  for (const w of want) {
-    const got = live.find((o) => key(o) === key(w));
-    if (got === undefined) problems.push(`missing ${key(w)}`);
-    else if (!isSubset(JSON.parse(JSON.stringify(w)), got)) problems.push(`differs ${key(w)}`);
-    const owners = (got?.metadata.ownerReferences ?? []).filter((r) => r.controller === true);
-    if (got !== undefined && (owners.length !== 1 || owners[0]?.uid !== w.metadata.ownerReferences?.[0]?.uid)) problems.push(`owner of ${key(w)}`);
-  }
+  return live.filter((o) => !wantKeys.has(key(o))).map((o) => `extra ${key(o)}`);
+}
+
+/** What is wrong with the live copy of one rendered object: missing, different, or not owned by exactly the workload. */
+function objectProblems(w: GeneratedObject, live: readonly Obj[]): string[] {
+  const got = live.find((o) => key(o) === key(w));
+  if (got === undefined) return [`missing ${key(w)}`];
+  const problems: string[] = [];
+  if (!isSubset(jsonCopy(w), got)) problems.push(`differs ${key(w)}`);
+  const owners = (got.metadata.ownerReferences ?? []).filter((r) => r.controller === true);
+  if (owners.length !== 1 || owners[0]?.uid !== w.metadata.ownerReferences?.[0]?.uid) problems.push(`owner of ${key(w)}`);
   return problems;
 }
 
@@ -167,8 +194,14 @@ export function writesBy(events: readonly AuditEvent[], user: string, opts: { le
   );
 }
 
+/** `resource[/subresource] namespace/name` of an audit event's object, '' for each part it lacks. */
+function describeObject(ref: AuditEvent['objectRef'] = {}): string {
+  const subresource = ref.subresource !== undefined ? `/${ref.subresource}` : '';
+  return `${ref.resource ?? ''}${subresource} ${ref.namespace ?? ''}/${ref.name ?? ''}`;
+}
+
 export const describeWrite = (e: AuditEvent): string =>
-  `${e.stageTimestamp} ${e.verb} ${e.objectRef?.resource ?? ''}${e.objectRef?.subresource !== undefined ? `/${e.objectRef.subresource}` : ''} ${e.objectRef?.namespace ?? ''}/${e.objectRef?.name ?? ''} -> ${e.responseStatus?.code ?? '?'}`;
+  `${e.stageTimestamp} ${e.verb} ${describeObject(e.objectRef)} -> ${e.responseStatus?.code ?? '?'}`;
 
 export const auditTime = (e: AuditEvent): number => Date.parse(e.stageTimestamp);
 
@@ -181,8 +214,8 @@ export function metricSum(text: string, name: string, labels: Record<string, str
     if (!line.startsWith(name)) continue;
     const m = /^([a-zA-Z_:][\w:]*)(\{([^}]*)\})?\s+(\S+)/.exec(line);
     if (m === null || m[1] !== name) continue;
-    const have = Object.fromEntries([...(m[3] ?? '').matchAll(/(\w+)="([^"]*)"/g)].map((x) => [x[1], x[2]]));
-    if (Object.entries(labels).every(([k, v]) => have[k] === v)) sum += Number(m[4]);
+    const have = new Map([...(m[3] ?? '').matchAll(/(\w+)="([^"]*)"/g)].map((x) => [x[1], x[2]]));
+    if (Object.entries(labels).every(([k, v]) => have.get(k) === v)) sum += Number(m[4]);
   }
   return sum;
 }

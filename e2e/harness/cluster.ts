@@ -87,20 +87,26 @@ export interface WaitOptions {
  * returns that value. A throw counts as "not yet"; the last one is reported on timeout.
  */
 export async function waitFor<T>(check: () => Promise<T | undefined | null | false> | T | undefined | null | false, opts: WaitOptions = {}): Promise<T> {
-  const timeoutMs = opts.timeoutMs ?? 30_000;
+  const { timeoutMs, intervalMs, description } = waitDefaults(opts);
   const deadline = Date.now() + timeoutMs;
   let last = 'condition never held';
   for (;;) {
     try {
       const value = await check();
-      if (value !== undefined && value !== null && value !== false) return value;
+      if (holds(value)) return value;
     } catch (err) {
       last = err instanceof Error ? err.message : String(err);
     }
-    if (Date.now() >= deadline) throw new Error(`timed out after ${timeoutMs}ms waiting for ${opts.description ?? 'condition'}: ${last}`);
-    await delay(Math.min(opts.intervalMs ?? 250, Math.max(0, deadline - Date.now())));
+    if (Date.now() >= deadline) throw new Error(`timed out after ${timeoutMs}ms waiting for ${description}: ${last}`);
+    await delay(Math.min(intervalMs, Math.max(0, deadline - Date.now())));
   }
 }
+
+function waitDefaults(opts: WaitOptions): Required<WaitOptions> {
+  return { timeoutMs: opts.timeoutMs ?? 30_000, intervalMs: opts.intervalMs ?? 250, description: opts.description ?? 'condition' };
+}
+
+const holds = <T>(value: T | undefined | null | false): value is T => value !== undefined && value !== null && value !== false;
 
 /**
  * freshNamespace creates `<prefix>-<random>` and waits until the serviceaccount controller has

@@ -120,25 +120,32 @@ type RbacObject = {
  */
 export async function operatorUser(name: string, opts: OperatorUserOptions = {}): Promise<{ username: string; kubeconfig: string }> {
   await operatorIdentity();
-  const docs = loadAll(await readFile(RBAC_MANIFEST, 'utf8')) as RbacObject[];
-  const isOperator = (s: { kind: string; name: string; namespace?: string }): boolean =>
-    s.kind === 'ServiceAccount' && s.name === OPERATOR_SERVICE_ACCOUNT && s.namespace === OPERATOR_NAMESPACE;
-  const out: RbacObject[] = [];
-  const short = (base: string): string => `${base}-${name}`.slice(0, 253);
-  for (const doc of docs) {
-    if (doc === null || (doc.kind !== 'RoleBinding' && doc.kind !== 'ClusterRoleBinding')) continue;
-    if (!(doc.subjects ?? []).some(isOperator)) continue;
-    const subjects = [{ kind: 'User', apiGroup: 'rbac.authorization.k8s.io', name }];
-    out.push({ ...doc, metadata: { ...doc.metadata, name: short(doc.metadata.name) }, subjects });
-    if (opts.leaseNamespace !== undefined && doc.kind === 'RoleBinding' && doc.metadata.namespace === OPERATOR_NAMESPACE) {
-      const role = docs.find((d) => d?.kind === 'Role' && d.metadata.name === doc.roleRef?.name && d.metadata.namespace === OPERATOR_NAMESPACE);
-      if (role === undefined) continue;
-      const ns = opts.leaseNamespace;
-      out.push({ ...role, metadata: { ...role.metadata, namespace: ns } });
-      out.push({ ...doc, metadata: { ...doc.metadata, name: short(doc.metadata.name), namespace: ns }, subjects });
-    }
-  }
+  // An empty YAML document (a stray `---`) loads as null.
+  const docs = loadAll(await readFile(RBAC_MANIFEST, 'utf8')) as (RbacObject | null)[];
+  const out = docs.filter(bindsOperator).flatMap((binding) => userGrants(binding, docs, name, opts.leaseNamespace));
   if (out.length === 0) throw new Error(`${RBAC_MANIFEST} binds nothing to ${OPERATOR_USERNAME}`);
   await kubectlOk(['apply', '--server-side', '--force-conflicts', '-f', '-'], { input: out.map((o) => dump(o)).join('---\n') });
   return { username: name, kubeconfig: await userKubeconfig(name, []) };
+}
+
+const isOperatorSubject = (s: { kind: string; name: string; namespace?: string }): boolean =>
+  s.kind === 'ServiceAccount' && s.name === OPERATOR_SERVICE_ACCOUNT && s.namespace === OPERATOR_NAMESPACE;
+
+/** A RoleBinding or ClusterRoleBinding with the operator's ServiceAccount among its subjects. */
+function bindsOperator(doc: RbacObject | null): doc is RbacObject {
+  return doc !== null && (doc.kind === 'RoleBinding' || doc.kind === 'ClusterRoleBinding') && (doc.subjects ?? []).some(isOperatorSubject);
+}
+
+/**
+ * userGrants copies one binding of the operator's ServiceAccount with `user` as its only subject.
+ * With `leaseNamespace`, a RoleBinding in the operator's namespace is also copied there together
+ * with its Role, so that leader election works in that namespace.
+ */
+function userGrants(binding: RbacObject, docs: readonly (RbacObject | null)[], user: string, leaseNamespace: string | undefined): RbacObject[] {
+  const subjects = [{ kind: 'User', apiGroup: 'rbac.authorization.k8s.io', name: user }];
+  const copy: RbacObject = { ...binding, metadata: { ...binding.metadata, name: `${binding.metadata.name}-${user}`.slice(0, 253) }, subjects };
+  if (leaseNamespace === undefined || binding.kind !== 'RoleBinding' || binding.metadata.namespace !== OPERATOR_NAMESPACE) return [copy];
+  const role = docs.find((d): d is RbacObject => d?.kind === 'Role' && d.metadata.name === binding.roleRef?.name && d.metadata.namespace === OPERATOR_NAMESPACE);
+  if (role === undefined) return [copy];
+  return [copy, { ...role, metadata: { ...role.metadata, namespace: leaseNamespace } }, { ...copy, metadata: { ...copy.metadata, namespace: leaseNamespace } }];
 }

@@ -13,31 +13,37 @@ import { DevCluster, sweepStaleClusters } from '../../src/devcluster/index.js';
 
 const log = (line: string): void => void process.stderr.write(`[integration] ${line}\n`);
 
-async function run(command: string | undefined, args: string[]): Promise<number> {
-  const [first = '', second = ''] = args;
-  switch (command) {
-    case 'up': {
-      const cluster = await DevCluster.start({ dir: first, ownerPid: Number(second), log });
-      process.stdout.write(`${JSON.stringify({ dir: cluster.dir, kubeconfig: cluster.kubeconfig })}\n`);
+/** Each command takes the two positional arguments of the usage above and returns the exit code. */
+const COMMANDS = new Map<string, (first: string, second: string) => Promise<number>>([
+  ['up', async (dir, ownerPid) => {
+    const cluster = await DevCluster.start({ dir, ownerPid: Number(ownerPid), log });
+    process.stdout.write(`${JSON.stringify({ dir: cluster.dir, kubeconfig: cluster.kubeconfig })}\n`);
+    return 0;
+  }],
+  ['healthy', async (dir) => (DevCluster.hasState(dir) && (await DevCluster.load(dir).healthy()) ? 0 : 1)],
+  ['down', async (dir) => {
+    if (!DevCluster.hasState(dir)) {
+      // Nothing to stop is not a failure, but processes could be running without a record.
+      log(`no cluster state in ${dir}; nothing stopped`);
       return 0;
     }
-    case 'healthy':
-      return DevCluster.hasState(first) && (await DevCluster.load(first).healthy()) ? 0 : 1;
-    case 'down':
-      if (!DevCluster.hasState(first)) {
-        // Nothing to stop is not a failure, but processes could be running without a record.
-        log(`no cluster state in ${first}; nothing stopped`);
-        return 0;
-      }
-      await DevCluster.load(first).stop();
-      return 0;
-    case 'sweep':
-      for (const dir of await sweepStaleClusters(first, second)) log(`stopped a cluster left by a killed run: ${dir}`);
-      return 0;
-    default:
-      log(`runner: unknown command ${command ?? '(none)'}`);
-      return 2;
+    await DevCluster.load(dir).stop();
+    return 0;
+  }],
+  ['sweep', async (parent, prefix) => {
+    for (const dir of await sweepStaleClusters(parent, prefix)) log(`stopped a cluster left by a killed run: ${dir}`);
+    return 0;
+  }],
+]);
+
+async function run(command: string | undefined, args: string[]): Promise<number> {
+  const [first = '', second = ''] = args;
+  const handler = command === undefined ? undefined : COMMANDS.get(command);
+  if (handler === undefined) {
+    log(`runner: unknown command ${command ?? '(none)'}`);
+    return 2;
   }
+  return handler(first, second);
 }
 
 run(process.argv[2], process.argv.slice(3)).then(

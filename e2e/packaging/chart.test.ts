@@ -8,10 +8,10 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { load } from 'js-yaml';
-import { adminKubeconfig, deleteNamespace, freshNamespace, kubectl, kubectlOk, waitFor } from '../harness/cluster.js';
+import { adminKubeconfig, deleteNamespace, freshNamespace, kubectl, kubectlOk } from '../harness/cluster.js';
 import {
   findHelm, HELM_INSTALL_HINT, INSTALL_NAMESPACE, installObjects, type KubeObject, objectKey, parseObjects, repoRoot, run, serverWarnings,
-  withoutHelmLabels, yamlFilesOf, ensureInstallNamespace } from './install-files.js';
+  withoutHelmLabels, ensureInstallNamespace } from './install-files.js';
 
 const SLOW = 180_000;
 const CHART = (): string => path.join(repoRoot(), 'charts', 'bulkhead');

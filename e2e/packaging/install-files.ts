@@ -127,23 +127,29 @@ export const HELM_INSTALL_HINT =
 export function findHelm(): string | undefined {
   const explicit = process.env['BULKHEAD_HELM'];
   if (explicit !== undefined && explicit !== '') return existsSync(explicit) ? explicit : undefined;
+  return cachedHelm() ?? helmOnPath();
+}
+
+/** The cached build of HELM_VERSION, else the newest other cached v3 build. */
+function cachedHelm(): string | undefined {
   const cacheRoot = path.join(os.homedir(), '.cache', 'bulkhead');
   const cached = path.join(cacheRoot, `helm-${HELM_VERSION}`, 'helm');
   if (existsSync(cached)) return cached;
-  if (existsSync(cacheRoot)) {
-    const other = readdirSync(cacheRoot)
-      .filter((d) => d.startsWith('helm-v3.'))
-      .sort()
-      .reverse()
-      .map((d) => path.join(cacheRoot, d, 'helm'))
-      .find((p) => existsSync(p));
-    if (other !== undefined) return other;
-  }
-  for (const dir of (process.env['PATH'] ?? '').split(path.delimiter)) {
-    const candidate = path.join(dir, 'helm');
-    if (dir !== '' && existsSync(candidate)) return candidate;
-  }
-  return undefined;
+  if (!existsSync(cacheRoot)) return undefined;
+  return readdirSync(cacheRoot)
+    .filter((d) => d.startsWith('helm-v3.'))
+    .sort()
+    .reverse()
+    .map((d) => path.join(cacheRoot, d, 'helm'))
+    .find((p) => existsSync(p));
+}
+
+function helmOnPath(): string | undefined {
+  return (process.env['PATH'] ?? '')
+    .split(path.delimiter)
+    .filter((dir) => dir !== '')
+    .map((dir) => path.join(dir, 'helm'))
+    .find((candidate) => existsSync(candidate));
 }
 
 /**

@@ -160,18 +160,21 @@ describe('manifests/ (kubectl apply -f crds/ -f manifests/)', () => {
       }]);
     });
 
+    /** The API server is reached by address only, and an all-addresses block leaves out the cloud metadata address. */
+    const expectApiServerPeer = (peer: Peer): void => {
+      expect(peer.namespaceSelector).toBeUndefined();
+      expect(peer.podSelector).toBeUndefined();
+      if (peer.ipBlock?.cidr === '0.0.0.0/0') expect(peer.ipBlock.except).toContain('169.254.169.254/32');
+      if (peer.ipBlock?.cidr === '::/0') expect(peer.ipBlock.except).toContain('fd00:ec2::254/128');
+    };
+
     it('reaches only the cluster DNS on 53 and the API server ports, never the cloud metadata address', () => {
       const [dns, api, ...rest] = np.spec.egress;
       expect(rest).toEqual([]);
       expect(dns?.to).toEqual([{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } }, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } }]);
       expect(dns?.ports).toEqual([{ protocol: 'UDP', port: 53 }, { protocol: 'TCP', port: 53 }]);
       expect(api?.ports).toEqual([{ protocol: 'TCP', port: 443 }, { protocol: 'TCP', port: 6443 }]);
-      for (const peer of api?.to ?? []) {
-        expect(peer.namespaceSelector).toBeUndefined();
-        expect(peer.podSelector).toBeUndefined();
-        if (peer.ipBlock?.cidr === '0.0.0.0/0') expect(peer.ipBlock.except).toContain('169.254.169.254/32');
-        if (peer.ipBlock?.cidr === '::/0') expect(peer.ipBlock.except).toContain('fd00:ec2::254/128');
-      }
+      for (const peer of api?.to ?? []) expectApiServerPeer(peer);
     });
   });
 
