@@ -12,9 +12,10 @@ import { labelValue } from '../compile/names.js';
 import type { GeneratedKind, GeneratedObject } from '../compile/objects.js';
 import { type RestClient, createRestClient, isNotFound } from '../kube/rest.js';
 import { RESOURCES, collectionPath, objectPath } from '../kube/resources.js';
+import { HELP, unknownPairFlag } from './flag-table.js';
 import { lineDiff, withContext } from './line-diff.js';
 import type { CliIO } from './main.js';
-import { loadWorkloadFiles } from './workload-files.js';
+import { loadWorkloadFiles, parseWorkloadFileArgs } from './workload-files.js';
 
 const USAGE = 'Usage: bulkhead diff -f FILE [-f FILE...] [-n NAMESPACE]\n  Server-side dry run against the current kubeconfig; exit 0 no change, 1 changes, 2 error.\n';
 const KINDS: readonly GeneratedKind[] = ['ServiceAccount', 'Role', 'RoleBinding', 'NetworkPolicy'];
@@ -42,19 +43,10 @@ async function getOrUndefined(rest: RestClient, path: string): Promise<Obj | und
 }
 
 export async function runDiff(argv: string[], io: CliIO): Promise<number> {
-  const files: string[] = [];
-  let namespace = 'default';
-  for (let i = 0; i < argv.length; i += 2) {
-    const flag = argv[i];
-    const value = argv[i + 1];
-    if (flag === '-h' || flag === '--help') return (io.stdout(USAGE), 0);
-    if (value === undefined) return (io.stderr(`bulkhead diff: ${String(flag)} needs a value\n${USAGE}`), 2);
-    if (flag === '-f' || flag === '--filename') files.push(value);
-    else if (flag === '-n' || flag === '--namespace') namespace = value;
-    else return (io.stderr(`bulkhead diff: unknown flag ${String(flag)}\n${USAGE}`), 2);
-  }
-  if (files.length === 0) return (io.stderr(`bulkhead diff: -f FILE is required\n${USAGE}`), 2);
-  const { workloads, errors } = await loadWorkloadFiles(files, namespace);
+  const args = parseWorkloadFileArgs(argv, unknownPairFlag);
+  if (args === HELP) return (io.stdout(USAGE), 0);
+  if (typeof args === 'string') return (io.stderr(`bulkhead diff: ${args}\n${USAGE}`), 2);
+  const { workloads, errors } = await loadWorkloadFiles(args.files, args.namespace);
   for (const e of errors) io.stderr(`bulkhead diff: ${e}\n`);
   if (errors.length > 0) return 2;
 

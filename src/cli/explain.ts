@@ -10,6 +10,7 @@ import { emptyFacts, ManifestError, parseManifests, type MutableFacts } from '..
 import { buildModel } from '../analysis/model.js';
 import { compilePolicy } from '../analysis/policy.js';
 import { withDefaults, type AnalysisOptions, type ClusterFacts } from '../analysis/types.js';
+import { HELP, helpFlag, parseFlagTable, type FlagTable } from './flag-table.js';
 import type { CliIO } from './main.js';
 
 const USAGE = `Usage: bulkhead explain (-d DIR ... | --live [-n NAMESPACE]) [-o txt|json] [--from PEER --to PEER] [--ipblock-matches-pods]
@@ -41,50 +42,33 @@ interface Flags {
 
 class UsageError extends Error {}
 
+const FLAGS: FlagTable<Flags> = {
+  flags: [
+    helpFlag,
+    { names: ['-d', '--dir'], set: (flags, value) => { flags.dirs.push(value); } },
+    { names: ['--live'], takesValue: false, set: (flags) => { flags.live = true; } },
+    { names: ['-n', '--namespace'], set: (flags, value) => { flags.namespace = value; } },
+    {
+      names: ['-o', '--output'],
+      set: (flags, value) => {
+        if (value !== 'txt' && value !== 'json') return `-o must be txt or json, not "${value}"`;
+        flags.output = value;
+        return undefined;
+      },
+    },
+    { names: ['--from'], set: (flags, value) => { flags.from = value; } },
+    { names: ['--to'], set: (flags, value) => { flags.to = value; } },
+    { names: ['--ipblock-matches-pods'], takesValue: false, set: (flags) => { flags.options.ipBlockMatchesPods = true; } },
+  ],
+  // A flag where a value belongs means the value was forgotten.
+  isValue: (arg) => !arg.startsWith('-'),
+  other: (arg) => `unknown flag "${arg}"`,
+};
+
 function parseFlags(argv: string[]): Flags | 'help' {
-  const flags: Flags = { dirs: [], live: false, output: 'txt', options: {} };
-  const value = (i: number, name: string): string => {
-    const v = argv[i + 1];
-    if (v === undefined || v.startsWith('-')) throw new UsageError(`${name} needs a value`);
-    return v;
-  };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i] as string;
-    switch (a) {
-      case '-h':
-      case '--help':
-        return 'help';
-      case '-d':
-      case '--dir':
-        flags.dirs.push(value(i++, a));
-        break;
-      case '--live':
-        flags.live = true;
-        break;
-      case '-n':
-      case '--namespace':
-        flags.namespace = value(i++, a);
-        break;
-      case '-o':
-      case '--output': {
-        const o = value(i++, a);
-        if (o !== 'txt' && o !== 'json') throw new UsageError(`-o must be txt or json, not "${o}"`);
-        flags.output = o;
-        break;
-      }
-      case '--from':
-        flags.from = value(i++, a);
-        break;
-      case '--to':
-        flags.to = value(i++, a);
-        break;
-      case '--ipblock-matches-pods':
-        flags.options.ipBlockMatchesPods = true;
-        break;
-      default:
-        throw new UsageError(`unknown flag "${a}"`);
-    }
-  }
+  const flags = parseFlagTable(argv, FLAGS, { dirs: [], live: false, output: 'txt', options: {} });
+  if (flags === HELP) return 'help';
+  if (typeof flags === 'string') throw new UsageError(flags);
   if (flags.live === (flags.dirs.length > 0)) throw new UsageError('give either -d DIR or --live');
   if (flags.namespace !== undefined && !flags.live) throw new UsageError('-n works with --live; with -d, point -d at the files you want');
   if ((flags.from === undefined) !== (flags.to === undefined)) throw new UsageError('--from and --to go together');

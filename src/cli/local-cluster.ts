@@ -3,6 +3,7 @@
 // command; D/cluster.json records them and D/kubeconfig is the admin kubeconfig.
 import path from 'node:path';
 import { DevCluster } from '../devcluster/index.js';
+import { parseFlagTable, type FlagTable } from './flag-table.js';
 import type { CliIO } from './main.js';
 
 const USAGE = `Usage: bulkhead local-cluster <up|down|env|status> [--dir DIR]
@@ -44,28 +45,35 @@ export async function runLocalCluster(argv: string[], io: CliIO): Promise<number
 
 type Action = 'up' | 'down' | 'env' | 'status' | 'help';
 
+const ACTIONS: readonly string[] = ['up', 'down', 'env', 'status'];
+
+interface LocalClusterArgs {
+  action?: Action;
+  dir: string;
+}
+
+const FLAGS: FlagTable<LocalClusterArgs, string> = {
+  flags: [
+    { names: ['--dir'], set: (args, value) => { args.dir = value; } },
+    // Unlike the other commands' help, this one is an action and parsing goes on: `up --help` is
+    // help, and `help up` names two actions.
+    { names: ['-h', '--help', 'help'], takesValue: false, set: (args) => { args.action = 'help'; } },
+  ],
+  isValue: (arg) => arg !== '',
+  other: (arg, args) => {
+    if (arg.startsWith('--dir=')) args.dir = arg.slice('--dir='.length);
+    else if (args.action === undefined && ACTIONS.includes(arg)) args.action = arg as Action;
+    else return `unexpected argument "${arg}"`;
+    return undefined;
+  },
+};
+
 /** parseArgs returns the action and absolute state directory, or a usage error. */
 export function parseArgs(argv: readonly string[]): { action: Action; dir: string } | string {
-  let action: Action | undefined;
-  let dir = '.local';
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i] ?? '';
-    if (arg === '--dir') {
-      const value = argv[++i];
-      if (value === undefined || value === '') return '--dir needs a value';
-      dir = value;
-    } else if (arg.startsWith('--dir=')) {
-      dir = arg.slice('--dir='.length);
-    } else if (arg === '-h' || arg === '--help' || arg === 'help') {
-      action = 'help';
-    } else if (action === undefined && (arg === 'up' || arg === 'down' || arg === 'env' || arg === 'status')) {
-      action = arg;
-    } else {
-      return `unexpected argument "${arg}"`;
-    }
-  }
-  if (action === undefined) return 'missing action';
-  return { action, dir: path.resolve(dir) };
+  const args = parseFlagTable(argv, FLAGS, { dir: '.local' });
+  if (typeof args === 'string') return args;
+  if (args.action === undefined) return 'missing action';
+  return { action: args.action, dir: path.resolve(args.dir) };
 }
 
 async function up(dir: string, io: CliIO): Promise<number> {

@@ -4,39 +4,18 @@ import { compile } from '../compile/compile.js';
 import { DEFAULT_PLATFORM } from '../compile/facts.js';
 import type { GeneratedObject } from '../compile/objects.js';
 import { toYamlStream } from '../compile/render.js';
+import { HELP } from './flag-table.js';
 import type { CliIO } from './main.js';
-import { loadWorkloadFiles } from './workload-files.js';
+import { loadWorkloadFiles, parseWorkloadFileArgs } from './workload-files.js';
 
 const USAGE = 'Usage: bulkhead render -f FILE [-f FILE...] [-n NAMESPACE]\n  FILE may be - for standard input.\n';
 
-interface Args {
-  files: string[];
-  namespace: string;
-}
-
-function parseArgs(argv: string[]): Args | string {
-  const args: Args = { files: [], namespace: 'default' };
-  for (let i = 0; i < argv.length; i++) {
-    const flag = argv[i];
-    const value = argv[i + 1];
-    if (flag === '-f' || flag === '--filename' || flag === '-n' || flag === '--namespace') {
-      if (value === undefined) return `${flag} needs a value`;
-      if (flag === '-f' || flag === '--filename') args.files.push(value);
-      else args.namespace = value;
-      i++;
-    } else if (flag === '-h' || flag === '--help') return '';
-    else return `unknown flag ${String(flag)}`;
-  }
-  if (args.files.length === 0) return '-f FILE is required';
-  return args;
-}
-
 export async function runRender(argv: string[], io: CliIO): Promise<number> {
-  const args = parseArgs(argv);
-  if (typeof args === 'string') {
-    if (args !== '') io.stderr(`bulkhead render: ${args}\n`);
+  const args = parseWorkloadFileArgs(argv, (arg) => `unknown flag ${arg}`);
+  if (typeof args !== 'object') {
+    if (args !== HELP) io.stderr(`bulkhead render: ${args}\n`);
     io.stderr(USAGE);
-    return args === '' ? 0 : 2;
+    return args === HELP ? 0 : 2;
   }
   const { workloads, errors } = await loadWorkloadFiles(args.files, args.namespace);
   for (const e of errors) io.stderr(`bulkhead render: ${e}\n`);

@@ -7,6 +7,7 @@ import { LeaderElector, kubeLeaseStore } from '../controller/leader-election.js'
 import { Manager } from '../controller/manager.js';
 import { createLogger } from '../observe/logger.js';
 import { createMetrics } from '../observe/metrics.js';
+import { HELP, helpFlag, parseFlagTable, unknownPairFlag, type Flag, type FlagTable, type Stop } from './flag-table.js';
 import type { CliIO } from './main.js';
 
 const USAGE = `Usage: bulkhead run [flags]
@@ -37,8 +38,8 @@ interface RunArgs {
   platform: PlatformConfig;
 }
 
-function parse(argv: string[]): RunArgs | string {
-  const args: RunArgs = {
+function defaults(): RunArgs {
+  return {
     leaderElect: false,
     leaseNamespace: process.env['POD_NAMESPACE'] ?? 'bulkhead-system',
     leaseName: 'bulkhead-operator',
@@ -46,70 +47,82 @@ function parse(argv: string[]): RunArgs | string {
     renewDeadlineMs: 10_000,
     retryPeriodMs: 2_000,
     identity: process.env['POD_NAME'] ?? `${hostname()}-${randomUUID().slice(0, 8)}`,
-    bind: '0.0.0.0:8080', workers: 2, resyncSeconds: 600, platform: structuredClone(DEFAULT_PLATFORM) };
-  for (let i = 0; i < argv.length; i += 2) {
-    const flag = argv[i];
-    const value = argv[i + 1];
-    if (flag === '-h' || flag === '--help') return '';
-    if (value === undefined) return `${String(flag)} needs a value`;
-    switch (flag) {
-      case '--metrics-bind-address':
-        args.bind = value;
-        break;
-      case '--workers':
+    bind: '0.0.0.0:8080',
+    workers: 2,
+    resyncSeconds: 600,
+    platform: structuredClone(DEFAULT_PLATFORM),
+  };
+}
+
+/** The Lease timings: seconds on the command line, milliseconds in RunArgs. */
+function seconds(key: 'leaseDurationMs' | 'renewDeadlineMs' | 'retryPeriodMs'): Flag<RunArgs>['set'] {
+  return (args, value, flag) => {
+    const ms = Number(value) * 1000;
+    if (!(ms > 0)) return `${flag} must be a positive number of seconds`;
+    args[key] = ms;
+    return undefined;
+  };
+}
+
+const FLAGS: FlagTable<RunArgs> = {
+  flags: [
+    helpFlag,
+    { names: ['--metrics-bind-address'], set: (args, value) => { args.bind = value; } },
+    {
+      names: ['--workers'],
+      set: (args, value) => {
         args.workers = Number(value);
         if (!Number.isInteger(args.workers) || args.workers < 1 || args.workers > 64) return '--workers must be an integer from 1 to 64';
-        break;
-      case '--resync':
+        return undefined;
+      },
+    },
+    {
+      names: ['--resync'],
+      set: (args, value) => {
         args.resyncSeconds = Number(value);
         if (!(args.resyncSeconds > 0)) return '--resync must be a positive number of seconds';
-        break;
-      case '--leader-elect':
+        return undefined;
+      },
+    },
+    {
+      names: ['--leader-elect'],
+      set: (args, value) => {
         if (value !== 'true' && value !== 'false') return '--leader-elect must be true or false';
         args.leaderElect = value === 'true';
-        break;
-      case '--leader-election-namespace':
-        args.leaseNamespace = value;
-        break;
-      case '--leader-election-id':
-        args.leaseName = value;
-        break;
-      case '--identity':
-        args.identity = value;
-        break;
-      case '--lease-duration':
-      case '--renew-deadline':
-      case '--retry-period': {
-        const ms = Number(value) * 1000;
-        if (!(ms > 0)) return `${flag} must be a positive number of seconds`;
-        if (flag === '--lease-duration') args.leaseDurationMs = ms;
-        else if (flag === '--renew-deadline') args.renewDeadlineMs = ms;
-        else args.retryPeriodMs = ms;
-        break;
-      }
-      case '--dns-namespace':
-        args.platform.dns.namespace = value;
-        break;
-      case '--monitoring-namespace':
-        args.platform.monitoring.namespace = value;
-        break;
-      default:
-        return `unknown flag ${String(flag)}`;
-    }
-  }
+        return undefined;
+      },
+    },
+    { names: ['--leader-election-namespace'], set: (args, value) => { args.leaseNamespace = value; } },
+    { names: ['--leader-election-id'], set: (args, value) => { args.leaseName = value; } },
+    { names: ['--identity'], set: (args, value) => { args.identity = value; } },
+    { names: ['--lease-duration'], set: seconds('leaseDurationMs') },
+    { names: ['--renew-deadline'], set: seconds('renewDeadlineMs') },
+    { names: ['--retry-period'], set: seconds('retryPeriodMs') },
+    { names: ['--dns-namespace'], set: (args, value) => { args.platform.dns.namespace = value; } },
+    { names: ['--monitoring-namespace'], set: (args, value) => { args.platform.monitoring.namespace = value; } },
+  ],
+  other: unknownPairFlag,
+};
+
+function parse(argv: string[]): RunArgs | Stop {
+  const args = parseFlagTable(argv, FLAGS, defaults());
+  if (typeof args !== 'object') return args;
   if (args.leaderElect && !(args.leaseDurationMs > args.renewDeadlineMs && args.renewDeadlineMs > args.retryPeriodMs)) {
     return 'leader election needs --lease-duration > --renew-deadline > --retry-period';
   }
   return args;
 }
 
+/** usage prints a usage error (exit 2) or the help (exit 0), both on standard error. */
+function usage(stop: Stop, io: CliIO): number {
+  if (stop !== HELP) io.stderr(`bulkhead run: ${stop}\n`);
+  io.stderr(USAGE);
+  return stop === HELP ? 0 : 2;
+}
+
 export async function runController(argv: string[], io: CliIO): Promise<number> {
   const args = parse(argv);
-  if (typeof args === 'string') {
-    if (args !== '') io.stderr(`bulkhead run: ${args}\n`);
-    io.stderr(USAGE);
-    return args === '' ? 0 : 2;
-  }
+  if (typeof args !== 'object') return usage(args, io);
   const logger = createLogger();
   const metrics = createMetrics({ defaultMetrics: true });
   const kc = new KubeConfig();

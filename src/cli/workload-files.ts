@@ -1,9 +1,11 @@
-// Reading AIWorkloads from files for the offline and dry-run commands (render, diff).
+// Reading AIWorkloads from files for the offline and dry-run commands (render, diff), and the
+// flags that name those files.
 import { readFile } from 'node:fs/promises';
 import { loadAll } from 'js-yaml';
 import { API_VERSION, KIND } from '../api/constants.js';
 import { formatProblems, validateSpec } from '../api/validate.js';
 import type { PeerWorkload } from '../compile/facts.js';
+import { helpFlag, parseFlagTable, type FlagTable, type Stop } from './flag-table.js';
 
 export interface LoadedWorkload extends PeerWorkload {
   uid?: string;
@@ -66,4 +68,27 @@ export async function loadWorkloadFiles(files: readonly string[], defaultNamespa
     }
   }
   return result;
+}
+
+export interface WorkloadFileArgs {
+  files: string[];
+  namespace: string;
+}
+
+/**
+ * parseWorkloadFileArgs reads the flags render and diff share: -f FILE (repeatable, required) and
+ * -n NAMESPACE (default "default"). `unknown` words the error for any other argument.
+ */
+export function parseWorkloadFileArgs(argv: readonly string[], unknown: FlagTable<WorkloadFileArgs>['other']): WorkloadFileArgs | Stop {
+  const table: FlagTable<WorkloadFileArgs> = {
+    flags: [
+      helpFlag,
+      { names: ['-f', '--filename'], set: (args, value) => { args.files.push(value); } },
+      { names: ['-n', '--namespace'], set: (args, value) => { args.namespace = value; } },
+    ],
+    other: unknown,
+  };
+  const args = parseFlagTable(argv, table, { files: [], namespace: 'default' });
+  if (typeof args === 'object' && args.files.length === 0) return '-f FILE is required';
+  return args;
 }
