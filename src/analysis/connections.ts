@@ -31,14 +31,16 @@ function unionIntervals(a: Intervals, b: Intervals): Intervals {
       next = y;
       j++;
     }
-    const last = out[out.length - 1];
-    if (last !== undefined && next[0] <= last[1] + 1) {
-      if (next[1] > last[1]) last[1] = next[1];
-    } else {
-      out.push([next[0], next[1]]);
-    }
+    appendCoalescing(out, next);
   }
   return out;
+}
+
+/** Appends `next` (which starts no earlier than the last interval) or widens the last to cover it. */
+function appendCoalescing(out: [number, number][], next: PortInterval): void {
+  const last = out[out.length - 1];
+  if (last === undefined || next[0] > last[1] + 1) out.push([next[0], next[1]]);
+  else if (next[1] > last[1]) last[1] = next[1];
 }
 
 function intersectIntervals(a: Intervals, b: Intervals): PortInterval[] {

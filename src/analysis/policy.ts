@@ -3,7 +3,7 @@
 import { ConnSet, PROTOCOLS, type Protocol } from './connections.js';
 import { containedIn, ipIn, parseCidr, subtractIpIntervals, type IpInterval } from './ip.js';
 import { selectorMatches, validateSelector } from './selectors.js';
-import type { AnalysisOptions, LabelSelector, Labels, NetworkPolicy, NetworkPolicyPeer, NetworkPolicyPort } from './types.js';
+import type { AnalysisOptions, IPBlock, LabelSelector, Labels, NetworkPolicy, NetworkPolicyPeer, NetworkPolicyPort } from './types.js';
 
 /** One entry of a rule's from/to list. */
 export type CompiledPeer =
@@ -56,36 +56,42 @@ export type Target =
   | { kind: 'pod'; namespace: string; nsLabels: Labels; labels: Labels; namedPorts: ReadonlyMap<string, readonly { protocol: Protocol; port: number }[]>; ip?: number; hostNetwork: boolean }
   | { kind: 'external'; range: IpInterval };
 
-function compilePort(p: NetworkPolicyPort, where: string): CompiledPort {
+function compileProtocol(p: NetworkPolicyPort, where: string): Protocol {
   const protocol = (p.protocol ?? 'TCP').toUpperCase();
   if (!(PROTOCOLS as readonly string[]).includes(protocol)) throw new Error(`${where}: unsupported protocol "${p.protocol}"`);
-  const proto = protocol as Protocol;
-  if (p.port === undefined || p.port === null) return { protocol: proto };
-  if (typeof p.port === 'number' || /^\d+$/.test(p.port)) {
-    const port = Number(p.port);
-    if (!Number.isInteger(port) || port < 1 || port > 65535) throw new Error(`${where}: port ${p.port} is out of range 1-65535`);
-    if (p.endPort !== undefined && p.endPort !== null) {
-      if (!Number.isInteger(p.endPort) || p.endPort < port || p.endPort > 65535) {
-        throw new Error(`${where}: endPort ${p.endPort} must be between port ${port} and 65535`);
-      }
-      return { protocol: proto, port, endPort: p.endPort };
-    }
-    return { protocol: proto, port };
-  }
-  return { protocol: proto, name: p.port };
+  return protocol as Protocol;
 }
 
-function compilePeer(p: NetworkPolicyPeer, where: string): CompiledPeer {
-  if (p.ipBlock !== undefined && p.ipBlock !== null) {
-    if (p.podSelector !== undefined || p.namespaceSelector !== undefined) {
-      throw new Error(`${where}: ipBlock cannot be combined with podSelector or namespaceSelector`);
-    }
-    const cidr = p.ipBlock.cidr ?? '';
-    const base = parseCidr(cidr);
-    const except = p.ipBlock.except ?? [];
-    const minus = except.map((e) => parseCidr(e)).filter((e): e is IpInterval => e !== undefined);
-    return { kind: 'ipBlock', cidr, except, ranges: base === undefined ? [] : subtractIpIntervals([base], minus) };
+/** A numbered port, with its range if any; a string of digits is read as a number, not a name. */
+function compileNumberedPort(p: NetworkPolicyPort, where: string): { port: number; endPort?: number } {
+  const port = Number(p.port);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new Error(`${where}: port ${p.port} is out of range 1-65535`);
+  if (p.endPort === undefined || p.endPort === null) return { port };
+  if (!Number.isInteger(p.endPort) || p.endPort < port || p.endPort > 65535) {
+    throw new Error(`${where}: endPort ${p.endPort} must be between port ${port} and 65535`);
   }
+  return { port, endPort: p.endPort };
+}
+
+function compilePort(p: NetworkPolicyPort, where: string): CompiledPort {
+  const protocol = compileProtocol(p, where);
+  if (p.port === undefined || p.port === null) return { protocol };
+  if (typeof p.port === 'number' || /^\d+$/.test(p.port)) return { protocol, ...compileNumberedPort(p, where) };
+  return { protocol, name: p.port };
+}
+
+function compileIpBlockPeer(p: NetworkPolicyPeer, ipBlock: IPBlock, where: string): CompiledPeer {
+  if (p.podSelector !== undefined || p.namespaceSelector !== undefined) {
+    throw new Error(`${where}: ipBlock cannot be combined with podSelector or namespaceSelector`);
+  }
+  const cidr = ipBlock.cidr ?? '';
+  const base = parseCidr(cidr);
+  const except = ipBlock.except ?? [];
+  const minus = except.map((e) => parseCidr(e)).filter((e): e is IpInterval => e !== undefined);
+  return { kind: 'ipBlock', cidr, except, ranges: base === undefined ? [] : subtractIpIntervals([base], minus) };
+}
+
+function compileSelectorPeer(p: NetworkPolicyPeer, where: string): CompiledPeer {
   if (p.podSelector === undefined && p.namespaceSelector === undefined) {
     throw new Error(`${where}: a peer needs podSelector, namespaceSelector or ipBlock`);
   }
@@ -98,6 +104,11 @@ function compilePeer(p: NetworkPolicyPeer, where: string): CompiledPeer {
   };
 }
 
+function compilePeer(p: NetworkPolicyPeer, where: string): CompiledPeer {
+  if (p.ipBlock !== undefined && p.ipBlock !== null) return compileIpBlockPeer(p, p.ipBlock, where);
+  return compileSelectorPeer(p, where);
+}
+
 function compileRule(peers: readonly NetworkPolicyPeer[] | undefined, ports: readonly NetworkPolicyPort[] | undefined, index: number, where: string): CompiledRule {
   const cPeers = (peers ?? []).map((p, i) => compilePeer(p, `${where}.peers[${i}]`));
   if (ports === undefined || ports === null || ports.length === 0) return { index, peers: cPeers, fixedPorts: ConnSet.all() };
@@ -107,24 +118,37 @@ function compileRule(peers: readonly NetworkPolicyPeer[] | undefined, ports: rea
   return rule;
 }
 
+type PolicySpec = NonNullable<NetworkPolicy['spec']>;
+
+function policyTypesOf(spec: PolicySpec, where: string): readonly string[] {
+  const types = spec.policyTypes ?? (spec.egress !== undefined && spec.egress !== null && spec.egress.length > 0 ? ['Ingress', 'Egress'] : ['Ingress']);
+  for (const t of types) {
+    if (t !== 'Ingress' && t !== 'Egress') throw new Error(`${where}: unknown policyType "${t}"`);
+  }
+  return types;
+}
+
+function policyIdentity(np: NetworkPolicy): { namespace: string; name: string; id: string } {
+  const namespace = np.metadata?.namespace || 'default';
+  const name = np.metadata?.name ?? '';
+  return { namespace, name, id: `${namespace}/${name}` };
+}
+
+function ipBlocksOf(rules: readonly CompiledRule[]): (readonly IpInterval[])[] {
+  return rules.flatMap((r) => r.peers.flatMap((p) => (p.kind === 'ipBlock' ? [p.ranges] : [])));
+}
+
 /**
  * compilePolicy validates and compiles one NetworkPolicy. policyTypes, when absent, is inferred as
  * the API server does: Ingress always, Egress when the policy has egress rules.
  */
 export function compilePolicy(np: NetworkPolicy): CompiledPolicy {
-  const namespace = np.metadata?.namespace || 'default';
-  const name = np.metadata?.name ?? '';
-  const id = `${namespace}/${name}`;
+  const { namespace, name, id } = policyIdentity(np);
   const spec = np.spec ?? {};
   const where = `NetworkPolicy ${id}`;
   const podSelector = spec.podSelector ?? {};
   validateSelector(podSelector, `${where}: spec.podSelector`);
-  const types = spec.policyTypes ?? (spec.egress !== undefined && spec.egress !== null && spec.egress.length > 0 ? ['Ingress', 'Egress'] : ['Ingress']);
-  for (const t of types) {
-    if (t !== 'Ingress' && t !== 'Egress') throw new Error(`${where}: unknown policyType "${t}"`);
-  }
-  const collect = (rules: readonly CompiledRule[]): (readonly IpInterval[])[] =>
-    rules.flatMap((r) => r.peers.flatMap((p) => (p.kind === 'ipBlock' ? [p.ranges] : [])));
+  const types = policyTypesOf(spec, where);
   const ingress = (spec.ingress ?? []).map((r, i) => compileRule(r.from, r.ports, i + 1, `${where}: spec.ingress[${i}]`));
   const egress = (spec.egress ?? []).map((r, i) => compileRule(r.to, r.ports, i + 1, `${where}: spec.egress[${i}]`));
   const policy: CompiledPolicy = {
@@ -132,8 +156,8 @@ export function compilePolicy(np: NetworkPolicy): CompiledPolicy {
     name,
     id,
     podSelector,
-    ingressIpBlocks: collect(ingress),
-    egressIpBlocks: collect(egress),
+    ingressIpBlocks: ipBlocksOf(ingress),
+    egressIpBlocks: ipBlocksOf(egress),
   };
   if (types.includes('Ingress')) policy.ingress = ingress;
   if (types.includes('Egress')) policy.egress = egress;
@@ -186,17 +210,21 @@ export function ruleMatches(rule: CompiledRule, t: Target, policyNs: string, opt
 export function resolvePorts(rule: CompiledRule, dst: Target | undefined): ConnSet {
   if (rule.fixedPorts !== undefined) return rule.fixedPorts;
   let acc = ConnSet.empty();
-  for (const p of rule.ports ?? []) {
-    if (p.name !== undefined) {
-      if (dst?.kind !== 'pod') continue;
-      for (const np of dst.namedPorts.get(p.name) ?? []) {
-        if (np.protocol === p.protocol) acc = acc.union(ConnSet.ports(p.protocol, np.port));
-      }
-    } else if (p.port === undefined) {
-      acc = acc.union(ConnSet.protocol(p.protocol));
-    } else {
-      acc = acc.union(ConnSet.ports(p.protocol, p.port, p.endPort ?? p.port));
-    }
+  for (const p of rule.ports ?? []) acc = acc.union(portConns(p, dst));
+  return acc;
+}
+
+function portConns(p: CompiledPort, dst: Target | undefined): ConnSet {
+  if (p.name !== undefined) return namedPortConns(p.name, p.protocol, dst);
+  if (p.port === undefined) return ConnSet.protocol(p.protocol);
+  return ConnSet.ports(p.protocol, p.port, p.endPort ?? p.port);
+}
+
+function namedPortConns(name: string, protocol: Protocol, dst: Target | undefined): ConnSet {
+  if (dst?.kind !== 'pod') return ConnSet.empty();
+  let acc = ConnSet.empty();
+  for (const np of dst.namedPorts.get(name) ?? []) {
+    if (np.protocol === protocol) acc = acc.union(ConnSet.ports(protocol, np.port));
   }
   return acc;
 }

@@ -1,22 +1,42 @@
 // Label selectors as in k8s.io/apimachinery: matchLabels and matchExpressions are ANDed; an empty
 // selector matches everything. (An absent selector is the caller's business: its meaning differs
 // per field.)
-import type { LabelSelector, Labels } from './types.js';
+import type { LabelSelector, LabelSelectorRequirement, Labels } from './types.js';
 
-const OPERATORS = new Set(['In', 'NotIn', 'Exists', 'DoesNotExist']);
+interface Operator {
+  /** Whether API validation requires values (In, NotIn) or forbids them (Exists, DoesNotExist). */
+  takesValues: boolean;
+  /** Whether a label set passes; `value` is undefined when the key is absent or has no value. */
+  holds(value: string | undefined, has: boolean, values: readonly string[]): boolean;
+}
+
+const OPERATORS: ReadonlyMap<string, Operator> = new Map<string, Operator>([
+  ['In', { takesValues: true, holds: (value, _has, values) => value !== undefined && values.includes(value) }],
+  ['NotIn', { takesValues: true, holds: (value, _has, values) => value === undefined || !values.includes(value) }],
+  ['Exists', { takesValues: false, holds: (_value, has) => has }],
+  ['DoesNotExist', { takesValues: false, holds: (_value, has) => !has }],
+]);
+
+function validateRequirement(e: LabelSelectorRequirement, where: string): void {
+  const op = OPERATORS.get(e.operator);
+  if (op === undefined) throw new Error(`${where}: unknown matchExpressions operator "${e.operator}"`);
+  const n = e.values?.length ?? 0;
+  if (op.takesValues && n === 0) throw new Error(`${where}: operator ${e.operator} on key "${e.key}" needs values`);
+  if (!op.takesValues && n > 0) throw new Error(`${where}: operator ${e.operator} on key "${e.key}" must not have values`);
+}
 
 /** Throws with a readable message when a selector could not pass API validation. */
 export function validateSelector(sel: LabelSelector, where: string): void {
-  for (const e of sel.matchExpressions ?? []) {
-    if (!OPERATORS.has(e.operator)) throw new Error(`${where}: unknown matchExpressions operator "${e.operator}"`);
-    const n = e.values?.length ?? 0;
-    if ((e.operator === 'In' || e.operator === 'NotIn') && n === 0) {
-      throw new Error(`${where}: operator ${e.operator} on key "${e.key}" needs values`);
-    }
-    if ((e.operator === 'Exists' || e.operator === 'DoesNotExist') && n > 0) {
-      throw new Error(`${where}: operator ${e.operator} on key "${e.key}" must not have values`);
-    }
-  }
+  for (const e of sel.matchExpressions ?? []) validateRequirement(e, where);
+}
+
+function requirementHolds(e: LabelSelectorRequirement, labels: Labels): boolean {
+  // An unknown operator never matches (validation rejects it; a selector from elsewhere may not).
+  const op = OPERATORS.get(e.operator);
+  if (op === undefined) return false;
+  // Own properties only: a key like "constructor" must not find Object.prototype's.
+  const has = Object.prototype.hasOwnProperty.call(labels, e.key);
+  return op.holds(has ? labels[e.key] : undefined, has, e.values ?? []);
 }
 
 /** Whether `labels` satisfy `sel`. */
@@ -24,27 +44,7 @@ export function selectorMatches(sel: LabelSelector, labels: Labels): boolean {
   for (const [k, v] of Object.entries(sel.matchLabels ?? {})) {
     if (labels[k] !== v) return false;
   }
-  for (const e of sel.matchExpressions ?? []) {
-    const has = Object.prototype.hasOwnProperty.call(labels, e.key);
-    const value = has ? labels[e.key] : undefined;
-    switch (e.operator) {
-      case 'In':
-        if (value === undefined || !(e.values ?? []).includes(value)) return false;
-        break;
-      case 'NotIn':
-        if (value !== undefined && (e.values ?? []).includes(value)) return false;
-        break;
-      case 'Exists':
-        if (!has) return false;
-        break;
-      case 'DoesNotExist':
-        if (has) return false;
-        break;
-      default:
-        return false;
-    }
-  }
-  return true;
+  return (sel.matchExpressions ?? []).every((e) => requirementHolds(e, labels));
 }
 
 /** A stable text form, for explanations: `{app=web, tier in (a,b), !debug}`; `{}` selects all. */
