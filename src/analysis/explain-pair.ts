@@ -3,7 +3,7 @@
 import { analyzeModelClasses } from './analyze.js';
 import { ConnSet } from './connections.js';
 import type { Endpoint, Model, PeerInfo } from './model.js';
-import { evaluateDirection, type DirectionVerdict, type Target } from './policy.js';
+import { evaluateDirection, type Direction, type DirectionVerdict, type PolicyVerdict, type RuleVerdict, type Target } from './policy.js';
 
 export interface PairExplanation {
   src: PeerInfo;
@@ -26,7 +26,13 @@ export function findPeer(model: Model, ref: string): number | undefined {
   return loose.length === 1 ? (loose[0] as readonly [PeerInfo, number])[1] : undefined;
 }
 
-function targetsOf(model: Model, peer: number, classOf: readonly number[]): { target: Target; label?: string }[] {
+/** One distinguishable pod of a peer; `label` names it when the peer has several. */
+interface PeerTarget {
+  target: Target;
+  label?: string;
+}
+
+function targetsOf(model: Model, peer: number, classOf: readonly number[]): PeerTarget[] {
   const info = model.peers[peer] as PeerInfo;
   if (info.range !== undefined) return [{ target: { kind: 'external', range: info.range } }];
   const seen = new Set<number>();
@@ -47,39 +53,54 @@ export function explainPair(model: Model, src: number, dst: number): PairExplana
   const { classOf } = analyzeModelClasses(model);
   const out: PairExplanation[] = [];
   for (const s of targetsOf(model, src, classOf)) {
-    for (const d of targetsOf(model, dst, classOf)) {
-      const egress = s.target.kind === 'pod' ? evaluateDirection(model.policies, 'Egress', s.target, d.target, model.options) : undefined;
-      const ingress = d.target.kind === 'pod' ? evaluateDirection(model.policies, 'Ingress', d.target, s.target, model.options) : undefined;
-      const allowed = (egress?.allowed ?? ConnSet.all()).intersect(ingress?.allowed ?? ConnSet.all());
-      out.push({
-        src: model.peers[src] as PeerInfo,
-        dst: model.peers[dst] as PeerInfo,
-        ...(s.label !== undefined ? { srcPod: s.label } : {}),
-        ...(d.label !== undefined ? { dstPod: d.label } : {}),
-        ...(egress ? { egress } : {}),
-        ...(ingress ? { ingress } : {}),
-        allowed,
-      });
-    }
+    for (const d of targetsOf(model, dst, classOf)) out.push(explainTargets(model, src, dst, s, d));
   }
   return out;
 }
 
+/** The explanation for one pod (or range) of the source peer and one of the destination peer. */
+function explainTargets(model: Model, src: number, dst: number, s: PeerTarget, d: PeerTarget): PairExplanation {
+  const egress = s.target.kind === 'pod' ? evaluateDirection(model.policies, 'Egress', s.target, d.target, model.options) : undefined;
+  const ingress = d.target.kind === 'pod' ? evaluateDirection(model.policies, 'Ingress', d.target, s.target, model.options) : undefined;
+  const allowed = (egress?.allowed ?? ConnSet.all()).intersect(ingress?.allowed ?? ConnSet.all());
+  return {
+    src: model.peers[src] as PeerInfo,
+    dst: model.peers[dst] as PeerInfo,
+    ...podLabels(s, d),
+    ...(egress ? { egress } : {}),
+    ...(ingress ? { ingress } : {}),
+    allowed,
+  };
+}
+
+function podLabels(s: PeerTarget, d: PeerTarget): Pick<PairExplanation, 'srcPod' | 'dstPod'> {
+  return {
+    ...(s.label !== undefined ? { srcPod: s.label } : {}),
+    ...(d.label !== undefined ? { dstPod: d.label } : {}),
+  };
+}
+
 function formatDirection(v: DirectionVerdict | undefined, end: string): string[] {
-  const what = v?.direction === 'Egress' || (v === undefined && end.startsWith('from')) ? 'Egress' : 'Ingress';
+  // An external end has no verdict, so the direction comes from which end of the pair it is.
+  const what = v?.direction ?? (end.startsWith('from') ? 'Egress' : 'Ingress');
   if (v === undefined) return [`  ${what} ${end}: an external range; no NetworkPolicy applies: all allowed`];
   if (!v.isolated) return [`  ${what} ${end}: no NetworkPolicy selects it for ${what}: all allowed`];
   const lines = [`  ${what} ${end}: isolated by ${v.policies.length} NetworkPolic${v.policies.length === 1 ? 'y' : 'ies'}; allowed: ${v.allowed.toString()}`];
-  for (const p of v.policies) {
-    lines.push(`    NetworkPolicy ${p.policy.id} selects it; allows: ${p.allowed.toString()}`);
-    if (p.rules.length === 0) lines.push(`      no ${what} rules: denies all`);
-    for (const r of p.rules) {
-      if (!r.peerMatches) lines.push(`      ${what} rule #${r.index}: does not select the peer`);
-      else if (r.allowed.isEmpty()) lines.push(`      ${what} rule #${r.index}: selects the peer, but no port applies (named port not found on the destination?)`);
-      else lines.push(`      ${what} rule #${r.index}: selects the peer, allows ${r.allowed.toString()}`);
-    }
-  }
+  for (const p of v.policies) lines.push(...formatPolicyVerdict(p, what));
   return lines;
+}
+
+function formatPolicyVerdict(p: PolicyVerdict, what: Direction): string[] {
+  const lines = [`    NetworkPolicy ${p.policy.id} selects it; allows: ${p.allowed.toString()}`];
+  if (p.rules.length === 0) lines.push(`      no ${what} rules: denies all`);
+  for (const r of p.rules) lines.push(`      ${what} rule #${r.index}: ${ruleOutcome(r)}`);
+  return lines;
+}
+
+function ruleOutcome(r: RuleVerdict): string {
+  if (!r.peerMatches) return 'does not select the peer';
+  if (r.allowed.isEmpty()) return 'selects the peer, but no port applies (named port not found on the destination?)';
+  return `selects the peer, allows ${r.allowed.toString()}`;
 }
 
 /** Human-readable text of one explanation. */

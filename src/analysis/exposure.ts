@@ -2,10 +2,10 @@
 // additive, so any other NetworkPolicy that selects the segment's pods (an allow-all added in the
 // namespace, say) can widen it; this finds who gained access, on which ports, and through which
 // policies.
-import { analyzeModelClasses } from './analyze.js';
-import { ConnSet } from './connections.js';
-import { buildModel, type Endpoint, type PeerInfo } from './model.js';
-import { compilePolicy, evaluateDirection, policySelects, type Target } from './policy.js';
+import { analyzeModelClasses, type ClassAnalysis } from './analyze.js';
+import type { ConnSet } from './connections.js';
+import { buildModel, type Endpoint, type Model, type PeerInfo } from './model.js';
+import { compilePolicy, evaluateDirection, policySelects, type CompiledPolicy, type Target } from './policy.js';
 import { withDefaults, type AnalysisOptions, type ClusterFacts, type LabelSelector, type NetworkPolicyPeer, type NetworkPolicyPort } from './types.js';
 
 /** One declared caller of a segment, in NetworkPolicy ingress-rule terms. */
@@ -44,6 +44,90 @@ export interface ExposureFinding {
   unisolated: boolean;
 }
 
+/** The declaration, evaluated as if it were one more ingress policy on the segment. */
+function declaredPolicy(segment: Segment): CompiledPolicy {
+  return compilePolicy({
+    metadata: { namespace: segment.namespace, name: '(declared)' },
+    spec: {
+      podSelector: segment.podSelector,
+      policyTypes: ['Ingress'],
+      ingress: segment.declaredIngress.map((d) => ({ ...(d.from ? { from: d.from } : {}), ...(d.ports ? { ports: d.ports } : {}) })),
+    },
+  });
+}
+
+interface SourceNode {
+  node: number;
+  target: Target;
+}
+
+/** Every node that can be a source: each class, then each external range printed as a source. */
+function sourceNodesOf(ca: ClassAnalysis): SourceNode[] {
+  const { model } = ca;
+  return [
+    ...ca.classes.map((c, i) => ({ node: i, target: c })),
+    ...model.sourceExternals.map((k) => ({ node: ca.externalNode(k), target: { kind: 'external', range: model.externals[k] } as Target })),
+  ];
+}
+
+/** The peers each node stands for (a class may hold pods of several workloads). */
+function peersOfNodes(ca: ClassAnalysis): Map<number, Set<number>> {
+  const { model } = ca;
+  const out = new Map<number, Set<number>>();
+  model.endpoints.forEach((e, i) => {
+    const c = ca.classOf[i] as number;
+    const set = out.get(c) ?? new Set<number>();
+    set.add(e.peer);
+    out.set(c, set);
+  });
+  model.sourceExternals.forEach((k) => out.set(ca.externalNode(k), new Set([model.firstExternal + k])));
+  return out;
+}
+
+/** What one source node gains on one destination class beyond the declaration. */
+interface Excess {
+  excess: ConnSet;
+  policies: string[];
+  unisolated: boolean;
+}
+
+function excessOf(ca: ClassAnalysis, declared: CompiledPolicy, d: number, source: SourceNode): Excess | undefined {
+  const opts = ca.model.options;
+  const dst = ca.classes[d] as Endpoint;
+  const actual = ca.conn(source.node, d);
+  if (actual.isEmpty()) return undefined;
+  const excess = actual.subtract(evaluateDirection([declared], 'Ingress', dst, source.target, opts).allowed);
+  if (excess.isEmpty()) return undefined;
+  const verdict = evaluateDirection(ca.model.policies, 'Ingress', dst, source.target, opts);
+  const policies = verdict.policies.filter((p) => !p.allowed.intersect(excess).isEmpty()).map((p) => p.policy.id);
+  return { excess, policies, unisolated: !verdict.isolated };
+}
+
+/** Adds `found` to the finding of every (target peer, source peer) pair the two nodes stand for. */
+function record(findings: Map<string, ExposureFinding>, model: Model, targets: Iterable<number>, sources: Iterable<number>, found: Excess): void {
+  for (const tp of targets) {
+    for (const sp of sources) {
+      if (tp !== sp) merge(findings, model, tp, sp, found);
+    }
+  }
+}
+
+function merge(findings: Map<string, ExposureFinding>, model: Model, tp: number, sp: number, found: Excess): void {
+  const key = `${tp}:${sp}`;
+  const prev = findings.get(key);
+  findings.set(key, {
+    target: model.peers[tp] as PeerInfo,
+    source: model.peers[sp] as PeerInfo,
+    excess: prev ? prev.excess.union(found.excess) : found.excess,
+    policies: [...new Set([...(prev?.policies ?? []), ...found.policies])].sort(),
+    unisolated: (prev?.unisolated ?? false) || found.unisolated,
+  });
+}
+
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
 /**
  * findExposure returns, for every pod of `segment`, every peer (other workloads and pods, and the
  * external ranges of the ingress ipBlock partition) that NetworkPolicy v1 lets reach it with
@@ -56,56 +140,16 @@ export function findExposure(facts: ClusterFacts, segment: Segment, options?: Pa
   const opts = withDefaults(options);
   const model = buildModel(facts, opts);
   const ca = analyzeModelClasses(model);
-  // The declaration is evaluated as if it were one more ingress policy on the segment.
-  const declared = compilePolicy({
-    metadata: { namespace: segment.namespace, name: '(declared)' },
-    spec: {
-      podSelector: segment.podSelector,
-      policyTypes: ['Ingress'],
-      ingress: segment.declaredIngress.map((d) => ({ ...(d.from ? { from: d.from } : {}), ...(d.ports ? { ports: d.ports } : {}) })),
-    },
-  });
-  const n = ca.classes.length;
-  const sourceNodes: { node: number; target: Target }[] = [
-    ...ca.classes.map((c, i) => ({ node: i, target: c })),
-    ...model.sourceExternals.map((k) => ({ node: ca.externalNode(k), target: { kind: 'external', range: model.externals[k] } as Target })),
-  ];
-  const peersOfNode = new Map<number, Set<number>>();
-  model.endpoints.forEach((e, i) => {
-    const c = ca.classOf[i] as number;
-    const set = peersOfNode.get(c) ?? new Set<number>();
-    set.add(e.peer);
-    peersOfNode.set(c, set);
-  });
-  model.sourceExternals.forEach((k) => peersOfNode.set(ca.externalNode(k), new Set([model.firstExternal + k])));
-
+  const declared = declaredPolicy(segment);
+  const sources = sourceNodesOf(ca);
+  const peersOfNode = peersOfNodes(ca);
   const findings = new Map<string, ExposureFinding>();
-  for (let d = 0; d < n; d++) {
-    const dst = ca.classes[d] as Endpoint;
-    if (!policySelects(declared, dst, opts)) continue;
-    for (const { node: s, target: src } of sourceNodes) {
-      const actual = ca.conn(s, d);
-      if (actual.isEmpty()) continue;
-      const excess = actual.subtract(evaluateDirection([declared], 'Ingress', dst, src, opts).allowed);
-      if (excess.isEmpty()) continue;
-      const verdict = evaluateDirection(model.policies, 'Ingress', dst, src, opts);
-      const policies = verdict.policies.filter((p) => !p.allowed.intersect(excess).isEmpty()).map((p) => p.policy.id);
-      for (const tp of peersOfNode.get(d) ?? []) {
-        for (const sp of peersOfNode.get(s) ?? []) {
-          if (tp === sp) continue;
-          const key = `${tp}:${sp}`;
-          const prev = findings.get(key);
-          findings.set(key, {
-            target: model.peers[tp] as PeerInfo,
-            source: model.peers[sp] as PeerInfo,
-            excess: prev ? prev.excess.union(excess) : excess,
-            policies: [...new Set([...(prev?.policies ?? []), ...policies])].sort(),
-            unisolated: (prev?.unisolated ?? false) || !verdict.isolated,
-          });
-        }
-      }
+  for (let d = 0; d < ca.classes.length; d++) {
+    if (!policySelects(declared, ca.classes[d] as Endpoint, opts)) continue;
+    for (const source of sources) {
+      const found = excessOf(ca, declared, d, source);
+      if (found !== undefined) record(findings, model, peersOfNode.get(d) ?? [], peersOfNode.get(source.node) ?? [], found);
     }
   }
-  const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
-  return [...findings.values()].sort((a, b) => cmp(a.target.id, b.target.id) || cmp(a.source.id, b.source.id));
+  return [...findings.values()].sort((a, b) => compareText(a.target.id, b.target.id) || compareText(a.source.id, b.source.id));
 }
