@@ -24,6 +24,30 @@ export class ManifestError extends Error {
   override name = 'ManifestError';
 }
 
+/** Where each kind the analysis reads is filed; every such object must have a name. */
+const BUCKET_OF_KIND: ReadonlyMap<string, keyof MutableFacts> = new Map<string, keyof MutableFacts>([
+  ['Namespace', 'namespaces'],
+  ['Pod', 'pods'],
+  ['NetworkPolicy', 'networkPolicies'],
+  ...WORKLOAD_KINDS.map((k): [string, keyof MutableFacts] => [k, 'workloads']),
+]);
+
+/** Files each item of a `List` (or `PodList`, ...); false when `obj` is no list. */
+function addListItems(facts: MutableFacts, obj: Record<string, unknown>, kind: string | undefined, where: string): boolean {
+  if (kind === undefined || !kind.endsWith('List') || !Array.isArray(obj.items)) return false;
+  const itemKind = kind === 'List' ? undefined : kind.slice(0, -'List'.length);
+  obj.items.forEach((item, i) => addObject(facts, item, `${where} items[${i}]`, itemKind));
+  return true;
+}
+
+/** Checks the fields the analysis reads, as far as it reads them. */
+function checkShape(obj: Record<string, unknown>, kind: string, where: string): void {
+  if (obj.metadata !== undefined && !isRecord(obj.metadata)) throw new ManifestError(`${where}: ${kind} metadata must be a mapping`);
+  const name = obj.metadata === undefined ? undefined : obj.metadata.name;
+  if (BUCKET_OF_KIND.has(kind) && (typeof name !== 'string' || name === '')) throw new ManifestError(`${where}: ${kind} has no metadata.name`);
+  if (obj.spec !== undefined && obj.spec !== null && !isRecord(obj.spec)) throw new ManifestError(`${where}: ${kind} ${String(name)}: spec must be a mapping`);
+}
+
 /**
  * addObject files one parsed object (or List) into `facts`. `where` names the object for errors.
  * Boundary: the object comes from untrusted YAML/JSON; its shape is checked only as far as the
@@ -33,33 +57,12 @@ export function addObject(facts: MutableFacts, obj: unknown, where: string, impl
   if (obj === null || obj === undefined) return; // an empty YAML document
   if (!isRecord(obj)) throw new ManifestError(`${where}: expected a Kubernetes object, got ${Array.isArray(obj) ? 'a list' : typeof obj}`);
   const kind = typeof obj.kind === 'string' ? obj.kind : impliedKind;
-  if (kind !== undefined && kind.endsWith('List') && Array.isArray(obj.items)) {
-    const itemKind = kind === 'List' ? undefined : kind.slice(0, -'List'.length);
-    obj.items.forEach((item, i) => addObject(facts, item, `${where} items[${i}]`, itemKind));
-    return;
-  }
+  if (addListItems(facts, obj, kind, where)) return;
   if (kind === undefined) throw new ManifestError(`${where}: object has no "kind"`);
-  if (obj.metadata !== undefined && !isRecord(obj.metadata)) throw new ManifestError(`${where}: ${kind} metadata must be a mapping`);
-  const meta = obj.metadata;
-  const name = meta === undefined ? undefined : meta.name;
-  if (['Namespace', 'Pod', 'NetworkPolicy', ...WORKLOAD_KINDS].includes(kind) && (typeof name !== 'string' || name === '')) {
-    throw new ManifestError(`${where}: ${kind} has no metadata.name`);
-  }
-  if (obj.spec !== undefined && obj.spec !== null && !isRecord(obj.spec)) throw new ManifestError(`${where}: ${kind} ${String(name)}: spec must be a mapping`);
-  const typed = { ...obj, kind };
-  switch (kind) {
-    case 'Namespace':
-      facts.namespaces.push(typed);
-      return;
-    case 'Pod':
-      facts.pods.push(typed);
-      return;
-    case 'NetworkPolicy':
-      facts.networkPolicies.push(typed);
-      return;
-    default:
-      if ((WORKLOAD_KINDS as readonly string[]).includes(kind)) facts.workloads.push(typed);
-  }
+  checkShape(obj, kind, where);
+  const bucket = BUCKET_OF_KIND.get(kind);
+  // The trust boundary: from here on the object is taken to be the type its kind names.
+  if (bucket !== undefined) facts[bucket].push({ ...obj, kind });
 }
 
 /** parseManifests parses one file's text (YAML stream or JSON) into `facts`. */

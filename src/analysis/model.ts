@@ -9,7 +9,9 @@ import {
   type AnalysisOptions,
   type ClusterFacts,
   type Labels,
+  type ContainerPort,
   type Namespace,
+  type OwnerReference,
   type Pod,
   type PodSpec,
   type Workload,
@@ -85,15 +87,17 @@ export function externalPeerId(range: IpInterval): string {
 function namedPortsOf(spec: PodSpec | undefined): Map<string, NamedPort[]> {
   const out = new Map<string, NamedPort[]>();
   for (const c of spec?.containers ?? []) {
-    for (const p of c.ports ?? []) {
-      if (p.name === undefined || p.name === '' || p.containerPort === undefined) continue;
-      const protocol = (p.protocol ?? 'TCP').toUpperCase() as Protocol;
-      const list = out.get(p.name) ?? [];
-      list.push({ protocol, port: Number(p.containerPort) });
-      out.set(p.name, list);
-    }
+    for (const p of c.ports ?? []) addNamedPort(out, p);
   }
   return out;
+}
+
+function addNamedPort(out: Map<string, NamedPort[]>, p: ContainerPort): void {
+  if (p.name === undefined || p.name === '' || p.containerPort === undefined) return;
+  const protocol = (p.protocol ?? 'TCP').toUpperCase() as Protocol;
+  const list = out.get(p.name) ?? [];
+  list.push({ protocol, port: Number(p.containerPort) });
+  out.set(p.name, list);
 }
 
 function podTemplateOf(w: Workload): { labels: Labels; spec: PodSpec | undefined } {
@@ -112,11 +116,12 @@ function podIp(p: Pod): number | undefined {
  */
 function podPeer(p: Pod): { name: string; kind: string } {
   const refs = p.metadata?.ownerReferences ?? [];
-  const owner = refs.find((r) => r.controller === true) ?? refs[0];
-  if (owner?.name !== undefined && owner.name !== '' && owner.kind !== 'Node') {
-    return { name: owner.name, kind: owner.kind !== undefined && owner.kind !== '' ? owner.kind : 'Pod' };
-  }
-  return { name: p.metadata?.name ?? '', kind: 'Pod' };
+  return ownerPeer(refs.find((r) => r.controller === true) ?? refs[0]) ?? { name: p.metadata?.name ?? '', kind: 'Pod' };
+}
+
+function ownerPeer(owner: OwnerReference | undefined): { name: string; kind: string } | undefined {
+  if (owner?.name === undefined || owner.name === '' || owner.kind === 'Node') return undefined;
+  return { name: owner.name, kind: owner.kind !== undefined && owner.kind !== '' ? owner.kind : 'Pod' };
 }
 
 function namespaceLabels(namespaces: readonly Namespace[]): Map<string, Labels> {
@@ -129,65 +134,75 @@ function namespaceLabels(namespaces: readonly Namespace[]): Map<string, Labels> 
   return out;
 }
 
-/**
- * buildModel turns cluster facts into the analysis model. Namespaces that are referenced but not
- * defined exist with only their `kubernetes.io/metadata.name` label; objects without a namespace
- * are in `default`. Throws on a NetworkPolicy that could not pass API validation.
- */
-export function buildModel(facts: ClusterFacts, options: AnalysisOptions): Model {
-  const namespaces = namespaceLabels(facts.namespaces);
-  const nsLabels = (ns: string): Labels => {
-    let l = namespaces.get(ns);
-    if (l === undefined) {
-      l = { [NAMESPACE_NAME_LABEL]: ns };
-      namespaces.set(ns, l);
-    }
-    return l;
-  };
-  const peers: PeerInfo[] = [];
-  const peerIndex = new Map<string, number>();
-  const peerFor = (namespace: string, name: string, kind: string): number => {
+/** The labels of namespace `ns`; one referenced but not defined gets only its name label. */
+function labelsOfNamespace(namespaces: Map<string, Labels>, ns: string): Labels {
+  let l = namespaces.get(ns);
+  if (l === undefined) {
+    l = { [NAMESPACE_NAME_LABEL]: ns };
+    namespaces.set(ns, l);
+  }
+  return l;
+}
+
+/** Printed peers, each id once, numbered in order of first appearance. */
+class PeerTable {
+  readonly peers: PeerInfo[] = [];
+  private readonly index = new Map<string, number>();
+
+  of(namespace: string, name: string, kind: string): number {
     const id = peerId(namespace, name, kind);
-    let i = peerIndex.get(id);
+    let i = this.index.get(id);
     if (i === undefined) {
-      i = peers.length;
-      peers.push({ id, kind, namespace, name });
-      peerIndex.set(id, i);
+      i = this.peers.length;
+      this.peers.push({ id, kind, namespace, name });
+      this.index.set(id, i);
     }
     return i;
+  }
+}
+
+interface EndpointTables {
+  namespaces: Map<string, Labels>;
+  peers: PeerTable;
+}
+
+function isWorkload(w: Workload): boolean {
+  return (WORKLOAD_KINDS as readonly string[]).includes(w.kind ?? '');
+}
+
+function workloadEndpoint(w: Workload, tables: EndpointTables): Endpoint {
+  const namespace = nsOf(w.metadata);
+  const { labels, spec } = podTemplateOf(w);
+  return {
+    kind: 'pod',
+    peer: tables.peers.of(namespace, w.metadata?.name ?? '', w.kind ?? ''),
+    namespace,
+    nsLabels: labelsOfNamespace(tables.namespaces, namespace),
+    labels,
+    namedPorts: namedPortsOf(spec),
+    hostNetwork: spec?.hostNetwork === true,
   };
-  const endpoints: Endpoint[] = [];
-  for (const w of facts.workloads) {
-    if (!(WORKLOAD_KINDS as readonly string[]).includes(w.kind ?? '')) continue;
-    const namespace = nsOf(w.metadata);
-    const { labels, spec } = podTemplateOf(w);
-    endpoints.push({
-      kind: 'pod',
-      peer: peerFor(namespace, w.metadata?.name ?? '', w.kind ?? ''),
-      namespace,
-      nsLabels: nsLabels(namespace),
-      labels,
-      namedPorts: namedPortsOf(spec),
-      hostNetwork: spec?.hostNetwork === true,
-    });
-  }
-  for (const p of facts.pods) {
-    const namespace = nsOf(p.metadata);
-    const owner = podPeer(p);
-    const ip = podIp(p);
-    endpoints.push({
-      kind: 'pod',
-      peer: peerFor(namespace, owner.name, owner.kind),
-      namespace,
-      nsLabels: nsLabels(namespace),
-      labels: p.metadata?.labels ?? {},
-      namedPorts: namedPortsOf(p.spec),
-      ...(ip !== undefined ? { ip } : {}),
-      hostNetwork: p.spec?.hostNetwork === true,
-    });
-  }
-  for (const np of facts.networkPolicies) nsLabels(nsOf(np.metadata));
-  const policies = compilePolicies(facts.networkPolicies);
+}
+
+function podEndpoint(p: Pod, tables: EndpointTables): Endpoint {
+  const namespace = nsOf(p.metadata);
+  const owner = podPeer(p);
+  const ip = podIp(p);
+  return {
+    kind: 'pod',
+    peer: tables.peers.of(namespace, owner.name, owner.kind),
+    namespace,
+    nsLabels: labelsOfNamespace(tables.namespaces, namespace),
+    labels: p.metadata?.labels ?? {},
+    namedPorts: namedPortsOf(p.spec),
+    ...(ip !== undefined ? { ip } : {}),
+    hostNetwork: p.spec?.hostNetwork === true,
+  };
+}
+
+type ExternalRanges = Pick<Model, 'externals' | 'sourceExternals' | 'destinationExternals'>;
+
+function externalRanges(policies: readonly CompiledPolicy[]): ExternalRanges {
   // As the oracle does, sources are cut only by ingress ipBlocks and destinations only by egress
   // ipBlocks, so a range is never split by boundaries that cannot matter in its direction. For
   // classing pod IPs (ipBlockMatchesPods) the ranges of both directions are used together.
@@ -198,19 +213,32 @@ export function buildModel(facts: ClusterFacts, options: AnalysisOptions): Model
   for (const r of [...sources, ...destinations]) byKey.set(key(r), r);
   const externals = [...byKey.values()].sort((a, b) => a[0] - b[0] || a[1] - b[1]);
   const index = new Map(externals.map((r, i) => [key(r), i]));
-  const firstExternal = peers.length;
-  for (const range of externals) {
-    peers.push({ id: externalPeerId(range), kind: 'External', namespace: '', name: formatIpInterval(range), range });
-  }
   return {
-    namespaces,
-    endpoints,
-    peers,
-    firstExternal,
     externals,
     sourceExternals: sources.map((r) => index.get(key(r)) as number),
     destinationExternals: destinations.map((r) => index.get(key(r)) as number),
-    policies,
-    options,
   };
+}
+
+/**
+ * buildModel turns cluster facts into the analysis model. Namespaces that are referenced but not
+ * defined exist with only their `kubernetes.io/metadata.name` label; objects without a namespace
+ * are in `default`. Throws on a NetworkPolicy that could not pass API validation.
+ */
+export function buildModel(facts: ClusterFacts, options: AnalysisOptions): Model {
+  const namespaces = namespaceLabels(facts.namespaces);
+  const tables: EndpointTables = { namespaces, peers: new PeerTable() };
+  const endpoints: Endpoint[] = [
+    ...facts.workloads.filter(isWorkload).map((w) => workloadEndpoint(w, tables)),
+    ...facts.pods.map((p) => podEndpoint(p, tables)),
+  ];
+  for (const np of facts.networkPolicies) labelsOfNamespace(namespaces, nsOf(np.metadata));
+  const policies = compilePolicies(facts.networkPolicies);
+  const ranges = externalRanges(policies);
+  const { peers } = tables.peers;
+  const firstExternal = peers.length;
+  for (const range of ranges.externals) {
+    peers.push({ id: externalPeerId(range), kind: 'External', namespace: '', name: formatIpInterval(range), range });
+  }
+  return { namespaces, endpoints, peers, firstExternal, ...ranges, policies, options };
 }
