@@ -88,6 +88,17 @@ async function manifestFiles(dir: string): Promise<string[]> {
   return out;
 }
 
+/** Compiling each NetworkPolicy as it is read makes an invalid one fail with the name of its file. */
+function checkPolicies(policies: MutableFacts['networkPolicies'], file: string): void {
+  for (const np of policies) {
+    try {
+      compilePolicy(np);
+    } catch (err) {
+      throw new ManifestError(`${file}: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+}
+
 /**
  * loadManifestDirs reads every manifest under the directories into ClusterFacts. Each
  * NetworkPolicy is validated here so that an error names its file.
@@ -101,13 +112,7 @@ export async function loadManifestDirs(dirs: readonly string[]): Promise<Cluster
     for (const f of files) {
       const before = facts.networkPolicies.length;
       parseManifests(facts, await readFile(f, 'utf8'), f);
-      for (const np of facts.networkPolicies.slice(before)) {
-        try {
-          compilePolicy(np);
-        } catch (err) {
-          throw new ManifestError(`${f}: ${err instanceof Error ? err.message : String(err)}`);
-        }
-      }
+      checkPolicies(facts.networkPolicies.slice(before), f);
     }
   }
   return facts;

@@ -120,6 +120,13 @@ function usage(stop: Stop, io: CliIO): number {
   return stop === HELP ? 0 : 2;
 }
 
+/** `host:port` of the health server; "0" disables it. */
+function healthAddress(bind: string): { host: string; port: number } | undefined {
+  if (bind === '0') return undefined;
+  const i = bind.lastIndexOf(':');
+  return { host: bind.slice(0, i) || '0.0.0.0', port: Number(bind.slice(i + 1)) };
+}
+
 export async function runController(argv: string[], io: CliIO): Promise<number> {
   const args = parse(argv);
   if (typeof args !== 'object') return usage(args, io);
@@ -127,11 +134,7 @@ export async function runController(argv: string[], io: CliIO): Promise<number> 
   const metrics = createMetrics({ defaultMetrics: true });
   const kc = new KubeConfig();
   kc.loadFromDefault();
-  let health: { host: string; port: number } | undefined;
-  if (args.bind !== '0') {
-    const i = args.bind.lastIndexOf(':');
-    health = { host: args.bind.slice(0, i) || '0.0.0.0', port: Number(args.bind.slice(i + 1)) };
-  }
+  const health = healthAddress(args.bind);
   const elector = args.leaderElect
     ? new LeaderElector({
         store: kubeLeaseStore(kc, args.leaseNamespace, args.leaseName),

@@ -28,43 +28,49 @@ async function readInput(file: string): Promise<string> {
 
 type Doc = { apiVersion?: unknown; kind?: unknown; metadata?: { name?: unknown; namespace?: unknown; uid?: unknown }; spec?: unknown };
 
+/** One document as a validated AIWorkload, or the line that says what is wrong with it. */
+function toWorkload(raw: unknown, where: string, defaultNamespace: string): LoadedWorkload | string {
+  const doc = raw as Doc;
+  if (doc.kind !== KIND || doc.apiVersion !== API_VERSION) {
+    return `${where}: apiVersion/kind must be ${API_VERSION} ${KIND} (got ${String(doc.apiVersion)} ${String(doc.kind)})`;
+  }
+  const metadata = doc.metadata ?? {};
+  const name = metadata.name;
+  if (typeof name !== 'string' || name === '') return `${where}: metadata.name: required`;
+  const namespace = typeof metadata.namespace === 'string' ? metadata.namespace : defaultNamespace;
+  const validated = validateSpec(doc.spec);
+  if (!validated.ok) return `${where}: AIWorkload ${namespace}/${name} is invalid: ${formatProblems(validated.problems)}`;
+  return {
+    namespace,
+    name,
+    spec: validated.spec,
+    raw: raw as Record<string, unknown>,
+    ...(typeof metadata.uid === 'string' ? { uid: metadata.uid } : {}),
+  };
+}
+
+async function readDocuments(file: string): Promise<unknown[] | string> {
+  try {
+    return loadAll(await readInput(file));
+  } catch (err) {
+    return `${file}: ${err instanceof Error ? err.message : String(err)}`;
+  }
+}
+
 /** Loads and validates every AIWorkload in `files` (`-` is standard input). */
 export async function loadWorkloadFiles(files: readonly string[], defaultNamespace: string): Promise<LoadResult> {
   const result: LoadResult = { workloads: [], errors: [] };
   for (const file of files) {
-    let docs: unknown[];
-    try {
-      docs = loadAll(await readInput(file));
-    } catch (err) {
-      result.errors.push(`${file}: ${err instanceof Error ? err.message : String(err)}`);
+    const docs = await readDocuments(file);
+    if (typeof docs === 'string') {
+      result.errors.push(docs);
       continue;
     }
     for (const [index, raw] of docs.entries()) {
       if (raw === null || raw === undefined) continue;
-      const doc = raw as Doc;
-      const where = `${file} (document ${index + 1})`;
-      if (doc.kind !== KIND || doc.apiVersion !== API_VERSION) {
-        result.errors.push(`${where}: apiVersion/kind must be ${API_VERSION} ${KIND} (got ${String(doc.apiVersion)} ${String(doc.kind)})`);
-        continue;
-      }
-      const name = doc.metadata?.name;
-      if (typeof name !== 'string' || name === '') {
-        result.errors.push(`${where}: metadata.name: required`);
-        continue;
-      }
-      const namespace = typeof doc.metadata?.namespace === 'string' ? doc.metadata.namespace : defaultNamespace;
-      const validated = validateSpec(doc.spec);
-      if (!validated.ok) {
-        result.errors.push(`${where}: AIWorkload ${namespace}/${name} is invalid: ${formatProblems(validated.problems)}`);
-        continue;
-      }
-      result.workloads.push({
-        namespace,
-        name,
-        spec: validated.spec,
-        raw: raw as Record<string, unknown>,
-        ...(typeof doc.metadata?.uid === 'string' ? { uid: doc.metadata.uid } : {}),
-      });
+      const loaded = toWorkload(raw, `${file} (document ${index + 1})`, defaultNamespace);
+      if (typeof loaded === 'string') result.errors.push(loaded);
+      else result.workloads.push(loaded);
     }
   }
   return result;
