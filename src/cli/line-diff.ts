@@ -1,27 +1,40 @@
 // A unified line diff (LCS), enough to show how a generated object would change.
 
+function splitLines(s: string): string[] {
+  return s === '' ? [] : s.replace(/\n$/, '').split('\n');
+}
+
+/** lcs[i][j] is the length of a longest common subsequence of x[i..] and y[j..]. */
+function lcsLengths(x: readonly string[], y: readonly string[]): number[][] {
+  const lcs: number[][] = Array.from({ length: x.length + 1 }, () => new Array<number>(y.length + 1).fill(0));
+  for (let i = x.length - 1; i >= 0; i--) {
+    const row = lcs[i] as number[];
+    const below = lcs[i + 1] as number[];
+    for (let j = y.length - 1; j >= 0; j--) {
+      row[j] = x[i] === y[j] ? (below[j + 1] as number) + 1 : Math.max(below[j] as number, row[j + 1] as number);
+    }
+  }
+  return lcs;
+}
+
 /** Lines of `a` and `b` as ` `, `-` or `+` prefixed lines; empty when equal. */
 export function lineDiff(a: string, b: string): string[] {
   if (a === b) return [];
-  const x = a === '' ? [] : a.replace(/\n$/, '').split('\n');
-  const y = b === '' ? [] : b.replace(/\n$/, '').split('\n');
-  const n = x.length;
-  const m = y.length;
-  const lcs: number[][] = Array.from({ length: n + 1 }, () => new Array<number>(m + 1).fill(0));
-  for (let i = n - 1; i >= 0; i--) {
-    for (let j = m - 1; j >= 0; j--) {
-      (lcs[i] as number[])[j] = x[i] === y[j] ? ((lcs[i + 1] as number[])[j + 1] as number) + 1 : Math.max((lcs[i + 1] as number[])[j] as number, (lcs[i] as number[])[j + 1] as number);
-    }
-  }
+  const x = splitLines(a);
+  const y = splitLines(b);
+  const lcs = lcsLengths(x, y);
+  // Remove x[i] when that keeps the common subsequence as long as adding y[j] would: on a tie,
+  // removals come before additions.
+  const removeFirst = (i: number, j: number): boolean => j === y.length || ((lcs[i + 1] as number[])[j] as number) >= ((lcs[i] as number[])[j + 1] as number);
   const out: string[] = [];
   let i = 0;
   let j = 0;
-  while (i < n || j < m) {
-    if (i < n && j < m && x[i] === y[j]) {
+  while (i < x.length || j < y.length) {
+    if (i < x.length && j < y.length && x[i] === y[j]) {
       out.push(`  ${x[i] as string}`);
       i++;
       j++;
-    } else if (i < n && (j === m || ((lcs[i + 1] as number[])[j] as number) >= ((lcs[i] as number[])[j + 1] as number))) {
+    } else if (i < x.length && removeFirst(i, j)) {
       out.push(`- ${x[i++] as string}`);
     } else {
       out.push(`+ ${y[j++] as string}`);
