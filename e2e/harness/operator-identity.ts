@@ -6,6 +6,7 @@
 // server for a token of the ServiceAccount (TokenRequest, as a pod would get one) and writes a
 // kubeconfig that authenticates with it. The result is cached per cluster and re-minted when the
 // token stops working (the ServiceAccount was recreated, say).
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -86,8 +87,11 @@ export async function operatorIdentity(opts: OperatorIdentityOptions = {}): Prom
     'current-context: "bulkhead-operator"',
     '',
   ].join('\n');
-  await writeFile(`${identity.kubeconfig}.tmp`, text, { mode: 0o600 });
-  await rename(`${identity.kubeconfig}.tmp`, identity.kubeconfig);
+  // A temporary file of its own: replicas started together mint a token each, and with a shared
+  // name the second rename finds the file already moved. The last rename wins; either token works.
+  const tmp = `${identity.kubeconfig}.${randomBytes(4).toString('hex')}.tmp`;
+  await writeFile(tmp, text, { mode: 0o600 });
+  await rename(tmp, identity.kubeconfig);
   const seen = await whoami(identity.kubeconfig);
   if (seen !== identity.username) throw new Error(`the operator kubeconfig authenticates as ${seen ?? 'nobody'}, not ${identity.username}`);
   return identity;
