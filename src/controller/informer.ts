@@ -160,6 +160,24 @@ interface RawList<T> {
   metadata?: { resourceVersion?: string; continue?: string };
 }
 
+/** The list options sent as query parameters, and the parameter each one becomes. */
+const LIST_PARAMS = [
+  ['labelSelector', 'labelSelector'],
+  ['fieldSelector', 'fieldSelector'],
+  ['limit', 'limit'],
+  ['continueToken', 'continue'],
+] as const;
+
+function listUrl(server: string, path: string, opts: ListOptions): URL {
+  const url = new URL(server.replace(/\/$/, '') + path);
+  for (const [option, param] of LIST_PARAMS) {
+    const value = opts[option];
+    // Unset, empty and zero all mean "not asked for" (limit 0 is no limit).
+    if (value) url.searchParams.set(param, String(value));
+  }
+  return url;
+}
+
 /**
  * kubeListWatch is the real transport: lists with a plain GET (raw JSON, so listed and watched
  * objects have the same shape) using the kubeconfig's TLS and auth, and watches with client-node's
@@ -171,12 +189,7 @@ export function kubeListWatch<T extends KubeObject>(kc: KubeConfig, ref: Resourc
     async list(opts: ListOptions): Promise<ListPage<T>> {
       const server = kc.getCurrentCluster()?.server;
       if (!server) throw new Error('kubeconfig has no current cluster');
-      const url = new URL(server.replace(/\/$/, '') + path);
-      if (opts.labelSelector) url.searchParams.set('labelSelector', opts.labelSelector);
-      if (opts.fieldSelector) url.searchParams.set('fieldSelector', opts.fieldSelector);
-      if (opts.limit) url.searchParams.set('limit', String(opts.limit));
-      if (opts.continueToken) url.searchParams.set('continue', opts.continueToken);
-      const raw = (await getJson(kc, url, opts.signal)) as RawList<T>;
+      const raw = (await getJson(kc, listUrl(server, path, opts), opts.signal)) as RawList<T>;
       const page: ListPage<T> = { items: raw.items ?? [], resourceVersion: raw.metadata?.resourceVersion ?? '' };
       if (raw.metadata?.continue) page.continueToken = raw.metadata.continue;
       return page;
@@ -313,7 +326,7 @@ export interface InformerOptions<T> {
   onRestart?: (reason: RestartReason, err?: unknown) => void;
 }
 
-type WatchOutcome = { kind: 'gone' | 'quiet' | 'closed' | 'stopped' } | { kind: 'error'; err: unknown };
+type WatchOutcome = { kind: 'gone' } | { kind: 'quiet' } | { kind: 'closed' } | { kind: 'stopped' } | { kind: 'error'; err: unknown };
 
 const NAMESPACE_INDEX = '__namespace';
 
@@ -451,35 +464,46 @@ export class Informer<T extends KubeObject> {
 
   /** watchUntilRelist runs watches until one needs a relist, or the informer stops. */
   private async watchUntilRelist(): Promise<void> {
-    const maxFailures = this.opts.maxWatchFailures ?? 5;
-    const healthyMs = this.opts.healthyWatchMs ?? 30_000;
     let failures = 0;
     while (!this.stopped) {
       const started = this.clock.now();
       const outcome = await this.watchOnce();
       if (outcome.kind === 'stopped' || this.stopped) return;
-      const err = outcome.kind === 'error' ? outcome.err : undefined;
-      if (outcome.kind === 'error') this.connectedNow = false;
-      this.opts.logger?.info('watch ended', { resource: this.opts.resource, reason: outcome.kind, err: err && String(err) });
+      this.noteWatchEnded(outcome);
       if (outcome.kind === 'gone' || outcome.kind === 'quiet') {
         this.opts.onRestart?.(outcome.kind);
         return;
       }
-      failures = this.clock.now() - started >= healthyMs ? 1 : failures + 1;
-      if (failures > maxFailures) {
-        this.opts.onRestart?.('too-many-failures', err);
-        await this.clock.sleep(backoffDelay(failures, this.random, this.opts.backoff), this.stopController.signal);
-        return;
-      }
-      this.opts.onRestart?.(outcome.kind, err);
-      await this.clock.sleep(backoffDelay(failures, this.random, this.opts.backoff), this.stopController.signal);
+      failures = this.failuresInARow(failures, started);
+      if (await this.backOff(outcome, failures)) return;
     }
+  }
+
+  private noteWatchEnded(outcome: Exclude<WatchOutcome, { kind: 'stopped' }>): void {
+    if (outcome.kind === 'error') this.connectedNow = false;
+    this.opts.logger?.info('watch ended', { resource: this.opts.resource, reason: outcome.kind, err: outcome.kind === 'error' ? String(outcome.err) : undefined });
+  }
+
+  /** A watch that lived at least healthyWatchMs starts the count of failures in a row afresh. */
+  private failuresInARow(failures: number, started: number): number {
+    return this.clock.now() - started >= (this.opts.healthyWatchMs ?? 30_000) ? 1 : failures + 1;
+  }
+
+  /**
+   * backOff reports the restart and waits before the next watch; it returns true when watches
+   * failed more than maxWatchFailures times in a row, and the informer should relist instead.
+   */
+  private async backOff(outcome: { kind: 'closed' } | { kind: 'error'; err: unknown }, failures: number): Promise<boolean> {
+    const relist = failures > (this.opts.maxWatchFailures ?? 5);
+    this.opts.onRestart?.(relist ? 'too-many-failures' : outcome.kind, outcome.kind === 'error' ? outcome.err : undefined);
+    await this.clock.sleep(backoffDelay(failures, this.random, this.opts.backoff), this.stopController.signal);
+    return relist;
   }
 
   private async listAll(): Promise<{ items: T[]; resourceVersion: string }> {
     const items: T[] = [];
     let continueToken: string | undefined;
-    let resourceVersion = '';
+    let resourceVersion: string;
     do {
       const opts: ListOptions = { limit: this.opts.pageSize ?? 500, signal: this.stopController.signal };
       if (this.opts.labelSelector) opts.labelSelector = this.opts.labelSelector;

@@ -159,6 +159,20 @@ export interface LeaderElectionOptions {
 const JITTER_FACTOR = 1.2;
 const TIMED_OUT = Symbol('timed out');
 
+/**
+ * checkTiming refuses settings under which two replicas could lead at once: the leader must give up
+ * (renewDeadline) before a follower may take over (leaseDuration), and have time to retry first.
+ */
+function checkTiming(identity: string, leaseDurationMs: number, renewDeadlineMs: number, retryPeriodMs: number): void {
+  if (!identity) throw new Error('leader election: identity must not be empty');
+  if (leaseDurationMs <= renewDeadlineMs) {
+    throw new Error('leader election: leaseDuration must be greater than renewDeadline');
+  }
+  if (renewDeadlineMs <= JITTER_FACTOR * retryPeriodMs) {
+    throw new Error('leader election: renewDeadline must be greater than retryPeriod*1.2');
+  }
+}
+
 /** LeaderElector runs one candidate. See the file comment. */
 export class LeaderElector {
   private readonly store: LeaseStore;
@@ -189,13 +203,7 @@ export class LeaderElector {
     this.clock = opts.clock ?? realClock;
     this.random = opts.random ?? Math.random;
     this.log = opts.logger?.child({ lease: opts.store.describe(), identity: opts.identity });
-    if (!this.id) throw new Error('leader election: identity must not be empty');
-    if (this.leaseDurationMs <= this.renewDeadlineMs) {
-      throw new Error('leader election: leaseDuration must be greater than renewDeadline');
-    }
-    if (this.renewDeadlineMs <= JITTER_FACTOR * this.retryPeriodMs) {
-      throw new Error('leader election: renewDeadline must be greater than retryPeriod*1.2');
-    }
+    checkTiming(this.id, this.leaseDurationMs, this.renewDeadlineMs, this.retryPeriodMs);
   }
 
   /** isLeader is true from onStartedLeading until leadership ends (before onStoppedLeading). */
@@ -288,15 +296,7 @@ export class LeaderElector {
     while (!signal.aborted) {
       await this.clock.sleep(this.retryPeriodMs, signal);
       if (signal.aborted) return;
-      const deadline = this.clock.now() + this.renewDeadlineMs;
-      let renewed = false;
-      for (;;) {
-        const remaining = deadline - this.clock.now();
-        if (remaining <= 0 || signal.aborted) break;
-        renewed = await this.attempt(remaining, signal);
-        if (renewed || signal.aborted || this.heldByOther()) break;
-        await this.clock.sleep(Math.min(this.retryPeriodMs, deadline - this.clock.now()), signal);
-      }
+      const renewed = await this.renewWithinDeadline(signal);
       if (signal.aborted) return;
       if (!renewed) {
         this.log?.warn(this.heldByOther() ? 'Lease taken by another holder' : 'Failed to renew lease within the deadline', {
@@ -304,6 +304,21 @@ export class LeaderElector {
         });
         return;
       }
+    }
+  }
+
+  /**
+   * renewWithinDeadline retries renewing until it succeeds, renewDeadline has passed, or the Lease
+   * is seen held by another replica (a write already lost cannot be won back).
+   */
+  private async renewWithinDeadline(signal: AbortSignal): Promise<boolean> {
+    const deadline = this.clock.now() + this.renewDeadlineMs;
+    for (;;) {
+      const remaining = deadline - this.clock.now();
+      if (remaining <= 0 || signal.aborted) return false;
+      const renewed = await this.attempt(remaining, signal);
+      if (renewed || signal.aborted || this.heldByOther()) return renewed;
+      await this.clock.sleep(Math.min(this.retryPeriodMs, deadline - this.clock.now()), signal);
     }
   }
 

@@ -60,6 +60,22 @@ function peersOf(obj: KubeObject): string[] {
 }
 type Peerish = { workload?: { namespace?: string; name?: string } } | undefined;
 
+/** The conditions bulkhead_segments counts, by condition type. */
+const SEGMENT_CONDITIONS: Record<string, SegmentCondition> = { Ready: 'ready', Reconciling: 'reconciling', Stalled: 'stalled', ConsentPending: 'consent_pending', Exposed: 'exposed' };
+
+/** segmentCounts counts segments (components) under each condition that is True on their AIWorkload. */
+function segmentCounts(workloads: readonly AIWorkloadObject[]): Record<SegmentCondition, number> {
+  const counts: Record<SegmentCondition, number> = { ready: 0, reconciling: 0, stalled: 0, consent_pending: 0, exposed: 0 };
+  for (const w of workloads) {
+    const n = (w.spec as { components?: unknown[] } | undefined)?.components?.length ?? 0;
+    for (const c of w.status?.conditions ?? []) {
+      const label = SEGMENT_CONDITIONS[c.type];
+      if (label !== undefined && c.status === 'True') counts[label] += n;
+    }
+  }
+  return counts;
+}
+
 export class Manager {
   readonly queue: WorkQueue;
   private readonly informers = new Map<string, AnyInformer>();
@@ -169,16 +185,7 @@ export class Manager {
     // bulkhead_segments{condition}: segments (components) of every AIWorkload by their conditions,
     // recounted from the cache whenever an AIWorkload (or its status) changes.
     const countSegments = (): void => {
-      const counts: Record<SegmentCondition, number> = { ready: 0, reconciling: 0, stalled: 0, consent_pending: 0, exposed: 0 };
-      const byType: Record<string, SegmentCondition> = { Ready: 'ready', Reconciling: 'reconciling', Stalled: 'stalled', ConsentPending: 'consent_pending', Exposed: 'exposed' };
-      for (const w of workloads.list() as AIWorkloadObject[]) {
-        const n = (w.spec as { components?: unknown[] } | undefined)?.components?.length ?? 0;
-        for (const c of w.status?.conditions ?? []) {
-          const label = byType[c.type];
-          if (label !== undefined && c.status === 'True') counts[label] += n;
-        }
-      }
-      for (const [condition, n] of Object.entries(counts)) opts.metrics.segments.set({ condition }, n);
+      for (const [condition, n] of Object.entries(segmentCounts(workloads.list() as AIWorkloadObject[]))) opts.metrics.segments.set({ condition }, n);
     };
     workloads.addEventHandler({ onAdd: countSegments, onUpdate: countSegments, onDelete: countSegments });
     workloads.addEventHandler({

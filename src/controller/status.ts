@@ -3,20 +3,20 @@
 // Pure: the reconciler passes in the outcome and the time.
 import type { AIWorkloadStatus, ComponentStatus, Condition } from '../api/types.js';
 
-export type Outcome =
-  | { kind: 'invalid'; message: string }
-  | {
-      kind: 'applied';
-      audit: boolean;
-      components: ComponentStatus[];
-      consentPending: string[];
-      identityDrift: string[];
-      exposed: string[];
-      ceiling: string[];
-      /** Audit mode: current connections the desired policies would cut. */
-      wouldBlock?: string[];
-    }
-  | { kind: 'error'; message: string };
+/** AppliedOutcome is a reconcile that got as far as writing (or, in audit mode, planning). */
+export interface AppliedOutcome {
+  kind: 'applied';
+  audit: boolean;
+  components: ComponentStatus[];
+  consentPending: string[];
+  identityDrift: string[];
+  exposed: string[];
+  ceiling: string[];
+  /** Audit mode: current connections the desired policies would cut. */
+  wouldBlock?: string[];
+}
+
+export type Outcome = { kind: 'invalid'; message: string } | AppliedOutcome | { kind: 'error'; message: string };
 
 interface ConditionInput {
   type: string;
@@ -38,71 +38,17 @@ function condition(prev: Condition[] | undefined, input: ConditionInput, now: st
  */
 export function computeStatus(prev: AIWorkloadStatus | undefined, outcome: Outcome, generation: number, now: string): AIWorkloadStatus {
   const prevConditions = prev?.conditions;
-  const inputs: ConditionInput[] = [];
-  let observedGeneration = prev?.observedGeneration;
-  let components = prev?.components;
-  switch (outcome.kind) {
-    case 'invalid':
-      observedGeneration = generation;
-      inputs.push(
-        { type: 'Ready', status: 'False', reason: 'InvalidSpec', message: `spec is invalid; objects from the last valid spec are kept: ${outcome.message}` },
-        { type: 'Reconciling', status: 'False', reason: 'InvalidSpec', message: 'waiting for a valid spec' },
-        { type: 'Stalled', status: 'True', reason: 'InvalidSpec', message: outcome.message },
-      );
-      break;
-    case 'error':
-      inputs.push(
-        { type: 'Ready', status: 'False', reason: 'ApplyFailed', message: outcome.message },
-        { type: 'Reconciling', status: 'True', reason: 'Retrying', message: outcome.message },
-        { type: 'Stalled', status: 'False', reason: 'Retrying', message: '' },
-      );
-      break;
-    case 'applied': {
-      observedGeneration = generation;
-      components = outcome.components;
-      const n = outcome.components.length;
-      if (outcome.ceiling.length > 0) {
-        // Network policies and identities are in place; the API server refused Roles beyond the
-        // operator's grantable ceiling. Only an admin widening the ceiling changes that.
-        const message = `${n} segment(s) enforced, but these permissions are outside the operator's grantable ceiling and were not granted: ${outcome.ceiling.join('; ')}`;
-        inputs.push(
-          { type: 'Ready', status: 'False', reason: 'PermissionsOutsideCeiling', message },
-          { type: 'Reconciling', status: 'False', reason: 'PermissionsOutsideCeiling', message: '' },
-          { type: 'Stalled', status: 'True', reason: 'PermissionsOutsideCeiling', message },
-        );
-      } else {
-        inputs.push(
-          outcome.audit
-            ? {
-                type: 'Ready',
-                status: 'True',
-                reason: 'Audited',
-                message: `Audit mode: ${n} segment(s) computed; nothing written.${(outcome.wouldBlock ?? []).length > 0 ? ` Enforcing would block: ${(outcome.wouldBlock ?? []).join('; ')}` : ' Enforcing would block no current connection.'}`,
-              }
-            : { type: 'Ready', status: 'True', reason: 'Applied', message: `${n} segment(s) enforced.` },
-          { type: 'Reconciling', status: 'False', reason: 'Converged', message: '' },
-          { type: 'Stalled', status: 'False', reason: 'Converged', message: '' },
-        );
-      }
-      if (outcome.consentPending.length > 0) {
-        inputs.push({ type: 'ConsentPending', status: 'True', reason: 'PeerHasNotDeclared', message: outcome.consentPending.join('; ') });
-      }
-      if (outcome.identityDrift.length > 0) {
-        inputs.push({ type: 'IdentityDrift', status: 'True', reason: 'PodsUnderOtherServiceAccount', message: outcome.identityDrift.join('; ') });
-      }
-      if (outcome.exposed.length > 0) {
-        inputs.push({ type: 'Exposed', status: 'True', reason: 'UndeclaredPeerCanConnect', message: outcome.exposed.join('; ') });
-      }
-      break;
-    }
-  }
+  const inputs = conditionsFor(outcome);
   // Conditions the outcome does not mention are carried over on errors (we learned nothing new)
   // and dropped otherwise (their cause is gone).
   const mentioned = new Set(inputs.map((i) => i.type));
   const carried = outcome.kind === 'error' ? (prevConditions ?? []).filter((c) => !mentioned.has(c.type)) : [];
   const conditions = [...inputs.map((i) => condition(prevConditions, i, now, generation)), ...carried];
   const status: AIWorkloadStatus = { conditions };
+  const observedGeneration = outcome.kind === 'error' ? prev?.observedGeneration : generation;
   if (observedGeneration !== undefined) status.observedGeneration = observedGeneration;
+  // While the spec is invalid or writes fail, the last good per-component status is kept.
+  const components = outcome.kind === 'applied' ? outcome.components : prev?.components;
   if (components !== undefined) {
     status.components = components;
     status.componentCount = components.length;
@@ -110,15 +56,77 @@ export function computeStatus(prev: AIWorkloadStatus | undefined, outcome: Outco
   return status;
 }
 
+function conditionsFor(outcome: Outcome): ConditionInput[] {
+  switch (outcome.kind) {
+    case 'invalid':
+      return [
+        { type: 'Ready', status: 'False', reason: 'InvalidSpec', message: `spec is invalid; objects from the last valid spec are kept: ${outcome.message}` },
+        { type: 'Reconciling', status: 'False', reason: 'InvalidSpec', message: 'waiting for a valid spec' },
+        { type: 'Stalled', status: 'True', reason: 'InvalidSpec', message: outcome.message },
+      ];
+    case 'error':
+      return [
+        { type: 'Ready', status: 'False', reason: 'ApplyFailed', message: outcome.message },
+        { type: 'Reconciling', status: 'True', reason: 'Retrying', message: outcome.message },
+        { type: 'Stalled', status: 'False', reason: 'Retrying', message: '' },
+      ];
+    case 'applied':
+      return [...(outcome.ceiling.length > 0 ? ceilingConditions(outcome) : convergedConditions(outcome)), ...findingConditions(outcome)];
+  }
+}
+
+/**
+ * Network policies and identities are in place; the API server refused Roles beyond the
+ * operator's grantable ceiling. Only an admin widening the ceiling changes that.
+ */
+function ceilingConditions(outcome: AppliedOutcome): ConditionInput[] {
+  const message = `${outcome.components.length} segment(s) enforced, but these permissions are outside the operator's grantable ceiling and were not granted: ${outcome.ceiling.join('; ')}`;
+  return [
+    { type: 'Ready', status: 'False', reason: 'PermissionsOutsideCeiling', message },
+    { type: 'Reconciling', status: 'False', reason: 'PermissionsOutsideCeiling', message: '' },
+    { type: 'Stalled', status: 'True', reason: 'PermissionsOutsideCeiling', message },
+  ];
+}
+
+function convergedConditions(outcome: AppliedOutcome): ConditionInput[] {
+  const n = outcome.components.length;
+  const blocking = outcome.wouldBlock ?? [];
+  const wouldBlock = blocking.length > 0 ? ` Enforcing would block: ${blocking.join('; ')}` : ' Enforcing would block no current connection.';
+  return [
+    outcome.audit
+      ? { type: 'Ready', status: 'True', reason: 'Audited', message: `Audit mode: ${n} segment(s) computed; nothing written.${wouldBlock}` }
+      : { type: 'Ready', status: 'True', reason: 'Applied', message: `${n} segment(s) enforced.` },
+    { type: 'Reconciling', status: 'False', reason: 'Converged', message: '' },
+    { type: 'Stalled', status: 'False', reason: 'Converged', message: '' },
+  ];
+}
+
+/** Findings: a condition each, present (True) only while its list is not empty. */
+const FINDINGS = [
+  { field: 'consentPending', type: 'ConsentPending', reason: 'PeerHasNotDeclared' },
+  { field: 'identityDrift', type: 'IdentityDrift', reason: 'PodsUnderOtherServiceAccount' },
+  { field: 'exposed', type: 'Exposed', reason: 'UndeclaredPeerCanConnect' },
+] as const;
+
+function findingConditions(outcome: AppliedOutcome): ConditionInput[] {
+  return FINDINGS.filter((f) => outcome[f.field].length > 0).map((f) => ({ type: f.type, status: 'True', reason: f.reason, message: outcome[f.field].join('; ') }));
+}
+
+const isObject = (v: unknown): v is object => typeof v === 'object' && v !== null;
+
 /** Deep equality of plain JSON data (key order ignored). */
 export function jsonEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true;
-  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
-  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  if (!isObject(a) || !isObject(b) || Array.isArray(a) !== Array.isArray(b)) return false;
   if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((x, i) => jsonEqual(x, b[i]));
-  const ka = Object.keys(a).filter((k) => (a as Record<string, unknown>)[k] !== undefined);
-  const kb = Object.keys(b).filter((k) => (b as Record<string, unknown>)[k] !== undefined);
-  return ka.length === kb.length && ka.every((k) => jsonEqual((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
+  return recordsEqual(a as Record<string, unknown>, b as Record<string, unknown>);
+}
+
+/** Undefined values count as absent keys, as they do once serialised. */
+function recordsEqual(a: Record<string, unknown>, b: Record<string, unknown>): boolean {
+  const ka = Object.keys(a).filter((k) => a[k] !== undefined);
+  const kb = Object.keys(b).filter((k) => b[k] !== undefined);
+  return ka.length === kb.length && ka.every((k) => jsonEqual(a[k], b[k]));
 }
 
 /**
@@ -134,13 +142,14 @@ export function jsonEqual(a: unknown, b: unknown): boolean {
 export function isSubset(desired: unknown, live: unknown): boolean {
   if (desired === undefined) return true;
   if (live === undefined && isEmptyCollection(desired)) return true;
-  if (typeof desired !== 'object' || desired === null) return desired === live;
-  if (typeof live !== 'object' || live === null) return false;
-  if (Array.isArray(desired)) {
-    return Array.isArray(live) && desired.length === live.length && desired.every((d, i) => isSubset(d, live[i]));
-  }
-  if (Array.isArray(live)) return false;
-  return Object.entries(desired as Record<string, unknown>).every(([k, v]) => isSubset(v, (live as Record<string, unknown>)[k]));
+  if (!isObject(desired)) return desired === live;
+  if (!isObject(live)) return false;
+  if (Array.isArray(desired)) return Array.isArray(live) && listIsSubset(desired, live);
+  return !Array.isArray(live) && Object.entries(desired).every(([k, v]) => isSubset(v, (live as Record<string, unknown>)[k]));
+}
+
+function listIsSubset(desired: readonly unknown[], live: readonly unknown[]): boolean {
+  return desired.length === live.length && desired.every((d, i) => isSubset(d, live[i]));
 }
 
 function isEmptyCollection(v: unknown): boolean {

@@ -300,16 +300,14 @@ describe('WorkQueue.runWorkers', () => {
     const runs: Array<[string, number]> = [];
     const errors: string[] = [];
     let failuresLeft = 3;
-    const done = q.runWorkers(
-      1,
-      async (key) => {
-        runs.push([key, clock.now()]);
-        if (key === 'flaky' && failuresLeft-- > 0) throw new Error('boom');
-        if (key === 'timed' && runs.filter(([k]) => k === 'timed').length === 1) return { requeueAfter: 30_000 };
-        return undefined;
-      },
-      { onError: (key) => errors.push(key) },
-    );
+    const handle = (key: string): { requeueAfter: number } | undefined => {
+      runs.push([key, clock.now()]);
+      if (key === 'flaky' && failuresLeft-- > 0) throw new Error('boom');
+      if (key === 'timed' && runs.filter(([k]) => k === 'timed').length === 1) return { requeueAfter: 30_000 };
+      return undefined;
+    };
+    // The executor turns a throw into a rejection, as an async handler would.
+    const done = q.runWorkers(1, (key) => new Promise((resolve) => resolve(handle(key))), { onError: (key) => errors.push(key) });
     const t0 = clock.now();
     q.add('flaky');
     q.add('timed');
