@@ -6,14 +6,15 @@ import { isForbidden } from '../kube/rest.js';
 import { selectorMatches } from '../analysis/selectors.js';
 import type { AIWorkloadSpec, AIWorkloadStatus, ComponentStatus } from '../api/types.js';
 import { formatProblems, validateSpec } from '../api/validate.js';
-import { compile } from '../compile/compile.js';
+import { type CompileResult, type ComponentReport, compile } from '../compile/compile.js';
 import type { CompileFacts, PeerWorkload, PlatformConfig } from '../compile/facts.js';
 import { labelValue } from '../compile/names.js';
 import type { GeneratedKind, GeneratedObject } from '../compile/objects.js';
 import type { Logger } from '../observe/logger.js';
 import type { Metrics } from '../observe/metrics.js';
 import type { Clock } from './clock.js';
-import { type Outcome, computeStatus, isSubset, jsonEqual } from './status.js';
+import { type AppliedOutcome, computeStatus, jsonEqual } from './status.js';
+import { type LiveObject, type PlannedApply, type WritePlan, describeApply, describePlan, describePrune, liveKey, ownedBy, planWrites } from './write-plan.js';
 
 export interface ObjectMetaLike {
   name: string;
@@ -106,101 +107,189 @@ function peerFacts(view: ClusterView): Map<string, PeerWorkload> {
   return map;
 }
 
-const ownedBy = (obj: KubeObject, uid: string): boolean => (obj.metadata.ownerReferences ?? []).some((o) => o.uid === uid && o.controller === true);
+/** componentStatus reports a segment and the pods its selector matches now. */
+function componentStatus(c: ComponentReport, spec: AIWorkloadSpec, pods: readonly KubeObject[]): ComponentStatus {
+  const selector = spec.components.find((s) => s.name === c.name)?.selector ?? {};
+  const matched = pods.filter((p) => selectorMatches(selector, p.metadata.labels ?? {}));
+  const other = matched.filter((p) => serviceAccountOf(p) !== c.serviceAccount);
+  const status: ComponentStatus = { name: c.name, networkPolicy: c.networkPolicy, serviceAccount: c.serviceAccount, matchedPods: matched.length, podsWithOtherServiceAccount: other.length };
+  if (c.role !== undefined) status.role = c.role;
+  if (c.unresolvedPeers.length > 0) status.unresolvedPeers = c.unresolvedPeers.map((p) => `${p.peer}: ${p.message}`);
+  if (c.consentPending.length > 0) status.consentPending = c.consentPending.map((p) => p.peer);
+  return status;
+}
+
+const serviceAccountOf = (pod: KubeObject): string => (pod.spec as { serviceAccountName?: string } | undefined)?.serviceAccountName ?? 'default';
+
+/** The message of a condition in the status as last written (the cache's copy). */
+const conditionMessage = (workload: AIWorkloadObject, type: string): string | undefined =>
+  workload.status?.conditions?.find((c) => c.type === type)?.message;
+
+/** One reconcile's subject: the cached AIWorkload and what every step needs to know of it. */
+interface Target {
+  workload: AIWorkloadObject;
+  namespace: string;
+  name: string;
+  uid: string;
+  generation: number;
+  /** This reconcile's time, for lastTransitionTime. */
+  now: string;
+  /** The last reconcile of this generation succeeded, so any write now repairs drift. */
+  converged: boolean;
+  log: Logger;
+}
+
+/** What the writes did: the changes made, and the ceiling denials, one per refused Role. */
+interface WriteResult {
+  changes: string[];
+  ceiling: string[];
+}
+
+/** Event reason and message verb for the changes of a reconcile, by why they were made. */
+const CHANGE_EVENTS = {
+  audit: { reason: 'AuditDiff', verb: 'Would' },
+  drift: { reason: 'DriftCorrected', verb: 'Corrected drift' },
+  spec: { reason: 'Applied', verb: 'Applied' },
+} as const;
+
+/** A Role refused for the ceiling is retried now and then: an admin may widen the ceiling. */
+const CEILING_RETRY_MS = 60_000;
 
 export class Reconciler {
   constructor(private readonly deps: ReconcilerDeps) {}
 
   async reconcile(key: string): Promise<ReconcileOutcome> {
+    const target = this.load(key);
+    if (target === undefined) return {};
+    const validation = validateSpec(target.workload.spec);
+    if (!validation.ok) {
+      await this.reportInvalid(target, formatProblems(validation.problems));
+      return {};
+    }
+    const spec = validation.spec;
+    const audit = spec.enforcement === 'Audit';
+    const result = compile({ name: target.name, namespace: target.namespace, uid: target.uid, spec }, this.compileFacts());
+    const plan = planWrites(result.objects, this.liveObjects(target), target.uid);
+    const written = audit ? { changes: describePlan(plan), ceiling: [] } : await this.write(target, plan);
+    const outcome = this.appliedOutcome(target, spec, result, audit, written.ceiling);
+    await this.announce(target, outcome, written.changes);
+    await this.report(target.workload, computeStatus(target.workload.status, outcome, target.generation, target.now));
+    return written.ceiling.length > 0 ? { requeueAfter: CEILING_RETRY_MS } : {};
+  }
+
+  /** load reads the AIWorkload behind key; undefined when there is nothing to converge. */
+  private load(key: string): Target | undefined {
     const { namespace, name } = splitKey(key);
-    const { view, writer, clock, metrics } = this.deps;
+    const { view, clock } = this.deps;
     const log = this.deps.logger.child({ workload: key, reconcileId: randomUUID().slice(0, 8) });
     const workload = view.getWorkload(namespace, name);
     if (workload === undefined || workload.metadata.deletionTimestamp !== undefined) {
       // Gone or going: the garbage collector removes what it owned.
       log.debug('AIWorkload not found or deleting; nothing to do');
-      return {};
+      return undefined;
     }
     if (view.namespaceTerminating(namespace)) {
       // The namespace controller is deleting everything in it, this AIWorkload included; writing
       // would only fight it (and fail).
       log.debug('namespace is terminating; nothing to do');
-      return {};
+      return undefined;
     }
-    const uid = workload.metadata.uid ?? '';
     const generation = workload.metadata.generation ?? 0;
-    const now = new Date(clock.now()).toISOString();
+    return {
+      workload,
+      namespace,
+      name,
+      uid: workload.metadata.uid ?? '',
+      generation,
+      now: new Date(clock.now()).toISOString(),
+      converged: workload.status?.observedGeneration === generation,
+      log,
+    };
+  }
 
-    const validation = validateSpec(workload.spec);
-    if (!validation.ok) {
-      // Terminal until the spec changes: report, keep what exists (fail closed), do not retry.
-      const message = formatProblems(validation.problems);
-      log.warn('AIWorkload is invalid; keeping the objects of its last valid spec', { problems: message });
-      await this.report(workload, computeStatus(workload.status, { kind: 'invalid', message }, generation, now), 'Warning', 'InvalidSpec', message);
-      return {};
-    }
-    const spec = validation.spec;
-    const facts: CompileFacts = { platform: this.deps.platform, workloads: peerFacts(view), kubeAPIServer: view.kubeAPIServer() };
-    const result = compile({ name, namespace, uid, spec }, facts);
-    const audit = spec.enforcement === 'Audit';
+  /** An invalid spec is terminal until it changes: reported, what exists is kept (fail closed), no retry. */
+  private async reportInvalid(t: Target, message: string): Promise<void> {
+    t.log.warn('AIWorkload is invalid; keeping the objects of its last valid spec', { problems: message });
+    const status = computeStatus(t.workload.status, { kind: 'invalid', message }, t.generation, t.now);
+    await this.report(t.workload, status, 'Warning', 'InvalidSpec', message);
+  }
 
-    // Apply what differs from the cache, then prune what is no longer desired.
-    const desiredKeys = new Set(result.objects.map((o) => `${o.kind}/${o.metadata.name}`));
-    const workloadLabel = labelValue(name);
-    const live = new Map<string, KubeObject>();
+  private compileFacts(): CompileFacts {
+    const { view, platform } = this.deps;
+    return { platform, workloads: peerFacts(view), kubeAPIServer: view.kubeAPIServer() };
+  }
+
+  /** liveObjects are the cached objects labelled for the workload or owned by it (only these are pruned). */
+  private liveObjects(t: Target): Map<string, LiveObject> {
+    const workloadLabel = labelValue(t.name);
+    const live = new Map<string, LiveObject>();
     for (const kind of GENERATED_KINDS) {
-      for (const obj of view.listManaged(kind, namespace)) {
-        if (obj.metadata.labels?.[LABEL_WORKLOAD] === workloadLabel || ownedBy(obj, uid)) live.set(`${kind}/${obj.metadata.name}`, obj);
+      for (const obj of this.deps.view.listManaged(kind, t.namespace)) {
+        if (obj.metadata.labels?.[LABEL_WORKLOAD] === workloadLabel || ownedBy(obj, t.uid)) live.set(liveKey(kind, obj.metadata.name), { kind, obj });
       }
     }
-    const converged = workload.status?.observedGeneration === generation;
+    return live;
+  }
+
+  private async write(t: Target, plan: WritePlan): Promise<WriteResult> {
+    const applied = await this.applyAll(t, plan.apply);
+    const pruned = await this.pruneAll(t, plan.prune);
+    return { changes: [...applied.changes, ...pruned], ceiling: applied.ceiling };
+  }
+
+  /**
+   * applyAll applies in plan order. Roles the API server refuses because they exceed what the
+   * operator may grant (its ceiling) are reported and their bindings skipped; everything else is
+   * still applied.
+   */
+  private async applyAll(t: Target, applies: readonly PlannedApply[]): Promise<WriteResult> {
     const changes: string[] = [];
-    // Roles the API server refused because they exceed what the operator may grant (its ceiling):
-    // reported, their bindings skipped, and everything else still applied.
     const ceiling: string[] = [];
     const refusedRoles = new Set<string>();
-    for (const obj of result.objects) {
-      if (obj.kind === 'RoleBinding' && refusedRoles.has(obj.roleRef.name)) continue;
-      const current = live.get(`${obj.kind}/${obj.metadata.name}`);
-      if (current !== undefined && isSubset(obj, current)) continue;
-      changes.push(`${current === undefined ? 'create' : 'update'} ${obj.kind} ${obj.metadata.name}`);
-      if (audit) continue;
-      log.info(`Applying ${obj.kind}`, { name: obj.metadata.name });
-      try {
-        await writer.apply(obj);
-      } catch (err) {
-        if (obj.kind !== 'Role' || !isForbidden(err)) throw err;
-        refusedRoles.add(obj.metadata.name);
-        changes.pop();
-        const component = obj.metadata.labels[LABEL_COMPONENT] ?? obj.metadata.name;
-        ceiling.push(`${component}: ${ceilingDenials(err, obj.rules).join('; ')}`);
-        log.warn('Role refused by the API server: outside the operator\'s grantable ceiling', { name: obj.metadata.name, error: (err as Error).message });
+    for (const a of applies) {
+      if (a.obj.kind === 'RoleBinding' && refusedRoles.has(a.obj.roleRef.name)) continue;
+      const denied = await this.applyOne(t.log, a.obj);
+      if (denied !== undefined) {
+        refusedRoles.add(a.obj.metadata.name);
+        ceiling.push(denied);
         continue;
       }
-      if (converged) metrics?.driftRepairs.inc({ kind: obj.kind });
+      changes.push(describeApply(a));
+      if (t.converged) this.deps.metrics?.driftRepairs.inc({ kind: a.obj.kind });
     }
-    for (const [k, obj] of live) {
-      if (desiredKeys.has(k) || !ownedBy(obj, uid)) continue;
-      const kind = k.slice(0, k.indexOf('/')) as GeneratedKind;
-      changes.push(`delete ${kind} ${obj.metadata.name}`);
-      if (audit) continue;
-      log.info(`Pruning ${kind}`, { name: obj.metadata.name });
-      await writer.remove(kind, namespace, obj.metadata.name, obj.metadata.uid ?? '');
-    }
+    return { changes, ceiling };
+  }
 
-    // Report.
-    const pods = view.listPods(namespace);
-    const components: ComponentStatus[] = result.components.map((c) => {
-      const selector = spec.components.find((s) => s.name === c.name)?.selector ?? {};
-      const matched = pods.filter((p) => selectorMatches(selector, p.metadata.labels ?? {}));
-      const other = matched.filter((p) => ((p.spec as { serviceAccountName?: string } | undefined)?.serviceAccountName ?? 'default') !== c.serviceAccount);
-      const status: ComponentStatus = { name: c.name, networkPolicy: c.networkPolicy, serviceAccount: c.serviceAccount, matchedPods: matched.length, podsWithOtherServiceAccount: other.length };
-      if (c.role !== undefined) status.role = c.role;
-      if (c.unresolvedPeers.length > 0) status.unresolvedPeers = c.unresolvedPeers.map((p) => `${p.peer}: ${p.message}`);
-      if (c.consentPending.length > 0) status.consentPending = c.consentPending.map((p) => p.peer);
-      return status;
-    });
-    const outcome: Outcome = {
+  /** applyOne applies obj; for a Role refused for the ceiling it returns the denied permissions. */
+  private async applyOne(log: Logger, obj: GeneratedObject): Promise<string | undefined> {
+    log.info(`Applying ${obj.kind}`, { name: obj.metadata.name });
+    try {
+      await this.deps.writer.apply(obj);
+      return undefined;
+    } catch (err) {
+      if (obj.kind !== 'Role' || !isForbidden(err)) throw err;
+      log.warn('Role refused by the API server: outside the operator\'s grantable ceiling', { name: obj.metadata.name, error: (err as Error).message });
+      const component = obj.metadata.labels[LABEL_COMPONENT] ?? obj.metadata.name;
+      return `${component}: ${ceilingDenials(err, obj.rules).join('; ')}`;
+    }
+  }
+
+  private async pruneAll(t: Target, prunes: readonly LiveObject[]): Promise<string[]> {
+    const changes: string[] = [];
+    for (const p of prunes) {
+      changes.push(describePrune(p));
+      t.log.info(`Pruning ${p.kind}`, { name: p.obj.metadata.name });
+      // The UID precondition keeps an object re-created under this name meanwhile from deletion.
+      await this.deps.writer.remove(p.kind, t.namespace, p.obj.metadata.name, p.obj.metadata.uid ?? '');
+    }
+    return changes;
+  }
+
+  /** appliedOutcome reads the result back from the caches (pods, policies) after the writes. */
+  private appliedOutcome(t: Target, spec: AIWorkloadSpec, result: CompileResult, audit: boolean, ceiling: string[]): AppliedOutcome {
+    const pods = this.deps.view.listPods(t.namespace);
+    const components = result.components.map((c) => componentStatus(c, spec, pods));
+    return {
       kind: 'applied',
       audit,
       components,
@@ -208,31 +297,33 @@ export class Reconciler {
       identityDrift: components
         .filter((c) => (c.podsWithOtherServiceAccount ?? 0) > 0)
         .map((c) => `${c.name}: ${c.podsWithOtherServiceAccount} pod(s) not running as ${c.serviceAccount}`),
-      exposed: this.deps.exposure?.(workload, spec, result.objects) ?? [],
-      wouldBlock: audit ? (this.deps.wouldBlock?.(workload, result.objects) ?? []) : [],
+      exposed: this.deps.exposure?.(t.workload, spec, result.objects) ?? [],
+      wouldBlock: audit ? (this.deps.wouldBlock?.(t.workload, result.objects) ?? []) : [],
       ceiling,
     };
-    const status = computeStatus(workload.status, outcome, generation, now);
-    const blockedBefore = workload.status?.conditions?.find((c) => c.type === 'Ready')?.message;
+  }
+
+  /**
+   * announce records Events for the changes made, and for findings not already in the status:
+   * a finding that persists is announced once, not on every resync.
+   */
+  private async announce(t: Target, outcome: AppliedOutcome, changes: string[]): Promise<void> {
     const blocking = outcome.wouldBlock ?? [];
-    if (audit && blocking.length > 0 && !(blockedBefore ?? '').includes(blocking.join('; '))) {
-      await this.event(workload, 'Warning', 'AuditWouldBlock', `Enforcing would block: ${blocking.join('; ')}`);
+    if (outcome.audit && blocking.length > 0 && !(conditionMessage(t.workload, 'Ready') ?? '').includes(blocking.join('; '))) {
+      await this.event(t.workload, 'Warning', 'AuditWouldBlock', `Enforcing would block: ${blocking.join('; ')}`);
     }
     if (changes.length > 0) {
-      const verb = audit ? 'Would' : converged ? 'Corrected drift' : 'Applied';
-      await this.event(workload, 'Normal', audit ? 'AuditDiff' : converged ? 'DriftCorrected' : 'Applied', `${verb}: ${changes.join(', ')}`);
+      const { reason, verb } = CHANGE_EVENTS[outcome.audit ? 'audit' : t.converged ? 'drift' : 'spec'];
+      await this.event(t.workload, 'Normal', reason, `${verb}: ${changes.join(', ')}`);
     }
-    const pendingBefore = workload.status?.conditions?.find((c) => c.type === 'ConsentPending')?.message;
-    if (outcome.consentPending.length > 0 && pendingBefore !== outcome.consentPending.join('; ')) {
-      await this.event(workload, 'Warning', 'ConsentPending', outcome.consentPending.join('; '));
+    await this.announceFindings(t.workload, outcome);
+  }
+
+  private async announceFindings(workload: AIWorkloadObject, outcome: AppliedOutcome): Promise<void> {
+    // Each finding's condition has the Event's reason as its type.
+    for (const [reason, messages] of [['ConsentPending', outcome.consentPending], ['Exposed', outcome.exposed]] as const) {
+      if (messages.length > 0 && conditionMessage(workload, reason) !== messages.join('; ')) await this.event(workload, 'Warning', reason, messages.join('; '));
     }
-    const exposedBefore = workload.status?.conditions?.find((c) => c.type === 'Exposed')?.message;
-    if (outcome.exposed.length > 0 && exposedBefore !== outcome.exposed.join('; ')) {
-      await this.event(workload, 'Warning', 'Exposed', outcome.exposed.join('; '));
-    }
-    await this.report(workload, status);
-    // A Role refused for the ceiling is retried now and then: an admin may widen the ceiling.
-    return ceiling.length > 0 ? { requeueAfter: 60_000 } : {};
   }
 
   private async report(workload: AIWorkloadObject, status: AIWorkloadStatus, type?: 'Normal' | 'Warning', reason?: string, message?: string): Promise<void> {

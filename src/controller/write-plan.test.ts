@@ -1,0 +1,48 @@
+import { describe, expect, it } from '@jest/globals';
+import type { Role, ServiceAccount } from '../compile/objects.js';
+import type { KubeObject } from './reconciler.js';
+import { type LiveObject, describePlan, liveKey, planWrites } from './write-plan.js';
+
+const UID = 'uid-1';
+const owner = { uid: UID, controller: true };
+
+const sa = (name: string): ServiceAccount => ({
+  apiVersion: 'v1',
+  kind: 'ServiceAccount',
+  metadata: { name, namespace: 'ns', labels: { team: 'a' } },
+  automountServiceAccountToken: false,
+});
+
+const role = (name: string, verbs: string[]): Role => ({
+  apiVersion: 'rbac.authorization.k8s.io/v1',
+  kind: 'Role',
+  metadata: { name, namespace: 'ns', labels: {} },
+  rules: [{ apiGroups: [''], resources: ['secrets'], resourceNames: ['w'], verbs }],
+});
+
+/** What the cache holds after an apply: the desired fields plus what the API server adds. */
+const cached = (obj: ServiceAccount | Role, ownerReferences = [owner]): LiveObject => ({
+  kind: obj.kind,
+  obj: { ...obj, metadata: { ...obj.metadata, uid: `live-${obj.metadata.name}`, resourceVersion: '7', ownerReferences } } as KubeObject,
+});
+
+const liveOf = (...objs: LiveObject[]): Map<string, LiveObject> => new Map(objs.map((l) => [liveKey(l.kind, l.obj.metadata.name), l]));
+
+describe('planWrites', () => {
+  it('plans nothing when the cache already shows every desired field (idle resync)', () => {
+    const desired = [sa('w-a'), role('w-a', ['get'])];
+    const plan = planWrites(desired, liveOf(...desired.map((o) => cached(o))), UID);
+    expect(describePlan(plan)).toEqual([]);
+  });
+
+  it('creates what is missing, updates what drifted, then prunes what it owns and no longer wants', () => {
+    const desired = [sa('w-a'), role('w-a', ['get'])];
+    const live = liveOf(cached(role('w-a', ['get', 'delete'])), cached(sa('w-old')));
+    expect(describePlan(planWrites(desired, live, UID))).toEqual(['create ServiceAccount w-a', 'update Role w-a', 'delete ServiceAccount w-old']);
+  });
+
+  it('never prunes an object it does not control, even if labelled for the workload', () => {
+    const live = liveOf(cached(sa('w-foreign'), []), cached(sa('w-other'), [{ uid: 'someone-else', controller: true }]));
+    expect(planWrites([], live, UID).prune).toEqual([]);
+  });
+});
