@@ -158,6 +158,7 @@ const CEILING_RETRY_MS = 60_000;
 export class Reconciler {
   constructor(private readonly deps: ReconcilerDeps) {}
 
+  /** reconcile converges one AIWorkload. In audit mode the write plan is reported, never executed. */
   async reconcile(key: string): Promise<ReconcileOutcome> {
     const target = this.load(key);
     if (target === undefined) return {};
