@@ -50,7 +50,11 @@ beforeAll(async () => {
   await ensureCrd();
   ns = await freshNamespace('fault-failover');
   suiteMark = auditMark();
-  await Promise.all([startReplica('replica-a'), startReplica('replica-b')]);
+  // allSettled, not all: if one start fails, the other must be registered before afterAll runs,
+  // or it outlives the suite.
+  const started = await Promise.allSettled([startReplica('replica-a'), startReplica('replica-b')]);
+  const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed !== undefined) throw failed.reason;
   await applyWorkload(ns, 'w', smallSpec());
   await waitConverged(ns, ['w']);
 }, 120_000);
