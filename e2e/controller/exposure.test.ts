@@ -1,5 +1,6 @@
 // Issue 4: exposure detection in the controller. Another NetworkPolicy that lets an undeclared peer
-// reach a segment sets Exposed=True naming the policy and the peer; removing it clears it.
+// reach a segment, or a segment reach an undeclared destination, sets Exposed=True naming the
+// policy and the peer; removing it clears it.
 import { dump } from 'js-yaml';
 import { deleteNamespace, freshNamespace, kubectlOk, waitFor } from '../harness/cluster.js';
 import { type RunningOperator, ensureCrd, startOperator } from '../harness/operator.js';
@@ -80,3 +81,20 @@ test('an allow-all policy in the namespace exposes the segments, and deleting it
   await waitFor(async () => (await condition('Exposed')) === undefined, { timeoutMs: 15_000, description: 'Exposed cleared' });
   expect((await operator.get('/metrics')).body).toMatch(/^bulkhead_exposed_segments 0/m);
 }, 90_000);
+
+test('an allow-all egress policy gives the segments a way out, and deleting it clears Exposed', async () => {
+  // Runs after the ingress test: the workload, its pods and the intruder are in place, nothing exposed.
+  await waitFor(async () => (await condition('Exposed')) === undefined, { timeoutMs: 15_000, description: 'no exposure to start with' });
+  const allowAllOut = { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'allow-all-egress', namespace: ns }, spec: { podSelector: {}, policyTypes: ['Egress'], egress: [{}] } };
+  await kubectlOk(['apply', '-f', '-'], { input: dump(allowAllOut) });
+  const exposed = await waitFor(async () => {
+    const c = await condition('Exposed');
+    return c?.status === 'True' ? c : undefined;
+  }, { timeoutMs: 15_000, description: 'Exposed=True for egress' });
+  // The vector store was declared no way out but DNS: now it reaches the outside world.
+  expect(exposed.message).toMatch(new RegExp(`vectors: .*${ns}/vectors-0\\[Pod\\] can reach 0\\.0\\.0\\.0-255\\.255\\.255\\.255\\[External\\] on All Connections \\(via ${ns}/allow-all-egress\\)`));
+  expect((await condition('Ready'))?.status).toBe('True');
+
+  await kubectlOk(['-n', ns, 'delete', 'networkpolicy', 'allow-all-egress']);
+  await waitFor(async () => (await condition('Exposed')) === undefined, { timeoutMs: 15_000, description: 'Exposed cleared' });
+}, 60_000);

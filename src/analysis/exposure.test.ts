@@ -85,4 +85,54 @@ describe('findExposure', () => {
     expect(findings.length).toBe(4);
     expect(findings.every((f) => f.unisolated && f.policies.length === 0)).toBe(true);
   });
+
+  describe('egress', () => {
+    // The same segment, declared with one way out: the gateway on 8080.
+    const declaredOut: Segment = { ...segment, declaredEgress: [{ to: [{ podSelector: { matchLabels: { app: 'gw' } } }], ports: [{ port: 8080 }] }] };
+    const allowAllOut = np('ml-prod', 'allow-all-egress', { podSelector: {}, policyTypes: ['Egress'], egress: [{}] });
+
+    it('is not checked without declaredEgress, and reports nothing when only the declaration allows', () => {
+      expect(findExposure(world([allowAllOut]), segment)).toEqual([]);
+      expect(findExposure(world([]), declaredOut)).toEqual([]);
+    });
+
+    it('an allow-all egress policy gives the segment a way out, to the outside world and every peer', () => {
+      const findings = findExposure(world([allowAllOut]), declaredOut);
+      expect(findings.every((f) => f.direction === 'Egress' && f.source.id === 'ml-prod/model[Deployment]')).toBe(true);
+      const byTarget = new Map(findings.map((f) => [f.target.id, f]));
+      expect([...byTarget.keys()].sort()).toEqual([
+        '0.0.0.0-255.255.255.255[External]',
+        'ml-prod/gw[Deployment]',
+        'ml-prod/notebook[Deployment]',
+        'other/scraper[Deployment]',
+      ]);
+      expect(byTarget.get('0.0.0.0-255.255.255.255[External]')?.excess.isAll()).toBe(true);
+      expect(byTarget.get('0.0.0.0-255.255.255.255[External]')?.policies).toEqual(['ml-prod/allow-all-egress']);
+      // The gateway on 8080 was declared: only the rest is excess.
+      expect(byTarget.get('ml-prod/gw[Deployment]')?.excess.has('TCP', 8080)).toBe(false);
+      expect(byTarget.get('ml-prod/gw[Deployment]')?.excess.has('TCP', 8081)).toBe(true);
+    });
+
+    it('a destination whose ingress refuses the segment is not a way out', () => {
+      const otherDenies = np('other', 'deny-ingress', { podSelector: {}, policyTypes: ['Ingress'] });
+      const targets = findExposure(world([allowAllOut, otherDenies]), declaredOut).map((f) => f.target.id);
+      expect(targets).not.toContain('other/scraper[Deployment]');
+      expect(targets).toContain('0.0.0.0-255.255.255.255[External]');
+    });
+
+    it('a narrower egress policy opens only its range, split where the ipBlock cuts the address space', () => {
+      const toS3 = np('ml-prod', 'to-s3', { podSelector: { matchLabels: { app: 'model' } }, policyTypes: ['Egress'], egress: [{ to: [{ ipBlock: { cidr: '52.216.0.0/15' } }], ports: [{ port: 443 }] }] });
+      const findings = findExposure(world([toS3]), declaredOut);
+      expect(findings.map((f) => [f.direction, f.source.id, f.target.id, f.excess.toString(), f.policies])).toEqual([
+        ['Egress', 'ml-prod/model[Deployment]', '52.216.0.0-52.217.255.255[External]', 'TCP 443', ['ml-prod/to-s3']],
+      ]);
+    });
+
+    it('lists ingress findings before egress ones', () => {
+      const allowAllIn = np('ml-prod', 'allow-all', { podSelector: {}, ingress: [{}] });
+      const directions = findExposure(world([allowAllIn, allowAllOut]), declaredOut).map((f) => f.direction);
+      expect(directions.indexOf('Egress')).toBeGreaterThan(directions.lastIndexOf('Ingress'));
+      expect(new Set(directions)).toEqual(new Set(['Ingress', 'Egress']));
+    });
+  });
 });

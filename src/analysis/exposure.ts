@@ -1,12 +1,21 @@
-// Exposure: peers that can reach a segment beyond what the segment declared. Policies are
-// additive, so any other NetworkPolicy that selects the segment's pods (an allow-all added in the
-// namespace, say) can widen it; this finds who gained access, on which ports, and through which
-// policies.
+// Exposure: peers that can reach a segment, or that the segment can reach, beyond what the segment
+// declared. Policies are additive, so any other NetworkPolicy that selects the segment's pods (an
+// allow-all added in the namespace, say) can widen it in either direction: callers nobody declared,
+// or a way out for a dataset that was meant to have none. This finds who gained access, on which
+// ports, and through which policies.
 import { analyzeModelClasses, type ClassAnalysis } from './analyze.js';
 import type { ConnSet } from './connections.js';
 import { buildModel, type Endpoint, type Model, type PeerInfo } from './model.js';
-import { compilePolicy, evaluateDirection, policySelects, type CompiledPolicy, type Target } from './policy.js';
-import { withDefaults, type AnalysisOptions, type ClusterFacts, type LabelSelector, type NetworkPolicyPeer, type NetworkPolicyPort } from './types.js';
+import { compilePolicy, evaluateDirection, policySelects, type CompiledPolicy, type Direction, type Target } from './policy.js';
+import {
+  withDefaults,
+  type AnalysisOptions,
+  type ClusterFacts,
+  type LabelSelector,
+  type NetworkPolicyEgressRule,
+  type NetworkPolicyPeer,
+  type NetworkPolicyPort,
+} from './types.js';
 
 /** One declared caller of a segment, in NetworkPolicy ingress-rule terms. */
 export interface DeclaredIngress {
@@ -20,53 +29,71 @@ export interface DeclaredIngress {
   ports?: readonly NetworkPolicyPort[];
 }
 
-/** A segment: the pods a component's selector picks in its namespace, and its declared callers. */
+/** A segment: the pods a component's selector picks in its namespace, and what it declared. */
 export interface Segment {
   namespace: string;
   /** Must not be empty in practice (an empty selector is the whole namespace). */
   podSelector: LabelSelector;
   declaredIngress: readonly DeclaredIngress[];
+  /**
+   * The destinations the segment declared, as NetworkPolicy egress rules (an empty list: none).
+   * Absent: egress is not checked.
+   */
+  declaredEgress?: readonly NetworkPolicyEgressRule[];
 }
 
 export interface ExposureFinding {
-  /** A workload (or ownerless pod) of the segment that can be reached. */
+  /**
+   * Ingress: an undeclared peer can reach the segment (`target` is the segment's). Egress: the
+   * segment can reach an undeclared destination (`source` is the segment's).
+   */
+  direction: Direction;
+  /** Where the connection goes: a workload, an ownerless pod, or an external IPv4 range. */
   target: PeerInfo;
-  /** The peer that can reach it: a workload, an ownerless pod, or an external IPv4 range. */
+  /** Where the connection comes from: a workload, an ownerless pod, or an external IPv4 range. */
   source: PeerInfo;
   /** Allowed connections from source to target beyond what was declared. Never empty. */
   excess: ConnSet;
   /**
-   * `namespace/name` of each NetworkPolicy whose ingress rules admit the source to the target on
-   * some of the excess connections, sorted. Empty when no policy selects the target for ingress.
+   * `namespace/name` of each NetworkPolicy whose rules in `direction` admit the pair on some of
+   * the excess connections, sorted. Empty when no policy isolates the segment in that direction.
    */
   policies: string[];
-  /** True when no NetworkPolicy isolates the target for ingress (all traffic is allowed). */
+  /** True when no NetworkPolicy isolates the segment's pod in `direction` (all is allowed). */
   unisolated: boolean;
 }
 
-/** The declaration, evaluated as if it were one more ingress policy on the segment. */
+/** The declaration, evaluated as if it were one more policy on the segment. */
 function declaredPolicy(segment: Segment): CompiledPolicy {
+  const egress = segment.declaredEgress;
   return compilePolicy({
     metadata: { namespace: segment.namespace, name: '(declared)' },
     spec: {
       podSelector: segment.podSelector,
-      policyTypes: ['Ingress'],
+      policyTypes: egress === undefined ? ['Ingress'] : ['Ingress', 'Egress'],
       ingress: segment.declaredIngress.map((d) => ({ ...(d.from ? { from: d.from } : {}), ...(d.ports ? { ports: d.ports } : {}) })),
+      ...(egress === undefined ? {} : { egress }),
     },
   });
 }
 
-interface SourceNode {
+/** A node of the class analysis (a class or an external range) and what it is to a policy. */
+interface FarNode {
   node: number;
   target: Target;
 }
 
-/** Every node that can be a source: each class, then each external range printed as a source. */
-function sourceNodesOf(ca: ClassAnalysis): SourceNode[] {
+/** The nodes of the given external ranges. */
+function externalNodes(ca: ClassAnalysis, ranges: readonly number[]): FarNode[] {
+  return ranges.map((k) => ({ node: ca.externalNode(k), target: { kind: 'external', range: ca.model.externals[k] } as Target }));
+}
+
+/** Every node at the far end of `direction`: each class, then each external range printed there. */
+function farNodesOf(ca: ClassAnalysis, direction: Direction): FarNode[] {
   const { model } = ca;
   return [
     ...ca.classes.map((c, i) => ({ node: i, target: c })),
-    ...model.sourceExternals.map((k) => ({ node: ca.externalNode(k), target: { kind: 'external', range: model.externals[k] } as Target })),
+    ...externalNodes(ca, direction === 'Ingress' ? model.sourceExternals : model.destinationExternals),
   ];
 }
 
@@ -80,42 +107,46 @@ function peersOfNodes(ca: ClassAnalysis): Map<number, Set<number>> {
     set.add(e.peer);
     out.set(c, set);
   });
-  model.sourceExternals.forEach((k) => out.set(ca.externalNode(k), new Set([model.firstExternal + k])));
+  model.externals.forEach((_, k) => out.set(ca.externalNode(k), new Set([model.firstExternal + k])));
   return out;
 }
 
-/** What one source node gains on one destination class beyond the declaration. */
+/** What one far node gains with one class of the segment beyond the declaration. */
 interface Excess {
+  direction: Direction;
   excess: ConnSet;
   policies: string[];
   unisolated: boolean;
 }
 
-function excessOf(ca: ClassAnalysis, declared: CompiledPolicy, d: number, source: SourceNode): Excess | undefined {
+function excessOf(ca: ClassAnalysis, declared: CompiledPolicy, direction: Direction, m: number, far: FarNode): Excess | undefined {
   const opts = ca.model.options;
-  const dst = ca.classes[d] as Endpoint;
-  const actual = ca.conn(source.node, d);
+  const member = ca.classes[m] as Endpoint;
+  const actual = direction === 'Ingress' ? ca.conn(far.node, m) : ca.conn(m, far.node);
   if (actual.isEmpty()) return undefined;
-  const excess = actual.subtract(evaluateDirection([declared], 'Ingress', dst, source.target, opts).allowed);
+  const excess = actual.subtract(evaluateDirection([declared], direction, member, far.target, opts).allowed);
   if (excess.isEmpty()) return undefined;
-  const verdict = evaluateDirection(ca.model.policies, 'Ingress', dst, source.target, opts);
+  const verdict = evaluateDirection(ca.model.policies, direction, member, far.target, opts);
   const policies = verdict.policies.filter((p) => !p.allowed.intersect(excess).isEmpty()).map((p) => p.policy.id);
-  return { excess, policies, unisolated: !verdict.isolated };
+  return { direction, excess, policies, unisolated: !verdict.isolated };
 }
 
-/** Adds `found` to the finding of every (target peer, source peer) pair the two nodes stand for. */
-function record(findings: Map<string, ExposureFinding>, model: Model, targets: Iterable<number>, sources: Iterable<number>, found: Excess): void {
-  for (const tp of targets) {
-    for (const sp of sources) {
-      if (tp !== sp) merge(findings, model, tp, sp, found);
+/** Adds `found` to the finding of every (segment peer, far peer) pair the two nodes stand for. */
+function record(findings: Map<string, ExposureFinding>, model: Model, members: Iterable<number>, fars: Iterable<number>, found: Excess): void {
+  for (const mp of members) {
+    for (const fp of fars) {
+      if (mp === fp) continue;
+      const [tp, sp] = found.direction === 'Ingress' ? [mp, fp] : [fp, mp];
+      merge(findings, model, tp, sp, found);
     }
   }
 }
 
 function merge(findings: Map<string, ExposureFinding>, model: Model, tp: number, sp: number, found: Excess): void {
-  const key = `${tp}:${sp}`;
+  const key = `${found.direction}:${tp}:${sp}`;
   const prev = findings.get(key);
   findings.set(key, {
+    direction: found.direction,
     target: model.peers[tp] as PeerInfo,
     source: model.peers[sp] as PeerInfo,
     excess: prev ? prev.excess.union(found.excess) : found.excess,
@@ -128,12 +159,33 @@ function compareText(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
+const DIRECTION_ORDER: Record<Direction, number> = { Ingress: 0, Egress: 1 };
+
+/** Ingress findings first, then egress; each sorted by target then source id. */
+function compareFindings(a: ExposureFinding, b: ExposureFinding): number {
+  return DIRECTION_ORDER[a.direction] - DIRECTION_ORDER[b.direction] || compareText(a.target.id, b.target.id) || compareText(a.source.id, b.source.id);
+}
+
+/** Records the excess of every class of the segment in one direction. */
+function scan(ca: ClassAnalysis, declared: CompiledPolicy, direction: Direction, findings: Map<string, ExposureFinding>): void {
+  const peersOfNode = peersOfNodes(ca);
+  const fars = farNodesOf(ca, direction);
+  for (let m = 0; m < ca.classes.length; m++) {
+    if (!policySelects(declared, ca.classes[m] as Endpoint, ca.model.options)) continue;
+    for (const far of fars) {
+      const found = excessOf(ca, declared, direction, m, far);
+      if (found !== undefined) record(findings, ca.model, peersOfNode.get(m) ?? [], peersOfNode.get(far.node) ?? [], found);
+    }
+  }
+}
+
 /**
  * findExposure returns, for every pod of `segment`, every peer (other workloads and pods, and the
- * external ranges of the ingress ipBlock partition) that NetworkPolicy v1 lets reach it with
- * connections beyond `segment.declaredIngress`, with the policies responsible. The source's egress
- * policies are honoured: a peer whose own egress forbids the connection is not exposed. Findings
- * are aggregated per (target, source) peer pair and sorted by target then source id. Pure; throws
+ * external ranges of the ipBlock partition) that NetworkPolicy v1 lets reach it with connections
+ * beyond `segment.declaredIngress` and, when `declaredEgress` is given, every peer it can reach
+ * beyond that, with the policies responsible. Both ends count: a peer whose own egress forbids
+ * the connection is not exposed, and neither is a destination whose ingress refuses the segment.
+ * Findings are aggregated per (direction, target, source) and sorted, ingress first. Pure; throws
  * on an invalid NetworkPolicy in `facts`.
  */
 export function findExposure(facts: ClusterFacts, segment: Segment, options?: Partial<AnalysisOptions>): ExposureFinding[] {
@@ -141,15 +193,8 @@ export function findExposure(facts: ClusterFacts, segment: Segment, options?: Pa
   const model = buildModel(facts, opts);
   const ca = analyzeModelClasses(model);
   const declared = declaredPolicy(segment);
-  const sources = sourceNodesOf(ca);
-  const peersOfNode = peersOfNodes(ca);
   const findings = new Map<string, ExposureFinding>();
-  for (let d = 0; d < ca.classes.length; d++) {
-    if (!policySelects(declared, ca.classes[d] as Endpoint, opts)) continue;
-    for (const source of sources) {
-      const found = excessOf(ca, declared, d, source);
-      if (found !== undefined) record(findings, model, peersOfNode.get(d) ?? [], peersOfNode.get(source.node) ?? [], found);
-    }
-  }
-  return [...findings.values()].sort((a, b) => compareText(a.target.id, b.target.id) || compareText(a.source.id, b.source.id));
+  scan(ca, declared, 'Ingress', findings);
+  if (segment.declaredEgress !== undefined) scan(ca, declared, 'Egress', findings);
+  return [...findings.values()].sort(compareFindings);
 }

@@ -1,6 +1,7 @@
-// Exposure detection: which peers can reach a segment beyond what its AIWorkload declared, because
-// some other NetworkPolicy (ours or anyone's) also selects its pods. Policies are additive, so an
-// allow-all added to the namespace silently widens every segment in it.
+// Exposure detection: which peers can reach a segment, and which destinations it can reach, beyond
+// what its AIWorkload declared, because some other NetworkPolicy (ours or anyone's) also selects
+// its pods. Policies are additive, so an allow-all added to the namespace silently widens every
+// segment in it: callers nobody declared, or a way out for a dataset meant to have none.
 import { ConnSet, type ClusterFacts, analyze, findExposure } from '../analysis/index.js';
 import type { NetworkPolicy as AnalysisPolicy } from '../analysis/types.js';
 import type { AIWorkloadSpec } from '../api/types.js';
@@ -29,7 +30,12 @@ export function exposureMessages(facts: ClusterFacts, namespace: string, spec: A
   for (const component of spec.components) {
     const policy = ours.find((p) => p.metadata.labels['bulkhead.dev/component'] === component.name);
     if (policy === undefined) continue;
-    const findings = findExposure(withDesired, { namespace, podSelector: component.selector, declaredIngress: policy.spec.ingress });
+    const findings = findExposure(withDesired, {
+      namespace,
+      podSelector: component.selector,
+      declaredIngress: policy.spec.ingress,
+      declaredEgress: policy.spec.egress,
+    });
     if (findings.length === 0) continue;
     const named = findings.slice(0, MAX_NAMED).map((f) => {
       const via = f.policies.length > 0 ? `via ${f.policies.join(', ')}` : 'no policy isolates it';
