@@ -1,10 +1,12 @@
 // The compiler proved by the analysis: for random AIWorkloads with pods matching their components,
 // the connections the generated policies allow are exactly the declared flows, the role presets
-// (Training talks to itself) and DNS: nothing more, nothing less.
+// (Training talks to itself) and DNS: nothing more, nothing less. And exposure detection agrees:
+// the generated policies alone expose nothing; an allow-all added beside them exposes everything.
 import fc from 'fast-check';
-import { analyze, ConnSet } from '../analysis/index.js';
-import type { ClusterFacts, Pod } from '../analysis/types.js';
+import { analyze, ConnSet, findExposure } from '../analysis/index.js';
+import type { ClusterFacts, NetworkPolicy as AnalysisPolicy, Pod } from '../analysis/types.js';
 import type { AIWorkloadSpec, Role } from '../api/types.js';
+import type { NetworkPolicy } from './objects.js';
 import { validateSpec } from '../api/validate.js';
 import { compile } from './compile.js';
 import { runs } from '../../e2e/harness/seed.js';
@@ -96,23 +98,30 @@ function expected(s: Shape, spec: AIWorkloadSpec): Map<string, ConnSet> {
   return out;
 }
 
+/** The compiled workload's policies, with two pods per component and a few bystanders. */
+function worldOf(s: Shape): { spec: AIWorkloadSpec; policies: NetworkPolicy[]; facts: ClusterFacts } {
+  const spec = toSpec(s);
+  const { objects } = compile({ name: 'w', namespace: NS, spec }, { platform: DEFAULT_PLATFORM, workloads: new Map() });
+  const policies = objects.filter((o): o is NetworkPolicy => o.kind === 'NetworkPolicy');
+  const pods: Pod[] = [
+    ...s.components.flatMap((_c, i) => [pod(NS, `c${i}-a`, { app: `c${i}` }), pod(NS, `c${i}-b`, { app: `c${i}` })]),
+    pod('kube-system', 'coredns', { 'k8s-app': 'kube-dns' }),
+    pod(NS, 'outsider', { app: 'outsider' }),
+    pod('elsewhere', 'stranger', { app: 'c0' }), // same labels as a component, other namespace
+  ];
+  const facts: ClusterFacts = {
+    namespaces: ['kube-system', NS, 'elsewhere'].map((n) => ({ kind: 'Namespace', metadata: { name: n } })),
+    pods,
+    workloads: [],
+    networkPolicies: policies,
+  };
+  return { spec, policies, facts };
+}
+
 test('generated policies allow exactly the declared connections', () => {
   fc.assert(
     fc.property(shape, (s) => {
-      const spec = toSpec(s);
-      const { objects } = compile({ name: 'w', namespace: NS, spec }, { platform: DEFAULT_PLATFORM, workloads: new Map() });
-      const pods: Pod[] = [
-        ...s.components.flatMap((_c, i) => [pod(NS, `c${i}-a`, { app: `c${i}` }), pod(NS, `c${i}-b`, { app: `c${i}` })]),
-        pod('kube-system', 'coredns', { 'k8s-app': 'kube-dns' }),
-        pod(NS, 'outsider', { app: 'outsider' }),
-        pod('elsewhere', 'stranger', { app: 'c0' }), // same labels as a component, other namespace
-      ];
-      const facts: ClusterFacts = {
-        namespaces: ['kube-system', NS, 'elsewhere'].map((n) => ({ kind: 'Namespace', metadata: { name: n } })),
-        pods,
-        workloads: [],
-        networkPolicies: objects.filter((o) => o.kind === 'NetworkPolicy'),
-      };
+      const { spec, facts } = worldOf(s);
       const want = expected(s, spec);
       const component = (id: string): boolean => /^team\/c\d+-[ab]\[Pod\]$/.test(id);
       const got = new Map<string, ConnSet>();
@@ -124,5 +133,32 @@ test('generated policies allow exactly the declared connections', () => {
       expect(fmt(got)).toEqual(fmt(want));
     }),
     { numRuns: runs(150) },
+  );
+});
+
+test('exposure: the generated policies alone expose nothing; an allow-all beside them exposes every segment', () => {
+  const allowAll = (direction: 'Ingress' | 'Egress'): AnalysisPolicy => ({
+    kind: 'NetworkPolicy',
+    metadata: { namespace: NS, name: `allow-all-${direction.toLowerCase()}` },
+    spec: { podSelector: {}, policyTypes: [direction], ...(direction === 'Ingress' ? { ingress: [{}] } : { egress: [{}] }) },
+  });
+  fc.assert(
+    fc.property(shape, fc.constantFrom('Ingress' as const, 'Egress' as const), (s, direction) => {
+      const { spec, policies, facts } = worldOf(s);
+      const widened: ClusterFacts = { ...facts, networkPolicies: [...facts.networkPolicies, allowAll(direction)] };
+      spec.components.forEach((c, i) => {
+        const own = policies.find((p) => p.metadata.labels['bulkhead.dev/component'] === c.name) as NetworkPolicy;
+        const segment = { namespace: NS, podSelector: c.selector, declaredIngress: own.spec.ingress, declaredEgress: own.spec.egress };
+        expect(findExposure(facts, segment)).toEqual([]);
+        const found = findExposure(widened, segment).filter((f) => f.direction === direction);
+        // Nobody declares the outsider as a caller, nor the whole address space as a destination.
+        const far = direction === 'Ingress' ? `${NS}/outsider[Pod]` : '0.0.0.0-255.255.255.255[External]';
+        const pair = (f: (typeof found)[number]): string => `${f.source.id} -> ${f.target.id}`;
+        const expectedPairs = [`${NS}/c${i}-a[Pod]`, `${NS}/c${i}-b[Pod]`].map((m) => (direction === 'Ingress' ? `${far} -> ${m}` : `${m} -> ${far}`));
+        expect(found.map(pair)).toEqual(expect.arrayContaining(expectedPairs));
+        expect(found.every((f) => f.policies.includes(`${NS}/allow-all-${direction.toLowerCase()}`))).toBe(true);
+      });
+    }),
+    { numRuns: runs(60) },
   );
 });
