@@ -125,6 +125,29 @@ interface Deployment extends KubeObject {
     expect(np.spec.egress[1]).toEqual({ to: [{ ipBlock: { cidr: '10.0.0.1/32' } }, { ipBlock: { cidr: '10.0.0.2/32' } }], ports: [{ protocol: 'TCP', port: 6443 }] });
   }, SLOW);
 
+  it('refuses values that break values.schema.json, naming the value and what would be valid', async () => {
+    const refusals: [string[], RegExp][] = [
+      [['--set', 'controller.workers=0'], /at '\/controller\/workers': minimum: got 0, want 1/],
+      [['--set', 'replicacount=2'], /additional properties 'replicacount' not allowed/],
+      [['--set', 'metrics.port=70000'], /at '\/metrics\/port': maximum: got 70,000, want 65,535/],
+      [['--set', 'controller.logLevel=trace'], /at '\/controller\/logLevel': value must be one of 'error', 'warn', 'info', 'debug'/],
+      [['--set', 'image.digest=sha256:abc'], /at '\/image\/digest': 'sha256:abc' does not match pattern/],
+      // The operator holds the ceiling itself: wildcards or escalation verbs there would be its own.
+      [['--set-json', 'ceiling.defaultRules=[{"apiGroups":[""],"resources":["secrets"],"verbs":["escalate"]}]'], /at '\/ceiling\/defaultRules\/0\/verbs\/0': value must be one of 'get', 'list', 'watch', 'update', 'patch', 'delete'/],
+      [['--set-json', 'ceiling.defaultRules=[{"apiGroups":["*"],"resources":["secrets"],"verbs":["get"]}]'], /at '\/ceiling\/defaultRules\/0\/apiGroups\/0': '\*' does not match pattern/],
+      [['--set-json', 'ceiling.defaultRules=[{"apiGroups":[""],"resources":["*"],"verbs":["get"]}]'], /at '\/ceiling\/defaultRules\/0\/resources\/0': '\*' does not match pattern/],
+    ];
+    for (const [values, message] of refusals) {
+      const res = await run(bin, ['template', 'bulkhead', CHART(), '--kube-version', kubeVersion, ...values]);
+      expect([values, res.code]).not.toEqual([values, 0]);
+      expect([values, res.stderr]).toEqual([values, expect.stringMatching(message)]);
+    }
+    // A narrower ceiling that stays within the grantable verbs is fine.
+    const narrow = await template('bulkhead', INSTALL_NAMESPACE, ['--set-json', 'ceiling.defaultRules=[{"apiGroups":[""],"resources":["pods/log"],"verbs":["get","list"]}]']);
+    const member = narrow.find((o) => o.kind === 'ClusterRole' && o.metadata.name.endsWith('grantable-default')) as KubeObject & { rules: unknown[] };
+    expect(member.rules).toEqual([{ apiGroups: [''], resources: ['pods/log'], verbs: ['get', 'list'] }]);
+  }, SLOW);
+
   it('uses an existing ServiceAccount when told not to create one', async () => {
     const rendered = await template('bulkhead', INSTALL_NAMESPACE, ['--set', 'serviceAccount.create=false', '--set', 'serviceAccount.name=platform-bulkhead']);
     expect(rendered.filter((o) => o.kind === 'ServiceAccount' && o.metadata.namespace === INSTALL_NAMESPACE)).toEqual([]);
