@@ -1,0 +1,85 @@
+// `bulkhead check` against the real control plane: with the shipped CRD, RBAC and admission
+// policies installed and a leading operator it finds nothing failed; it fails (exit 1), naming
+// what is missing, once an admission policy is gone or the operator's Lease has gone stale. The
+// local control plane has no CNI, so the CNI check always warns here.
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { dump } from 'js-yaml';
+import { adminKubeconfig, deleteNamespace, freshNamespace, kubectlOk, waitFor } from '../harness/cluster.js';
+import { operatorUser } from '../harness/operator-identity.js';
+import { type RunningOperator, repoRoot, startOperator } from '../harness/operator.js';
+import { installAdmissionPolicies, removeAdmissionPolicies } from '../security/support.js';
+
+type Finding = { check: string; status: 'ok' | 'warn' | 'fail'; detail: string };
+
+let ns: string;
+let operator: RunningOperator | undefined;
+
+function check(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [path.join(repoRoot(), 'bin', 'bulkhead.js'), 'check', ...args], { env: { ...process.env, KUBECONFIG: adminKubeconfig() } }, (err, stdout, stderr) =>
+      resolve({ code: err === null ? 0 : Number(err.code), stdout, stderr }),
+    );
+  });
+}
+
+async function findings(args: string[]): Promise<{ code: number; byCheck: Map<string, Finding> }> {
+  const res = await check([...args, '-o', 'json']);
+  const list = JSON.parse(res.stdout) as Finding[];
+  return { code: res.code, byCheck: new Map(list.map((f) => [f.check, f])) };
+}
+
+beforeAll(async () => {
+  ns = await freshNamespace('check');
+  const user = await operatorUser('check-operator', { leaseNamespace: ns });
+  operator = await startOperator({ kubeconfig: user.kubeconfig, args: ['--leader-elect', 'true', '--leader-election-namespace', ns, '--identity', 'check-replica'] });
+  await installAdmissionPolicies(ns);
+}, 180_000);
+
+afterAll(async () => {
+  await removeAdmissionPolicies(ns);
+  await operator?.stop();
+  if (ns !== undefined) await deleteNamespace(ns);
+}, 180_000);
+
+test('a complete installation with a leading operator passes; only the missing CNI warns', async () => {
+  await waitFor(async () => (await findings(['-n', ns])).byCheck.get('operator')?.status === 'ok', { description: 'the operator to lead' });
+  const { code, byCheck } = await findings(['-n', ns]);
+  expect(code).toBe(0);
+  expect([...byCheck.values()].filter((f) => f.status !== 'ok').map((f) => f.check)).toEqual(['cni']);
+  expect(byCheck.get('crd')?.detail).toContain("its v1alpha1 schema is this bulkhead's");
+  expect(byCheck.get('operator')?.detail).toMatch(new RegExp(`^check-replica leads \\(Lease ${ns}/bulkhead-operator renewed \\d+ s ago\\)$`));
+  expect(byCheck.get('ceiling')?.detail).toBe('bulkhead-grantable: get configmaps,secrets');
+  // The text form says the same, with a summary line.
+  const txt = await check(['-n', ns]);
+  expect(txt.stdout).toMatch(/^ok {4}admission\/bulkhead-no-escalation +bulkhead-no-escalation installed, bound, denying$/m);
+  expect(txt.stdout).toMatch(/^WARN {2}cni +no known NetworkPolicy-enforcing CNI/m);
+  expect(txt.stdout).toMatch(/\n\n6 ok, 1 warnings, 0 failed\n$/);
+}, 60_000);
+
+test('a stale Lease fails the operator check, naming its holder', async () => {
+  const stale = new Date(Date.now() - 10 * 60_000).toISOString().replace('Z', '000Z');
+  const lease = { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: 'gone', namespace: ns }, spec: { holderIdentity: 'old-replica', leaseDurationSeconds: 15, renewTime: stale, acquireTime: stale } };
+  await kubectlOk(['apply', '-f', '-'], { input: dump(lease) });
+  const res = await check(['-n', ns, '--lease', 'gone']);
+  expect(res.code).toBe(1);
+  expect(res.stdout).toMatch(new RegExp(`^FAIL {2}operator +Lease ${ns}/gone held by old-replica was last renewed 6\\d\\d s ago \\(lease 15 s\\)`, 'm'));
+});
+
+test('without the no-escalation binding the admission check fails and says what is lost', async () => {
+  await kubectlOk(['delete', 'validatingadmissionpolicybinding', 'bulkhead-no-escalation']);
+  const { code, byCheck } = await findings(['-n', ns]);
+  expect(code).toBe(1);
+  expect(byCheck.get('admission/bulkhead-no-escalation')).toEqual({
+    check: 'admission/bulkhead-no-escalation',
+    status: 'fail',
+    detail: 'bulkhead-no-escalation has no ValidatingAdmissionPolicyBinding bulkhead-no-escalation: it is installed but enforces nothing, so an AIWorkload can grant permissions its author does not hold',
+  });
+  expect(byCheck.get('admission/bulkhead-tamper-protection')?.status).toBe('ok');
+});
+
+test('usage errors exit 2 naming the flag', async () => {
+  const res = await check(['-o', 'yaml']);
+  expect(res.code).toBe(2);
+  expect(res.stderr).toContain('bulkhead check: -o must be txt or json, not "yaml"');
+});
