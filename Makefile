@@ -30,6 +30,10 @@ control-plane: ## Build etcd, kube-apiserver, kube-controller-manager, kubectl i
 helm: ## Build helm from the Go module proxy into ~/.cache/bulkhead (once), for the chart tests.
 	bash hack/build-helm.sh >/dev/null
 
+.PHONY: glua
+glua: ## Build glua (gopher-lua, Argo CD's Lua) from the Go module proxy into ~/.cache/bulkhead (once), for the Argo CD health check test.
+	bash hack/build-glua.sh >/dev/null
+
 .PHONY: cluster-up
 cluster-up: build control-plane ## Start the local control plane; admin kubeconfig in .local/kubeconfig.
 	$(BULKHEAD) local-cluster up --dir .local
@@ -76,11 +80,11 @@ test-unit: node_modules ## Unit tests of the pure code.
 	$(JEST) --selectProjects unit
 
 .PHONY: test-integration
-test-integration: build control-plane helm ## Suites against a real etcd + kube-apiserver + kube-controller-manager.
+test-integration: build control-plane helm glua ## Suites against a real etcd + kube-apiserver + kube-controller-manager.
 	$(JEST) --selectProjects integration --runInBand
 
 .PHONY: test
-test: lint build control-plane helm ## Everything CI runs: type check, generated files, ESLint, unit and integration tests.
+test: lint build control-plane helm glua ## Everything CI runs: type check, generated files, ESLint, unit and integration tests.
 	$(JEST) --runInBand
 
 .PHONY: fuzz
