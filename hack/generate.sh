@@ -9,18 +9,20 @@ verify=false
 out="$(mktemp -d)"
 trap 'rm -rf "$out"' EXIT
 node bin/bulkhead.js crd > "$out/crd.yaml"
+bash hack/argocd-cm.sh > "$out/argocd-cm.yaml"
 
 # target file <- generated file
 declare -A targets=(
   [crds/bulkhead.dev_aiworkloads.yaml]="$out/crd.yaml"
   [charts/bulkhead/crds/bulkhead.dev_aiworkloads.yaml]="$out/crd.yaml"
+  [integrations/argocd/argocd-cm.yaml]="$out/argocd-cm.yaml"
 )
 status=0
 for target in "${!targets[@]}"; do
   src="${targets[$target]}"
   if $verify; then
     if ! diff -u "$target" "$src" >/dev/null 2>&1; then
-      echo "verify: $target is out of date with src/api (run: make generate)" >&2
+      echo "verify: $target is out of date with its source (run: make generate)" >&2
       diff -u "$target" "$src" | head -40 >&2 || true
       status=1
     fi
