@@ -174,7 +174,7 @@ describe('the health script on AIWorkloads the operator reconciled', () => {
     await kubectlOk(['apply', '-f', '-'], { input: workload('metadata-egress', spec) });
     const health = await healthWhen('metadata-egress', (o) => observed(o) && condition(o, 'Stalled')?.status === 'True', 'Stalled=True');
     expect(health.status).toBe('Degraded');
-    expect(health.message).toContain(hostile.field);
+    expect(health.message).toContain(`${hostile.field}: `);
   }, 60_000);
 
   test('an allow-all ingress policy beside the segments is Degraded (Exposed)', async () => {
