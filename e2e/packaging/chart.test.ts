@@ -106,6 +106,7 @@ interface Deployment extends KubeObject {
       '--set', 'podDisruptionBudget.enabled=false', '--set', 'metrics.service.enabled=false',
       '--set', `image.digest=${digest}`, '--set', 'platform.monitoring.namespace=observability',
       '--set', 'controller.workers=4', '--set-json', 'controller.extraArgs=["--resync","60"]',
+      '--set-json', 'platform.dns.podLabels={"k8s-app":null,"app.kubernetes.io/name":"coredns"}',
     ]);
     await dryRun(rendered);
     const mine = rendered.filter((o) => ['Deployment', 'NetworkPolicy', 'Service', 'PodDisruptionBudget', 'ServiceAccount'].includes(o.kind));
@@ -119,7 +120,7 @@ interface Deployment extends KubeObject {
     expect(d.spec.replicas).toBe(1);
     expect(c?.image).toBe(`ghcr.io/bulkhead-dev/bulkhead@${digest}`);
     expect(c?.args).not.toContain('--leader-elect');
-    expect(c?.args.join(' ')).toContain('--workers 4 --resync 600 --dns-namespace kube-system --monitoring-namespace observability --resync 60');
+    expect(c?.args.join(' ')).toContain('--workers 4 --resync 600 --dns-namespace kube-system --dns-pod-labels app.kubernetes.io/name=coredns --monitoring-namespace observability --monitoring-pod-labels app.kubernetes.io/name=prometheus --resync 60');
     const np = mine.find((o) => o.kind === 'NetworkPolicy') as KubeObject & { spec: { ingress: { from: unknown[] }[]; egress: { to: unknown[]; ports: unknown[] }[] } };
     expect(np.spec.ingress[0]?.from).toEqual([expect.objectContaining({ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'observability' } } })]);
     expect(np.spec.egress[1]).toEqual({ to: [{ ipBlock: { cidr: '10.0.0.1/32' } }, { ipBlock: { cidr: '10.0.0.2/32' } }], ports: [{ protocol: 'TCP', port: 6443 }] });

@@ -7,7 +7,7 @@ import { dump } from 'js-yaml';
 import { FIELD_MANAGER, LABEL_WORKLOAD } from '../api/constants.js';
 import { validateSpec } from '../api/validate.js';
 import { compile } from '../compile/compile.js';
-import { DEFAULT_PLATFORM, type CompileFacts, type PeerWorkload } from '../compile/facts.js';
+import type { CompileFacts, PeerWorkload, PlatformConfig } from '../compile/facts.js';
 import { labelValue } from '../compile/names.js';
 import type { GeneratedKind, GeneratedObject } from '../compile/objects.js';
 import { type RestClient, createRestClient, isNotFound } from '../kube/rest.js';
@@ -15,9 +15,10 @@ import { RESOURCES, collectionPath, objectPath } from '../kube/resources.js';
 import { HELP, unknownPairFlag } from './flag-table.js';
 import { lineDiff, withContext } from './line-diff.js';
 import type { CliIO } from './main.js';
+import { PLATFORM_USAGE } from './platform-flags.js';
 import { loadWorkloadFiles, parseWorkloadFileArgs, type LoadedWorkload } from './workload-files.js';
 
-const USAGE = 'Usage: bulkhead diff -f FILE [-f FILE...] [-n NAMESPACE]\n  Server-side dry run against the current kubeconfig; exit 0 no change, 1 changes, 2 error.\n';
+const USAGE = `Usage: bulkhead diff -f FILE [-f FILE...] [-n NAMESPACE] [platform flags]\n  Server-side dry run against the current kubeconfig; exit 0 no change, 1 changes, 2 error.\n  Pass the platform flags the operator runs with:\n${PLATFORM_USAGE}`;
 const KINDS: readonly GeneratedKind[] = ['ServiceAccount', 'Role', 'RoleBinding', 'NetworkPolicy'];
 const APPLY_CONTENT_TYPE = 'application/apply-patch+yaml';
 
@@ -74,10 +75,10 @@ async function kubeAPIServer(rest: RestClient): Promise<CompileFacts['kubeAPISer
 }
 
 /** Peers resolve against the live AIWorkloads, with the files' versions taking precedence. */
-async function gatherFacts(rest: RestClient, workloads: readonly LoadedWorkload[]): Promise<CompileFacts> {
+async function gatherFacts(rest: RestClient, workloads: readonly LoadedWorkload[], platform: PlatformConfig): Promise<CompileFacts> {
   const peers = await livePeers(rest);
   for (const w of workloads) peers.set(`${w.namespace}/${w.name}`, w);
-  return { platform: DEFAULT_PLATFORM, workloads: peers, kubeAPIServer: await kubeAPIServer(rest) };
+  return { platform, workloads: peers, kubeAPIServer: await kubeAPIServer(rest) };
 }
 
 /**
@@ -139,7 +140,7 @@ export async function runDiff(argv: string[], io: CliIO): Promise<number> {
   const kc = new KubeConfig();
   kc.loadFromDefault();
   const rest = createRestClient(kc);
-  const facts = await gatherFacts(rest, workloads);
+  const facts = await gatherFacts(rest, workloads, args.platform);
   const out = new DiffPrinter(io);
   for (const w of workloads) await diffWorkload(rest, w, facts, out, io);
   return out.changed ? 1 : 0;

@@ -2,6 +2,7 @@ import { mkdtempSync, writeFileSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { load } from 'js-yaml';
 import { main } from './main.js';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -64,4 +65,55 @@ spec:
   expect(r.err).toBe('');
   expect(r.out).toContain('kubernetes.io/metadata.name: b');
   expect(r.out).toContain('kubernetes.io/metadata.name: a');
+});
+
+describe('platform and API server flags', () => {
+  const workload = `apiVersion: bulkhead.dev/v1alpha1
+kind: AIWorkload
+metadata: {name: w, namespace: ml}
+spec:
+  components:
+  - name: api
+    selector: {matchLabels: {app: api}}
+  egress:
+  - {from: api, to: {platform: KubeAPIServer}}
+`;
+  const policy = (out: string): { egress: { to?: Record<string, unknown>[]; ports?: { port: number }[] }[] } => {
+    const doc = out.split('---\n').find((d) => d.startsWith('apiVersion: networking.k8s.io/v1')) ?? '';
+    return (load(doc) as { spec: { egress: { to?: Record<string, unknown>[]; ports?: { port: number }[] }[] } }).spec;
+  };
+
+  it('writes the DNS rule for the pods the operator is told about, as `run` would', async () => {
+    const res = await run(['render', '-f', file(workload), '--dns-namespace', 'dns-system', '--dns-pod-labels', 'app.kubernetes.io/name=coredns,tier=node']);
+    expect(res.code).toBe(0);
+    expect(policy(res.out).egress[0]?.to).toEqual([
+      { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'dns-system' } }, podSelector: { matchLabels: { 'app.kubernetes.io/name': 'coredns', tier: 'node' } } },
+    ]);
+  });
+
+  it('resolves {platform: KubeAPIServer} from --api-server, and says it left the rule out without it', async () => {
+    const without = await run(['render', '-f', file(workload)]);
+    expect(without.err).toContain('no rule for platform/KubeAPIServer');
+    expect(policy(without.out).egress).toHaveLength(1); // DNS only
+    const res = await run(['render', '-f', file(workload), '--api-server', '10.0.0.1,fd00::1', '--api-server-ports', '6443']);
+    expect(res.err).toBe('');
+    const api = policy(res.out).egress[1];
+    expect(api?.ports).toEqual([{ protocol: 'TCP', port: 6443 }]);
+    expect(JSON.stringify(api?.to)).toContain('10.0.0.1/32');
+    expect(JSON.stringify(api?.to)).toContain('fd00::1/128');
+  });
+
+  it('refuses bad values naming the flag and what would be valid', async () => {
+    const cases: [string[], string][] = [
+      [['--dns-pod-labels', 'k8s-app'], '--dns-pod-labels takes labels as key=value[,key=value...] (label keys and values as in Kubernetes), not "k8s-app"'],
+      [['--dns-pod-labels', 'a=b,bad key=x'], 'not "bad key=x"'],
+      [['--monitoring-namespace', 'Monitoring'], '--monitoring-namespace must be a namespace name (a DNS label), not "Monitoring"'],
+      [['--api-server', '10.0.0.300'], '--api-server takes IP addresses separated by commas, not "10.0.0.300"'],
+      [['--api-server-ports', '6443,0'], '--api-server-ports takes port numbers (1-65535) separated by commas, not "6443,0"'],
+    ];
+    for (const [flags, message] of cases) {
+      const res = await run(['render', '-f', file(workload), ...flags]);
+      expect([flags, res.code, res.err.split('\n')[0]]).toEqual([flags, 2, expect.stringContaining(message)]);
+    }
+  });
 });

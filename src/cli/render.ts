@@ -1,17 +1,50 @@
 // `bulkhead render -f FILE`: everything an AIWorkload generates, offline and deterministic, for GitOps
 // review and CI diffs. AIWorkloads in the same file resolve each other as workload peers.
+import { isIP } from 'node:net';
 import { compile } from '../compile/compile.js';
-import { DEFAULT_PLATFORM } from '../compile/facts.js';
 import type { GeneratedObject } from '../compile/objects.js';
 import { toYamlStream } from '../compile/render.js';
-import { HELP } from './flag-table.js';
+import { HELP, type Flag } from './flag-table.js';
 import type { CliIO } from './main.js';
-import { loadWorkloadFiles, parseWorkloadFileArgs } from './workload-files.js';
+import { PLATFORM_USAGE } from './platform-flags.js';
+import { loadWorkloadFiles, parseWorkloadFileArgs, type LoadedWorkload, type WorkloadFileArgs } from './workload-files.js';
 
-const USAGE = 'Usage: bulkhead render -f FILE [-f FILE...] [-n NAMESPACE]\n  FILE may be - for standard input.\n';
+const USAGE = `Usage: bulkhead render -f FILE [-f FILE...] [-n NAMESPACE] [platform flags] [--api-server IP[,IP...]]
+  FILE may be - for standard input. Pass the platform flags the operator runs with, so that the
+  output is what it writes:
+${PLATFORM_USAGE}  --api-server IP[,IP...]           the API server's endpoint addresses, for {platform: KubeAPIServer}
+                                    (kubectl get endpointslice -n default -l kubernetes.io/service-name=kubernetes);
+                                    without it such rules are left out, as the operator does when it cannot resolve them
+  --api-server-ports PORT[,PORT]    their ports (default 443,6443)
+`;
+
+const DEFAULT_API_SERVER_PORTS = [443, 6443];
+
+/** render alone cannot read the default/kubernetes EndpointSlice, so it takes the addresses as flags. */
+const API_SERVER_FLAGS: Flag<WorkloadFileArgs>[] = [
+  {
+    names: ['--api-server'],
+    set: (args, value, flag) => {
+      const addresses = value.split(',');
+      const bad = addresses.find((a) => isIP(a) === 0);
+      if (bad !== undefined) return `${flag} takes IP addresses separated by commas, not "${bad}"`;
+      args.kubeAPIServer = { addresses, ports: args.kubeAPIServer?.ports ?? DEFAULT_API_SERVER_PORTS };
+      return undefined;
+    },
+  },
+  {
+    names: ['--api-server-ports'],
+    set: (args, value, flag) => {
+      const ports = value.split(',').map(Number);
+      if (!ports.every((p) => Number.isInteger(p) && p >= 1 && p <= 65535)) return `${flag} takes port numbers (1-65535) separated by commas, not "${value}"`;
+      args.kubeAPIServer = { addresses: args.kubeAPIServer?.addresses ?? [], ports };
+      return undefined;
+    },
+  },
+];
 
 export async function runRender(argv: string[], io: CliIO): Promise<number> {
-  const args = parseWorkloadFileArgs(argv, (arg) => `unknown flag ${arg}`);
+  const args = parseWorkloadFileArgs(argv, (arg) => `unknown flag ${arg}`, API_SERVER_FLAGS);
   if (typeof args !== 'object') {
     if (args !== HELP) io.stderr(`bulkhead render: ${args}\n`);
     io.stderr(USAGE);
@@ -20,7 +53,15 @@ export async function runRender(argv: string[], io: CliIO): Promise<number> {
   const { workloads, errors } = await loadWorkloadFiles(args.files, args.namespace);
   for (const e of errors) io.stderr(`bulkhead render: ${e}\n`);
   if (errors.length > 0) return 1;
-  const facts = { platform: DEFAULT_PLATFORM, workloads: new Map(workloads.map((w) => [`${w.namespace}/${w.name}`, w])) };
+  io.stdout(toYamlStream(compileAll(workloads, args, io)));
+  return 0;
+}
+
+/** Compiles every workload against the others and the flags, noting on stderr each rule left out. */
+function compileAll(workloads: readonly LoadedWorkload[], args: WorkloadFileArgs, io: CliIO): GeneratedObject[] {
+  // Ports alone (--api-server-ports without --api-server) resolve nothing.
+  const api = args.kubeAPIServer !== undefined && args.kubeAPIServer.addresses.length > 0 ? args.kubeAPIServer : undefined;
+  const facts = { platform: args.platform, workloads: new Map(workloads.map((w) => [`${w.namespace}/${w.name}`, w])), kubeAPIServer: api };
   const objects: GeneratedObject[] = [];
   for (const w of workloads) {
     const result = compile(w, facts);
@@ -31,6 +72,5 @@ export async function runRender(argv: string[], io: CliIO): Promise<number> {
       }
     }
   }
-  io.stdout(toYamlStream(objects));
-  return 0;
+  return objects;
 }

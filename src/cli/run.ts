@@ -9,14 +9,13 @@ import { createLogger } from '../observe/logger.js';
 import { createMetrics } from '../observe/metrics.js';
 import { HELP, helpFlag, parseFlagTable, unknownPairFlag, type Flag, type FlagTable, type Stop } from './flag-table.js';
 import type { CliIO } from './main.js';
+import { PLATFORM_USAGE, platformFlags } from './platform-flags.js';
 
 const USAGE = `Usage: bulkhead run [flags]
   --metrics-bind-address HOST:PORT  /metrics, /healthz, /readyz (default 0.0.0.0:8080; "0" disables)
   --workers N                       concurrent reconciles (default 2)
   --resync DURATION_SECONDS         periodic resync of every AIWorkload (default 600)
-  --dns-namespace NS                namespace of the cluster DNS (default kube-system)
-  --monitoring-namespace NS         namespace of the Prometheus that scrapes segments (default monitoring)
-  --leader-elect true|false         elect a leader on a Lease; only the leader writes (default false)
+${PLATFORM_USAGE}  --leader-elect true|false         elect a leader on a Lease; only the leader writes (default false)
   --leader-election-namespace NS    namespace of the Lease (default $POD_NAMESPACE, else bulkhead-system)
   --leader-election-id NAME         name of the Lease (default bulkhead-operator)
   --lease-duration SECONDS          (default 15)   --renew-deadline SECONDS (default 10)   --retry-period SECONDS (default 2)
@@ -98,8 +97,7 @@ const FLAGS: FlagTable<RunArgs> = {
     { names: ['--lease-duration'], set: seconds('leaseDurationMs') },
     { names: ['--renew-deadline'], set: seconds('renewDeadlineMs') },
     { names: ['--retry-period'], set: seconds('retryPeriodMs') },
-    { names: ['--dns-namespace'], set: (args, value) => { args.platform.dns.namespace = value; } },
-    { names: ['--monitoring-namespace'], set: (args, value) => { args.platform.monitoring.namespace = value; } },
+    ...platformFlags<RunArgs>(),
   ],
   other: unknownPairFlag,
 };

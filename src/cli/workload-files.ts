@@ -4,8 +4,9 @@ import { readFile } from 'node:fs/promises';
 import { loadAll } from 'js-yaml';
 import { API_VERSION, KIND } from '../api/constants.js';
 import { formatProblems, validateSpec } from '../api/validate.js';
-import type { PeerWorkload } from '../compile/facts.js';
-import { helpFlag, parseFlagTable, type FlagTable, type Stop } from './flag-table.js';
+import { DEFAULT_PLATFORM, type CompileFacts, type PeerWorkload, type PlatformConfig } from '../compile/facts.js';
+import { helpFlag, parseFlagTable, type Flag, type FlagTable, type Stop } from './flag-table.js';
+import { platformFlags } from './platform-flags.js';
 
 export interface LoadedWorkload extends PeerWorkload {
   uid?: string;
@@ -79,22 +80,33 @@ export async function loadWorkloadFiles(files: readonly string[], defaultNamespa
 export interface WorkloadFileArgs {
   files: string[];
   namespace: string;
+  /** Where DNS and monitoring live, as the operator is configured (the platform flags of run). */
+  platform: PlatformConfig;
+  /** The API server's endpoints, for render, which cannot look them up (--api-server). */
+  kubeAPIServer?: CompileFacts['kubeAPIServer'];
 }
 
 /**
- * parseWorkloadFileArgs reads the flags render and diff share: -f FILE (repeatable, required) and
- * -n NAMESPACE (default "default"). `unknown` words the error for any other argument.
+ * parseWorkloadFileArgs reads the flags render and diff share: -f FILE (repeatable, required),
+ * -n NAMESPACE (default "default") and the platform flags of `run`, plus a command's `extra` flags.
+ * `unknown` words the error for any other argument.
  */
-export function parseWorkloadFileArgs(argv: readonly string[], unknown: FlagTable<WorkloadFileArgs>['other']): WorkloadFileArgs | Stop {
+export function parseWorkloadFileArgs(
+  argv: readonly string[],
+  unknown: FlagTable<WorkloadFileArgs>['other'],
+  extra: readonly Flag<WorkloadFileArgs>[] = [],
+): WorkloadFileArgs | Stop {
   const table: FlagTable<WorkloadFileArgs> = {
     flags: [
       helpFlag,
       { names: ['-f', '--filename'], set: (args, value) => { args.files.push(value); } },
       { names: ['-n', '--namespace'], set: (args, value) => { args.namespace = value; } },
+      ...platformFlags<WorkloadFileArgs>(),
+      ...extra,
     ],
     other: unknown,
   };
-  const args = parseFlagTable(argv, table, { files: [], namespace: 'default' });
+  const args = parseFlagTable(argv, table, { files: [], namespace: 'default', platform: JSON.parse(JSON.stringify(DEFAULT_PLATFORM)) as PlatformConfig });
   if (typeof args === 'object' && args.files.length === 0) return '-f FILE is required';
   return args;
 }

@@ -82,3 +82,12 @@ helm.sh/chart: {{ include "bulkhead.chart" . }}
 {{- printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag) }}
 {{- end }}
 {{- end }}
+
+{{/* bulkhead.labelFlag renders a label map as "k=v,k2=v2" (keys sorted) for --*-pod-labels. */}}
+{{- define "bulkhead.labelFlag" -}}
+{{- $pairs := list }}
+{{- range $k, $v := . }}
+{{- $pairs = append $pairs (printf "%s=%s" $k $v) }}
+{{- end }}
+{{- join "," $pairs }}
+{{- end }}
