@@ -123,7 +123,7 @@ export function analyzeModelClasses(model: Model): ClassAnalysis {
 
 /**
  * analyze computes, for every ordered pair of distinct peers (workloads, ownerless pods and
- * external IPv4 ranges), the connections NetworkPolicy v1 allows. A peer made of several pods
+ * external address ranges), the connections NetworkPolicy v1 allows. A peer made of several pods
  * (a ReplicaSet's pods, say) gets the union over its pods. Throws on an invalid NetworkPolicy.
  */
 export function analyze(facts: ClusterFacts, options?: Partial<AnalysisOptions>): Connectivity {

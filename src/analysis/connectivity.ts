@@ -1,7 +1,7 @@
 // The result of an analysis, shared by the naive and the class-based evaluators, and its printed
 // forms (the oracle's connlist text and JSON).
 import type { ConnSet } from './connections.js';
-import type { Model, PeerInfo } from './model.js';
+import { peerSortKey, type Model, type PeerInfo } from './model.js';
 
 export interface Connection {
   src: PeerInfo;
@@ -12,7 +12,10 @@ export interface Connection {
 
 export interface Connectivity {
   model: Model;
-  /** Every ordered pair of distinct peers with some allowed connection, sorted by connlist line. */
+  /**
+   * Every ordered pair of distinct peers with some allowed connection, sorted by connlist line
+   * (IPv6 ranges, which the oracle never prints, after every other peer: see peerSortKey).
+   */
   connections: readonly Connection[];
 }
 
@@ -24,9 +27,14 @@ function compareText(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-/** Sorts connections by their connlist line (the oracle's order). */
+/** The line a connection sorts by: its connlist line, with IPv6 ranges keyed to sort last. */
+function sortLine(c: Connection): string {
+  return `${peerSortKey(c.src)} => ${peerSortKey(c.dst)} : ${c.conn.toString()}`;
+}
+
+/** Sorts connections by their connlist line (the oracle's order; IPv6 ranges last). */
 export function sortedConnectivity(model: Model, connections: readonly Connection[]): Connectivity {
-  const keyed = connections.map((c) => ({ c, line: connectionLine(c) }));
+  const keyed = connections.map((c) => ({ c, line: sortLine(c) }));
   keyed.sort((a, b) => compareText(a.line, b.line));
   return { model, connections: keyed.map((k) => k.c) };
 }

@@ -1,7 +1,7 @@
 // Pods that no policy can tell apart (same namespace, same labels, same named container ports,
 // and, where the switches make them matter, the same IP range and hostNetwork flag) form one
 // equivalence class, so policies need evaluating once per class rather than once per pod.
-import { ipIn, type IpInterval } from './ip.js';
+import { anyIpIn, type IpInterval } from './ip.js';
 import type { Endpoint, Model } from './model.js';
 import type { Labels } from './types.js';
 
@@ -15,9 +15,9 @@ function portsKey(e: Endpoint): string {
   );
 }
 
-/** Which of the ipBlocks contain the endpoint's IP, one digit per block. */
+/** Which of the ipBlocks contain one of the endpoint's IPs, one digit per block. */
 function ipBlockSignature(e: Endpoint, ipBlocks: readonly (readonly IpInterval[])[]): string {
-  return ipBlocks.map((b) => (e.ip !== undefined && ipIn(e.ip, b) ? 1 : 0)).join('');
+  return ipBlocks.map((b) => (anyIpIn(e.ips, b) ? 1 : 0)).join('');
 }
 
 /** Two endpoints get the same key exactly when no policy of the model can tell them apart. */

@@ -5,7 +5,7 @@
 // ports, and through which policies.
 import { analyzeModelClasses, type ClassAnalysis } from './analyze.js';
 import type { ConnSet } from './connections.js';
-import { buildModel, type Endpoint, type Model, type PeerInfo } from './model.js';
+import { buildModel, peerSortKey, type Endpoint, type Model, type PeerInfo } from './model.js';
 import { compilePolicy, evaluateDirection, policySelects, type CompiledPolicy, type Direction, type Target } from './policy.js';
 import {
   withDefaults,
@@ -48,9 +48,9 @@ export interface ExposureFinding {
    * segment can reach an undeclared destination (`source` is the segment's).
    */
   direction: Direction;
-  /** Where the connection goes: a workload, an ownerless pod, or an external IPv4 range. */
+  /** Where the connection goes: a workload, an ownerless pod, or an external address range. */
   target: PeerInfo;
-  /** Where the connection comes from: a workload, an ownerless pod, or an external IPv4 range. */
+  /** Where the connection comes from: a workload, an ownerless pod, or an external address range. */
   source: PeerInfo;
   /** Allowed connections from source to target beyond what was declared. Never empty. */
   excess: ConnSet;
@@ -161,9 +161,13 @@ function compareText(a: string, b: string): number {
 
 const DIRECTION_ORDER: Record<Direction, number> = { Ingress: 0, Egress: 1 };
 
-/** Ingress findings first, then egress; each sorted by target then source id. */
+/** Ingress findings first, then egress; each sorted by target then source id (IPv6 ranges last). */
 function compareFindings(a: ExposureFinding, b: ExposureFinding): number {
-  return DIRECTION_ORDER[a.direction] - DIRECTION_ORDER[b.direction] || compareText(a.target.id, b.target.id) || compareText(a.source.id, b.source.id);
+  return (
+    DIRECTION_ORDER[a.direction] - DIRECTION_ORDER[b.direction] ||
+    compareText(peerSortKey(a.target), peerSortKey(b.target)) ||
+    compareText(peerSortKey(a.source), peerSortKey(b.source))
+  );
 }
 
 /** Records the excess of every class of the segment in one direction. */

@@ -1,13 +1,14 @@
 // From Kubernetes objects to the analysis model: endpoints (one per Pod, or one per workload
 // controller standing for its pods), the peers they are printed as, namespaces with their labels,
-// and the external IP ranges.
+// and the external IP ranges (IPv4, and IPv6 when AnalysisOptions.ipFamilies is 'Dual').
 import { compilePolicies, type CompiledPolicy } from './policy.js';
-import { atomPartition, formatIpInterval, parseIPv4, type IpInterval } from './ip.js';
+import { atomPartition, compareIntervals, formatIpInterval, IPV4_SPACE, IPV6_SPACE, isIPv6, parseIp, type IpInterval } from './ip.js';
 import {
   NAMESPACE_NAME_LABEL,
   WORKLOAD_KINDS,
   type AnalysisOptions,
   type ClusterFacts,
+  type IpFamilies,
   type Labels,
   type ContainerPort,
   type Namespace,
@@ -36,11 +37,15 @@ export interface Endpoint {
   labels: Labels;
   /** Container port name -> ports with that name (normally one). */
   namedPorts: ReadonlyMap<string, readonly NamedPort[]>;
-  ip?: number;
+  /** The pod's addresses in the modelled families (see ip.ts for the number line); empty for templates. */
+  ips: readonly bigint[];
   hostNetwork: boolean;
 }
 
-/** A printed peer: a workload (`ns/name[Kind]`) or an external range (`a.b.c.d-e.f.g.h[External]`). */
+/**
+ * A printed peer: a workload (`ns/name[Kind]`) or an external range (`a.b.c.d-e.f.g.h[External]`,
+ * or `lo-hi[External]` with RFC 5952 IPv6 addresses).
+ */
 export interface PeerInfo {
   id: string;
   kind: string;
@@ -53,7 +58,7 @@ export interface PeerInfo {
 export interface Model {
   namespaces: ReadonlyMap<string, Labels>;
   endpoints: readonly Endpoint[];
-  /** Workload peers first, then external ranges in address order. */
+  /** Workload peers first, then external ranges in address order (IPv4, then IPv6). */
   peers: readonly PeerInfo[];
   /** Index in `peers` of the first external range; `peers[firstExternal + k]` is `externals[k]`. */
   firstExternal: number;
@@ -84,6 +89,20 @@ export function externalPeerId(range: IpInterval): string {
   return `${formatIpInterval(range)}[External]`;
 }
 
+/** Sorts after every peer id (ids are ASCII). */
+const AFTER_ALL = '\uffff';
+
+/**
+ * The text a peer sorts by in printed results: its id, except that IPv6 ranges sort after every
+ * other peer, among themselves in address order. So output without IPv6 keeps the oracle's text
+ * order, and the IPv6 world never pushes IPv4 ranges or workloads down a truncated list.
+ */
+export function peerSortKey(p: PeerInfo): string {
+  if (p.range === undefined || !isIPv6(p.range[0])) return p.id;
+  const hex = (x: bigint): string => x.toString(16).padStart(33, '0');
+  return `${AFTER_ALL}${hex(p.range[0])}${hex(p.range[1])}`;
+}
+
 function namedPortsOf(spec: PodSpec | undefined): Map<string, NamedPort[]> {
   const out = new Map<string, NamedPort[]>();
   for (const c of spec?.containers ?? []) {
@@ -105,9 +124,18 @@ function podTemplateOf(w: Workload): { labels: Labels; spec: PodSpec | undefined
   return { labels: template?.metadata?.labels ?? {}, spec: template?.spec };
 }
 
-function podIp(p: Pod): number | undefined {
-  const text = p.status?.podIP ?? p.status?.podIPs?.find((x) => x.ip !== undefined && !x.ip.includes(':'))?.ip;
-  return text === undefined ? undefined : parseIPv4(text);
+/**
+ * The pod's addresses in the modelled families, from status.podIP and status.podIPs (which
+ * repeats podIP first and adds the other family's address on dual-stack clusters).
+ */
+function podIps(p: Pod, families: IpFamilies): bigint[] {
+  const texts = [p.status?.podIP, ...(p.status?.podIPs ?? []).map((x) => x.ip)];
+  const ips = new Set<bigint>();
+  for (const text of texts) {
+    const ip = text === undefined ? undefined : parseIp(text);
+    if (ip !== undefined && (families === 'Dual' || !isIPv6(ip))) ips.add(ip);
+  }
+  return [...ips];
 }
 
 /**
@@ -180,14 +208,14 @@ function workloadEndpoint(w: Workload, tables: EndpointTables): Endpoint {
     nsLabels: labelsOfNamespace(tables.namespaces, namespace),
     labels,
     namedPorts: namedPortsOf(spec),
+    ips: [],
     hostNetwork: spec?.hostNetwork === true,
   };
 }
 
-function podEndpoint(p: Pod, tables: EndpointTables): Endpoint {
+function podEndpoint(p: Pod, tables: EndpointTables, families: IpFamilies): Endpoint {
   const namespace = nsOf(p.metadata);
   const owner = podPeer(p);
-  const ip = podIp(p);
   return {
     kind: 'pod',
     peer: tables.peers.of(namespace, owner.name, owner.kind),
@@ -195,23 +223,28 @@ function podEndpoint(p: Pod, tables: EndpointTables): Endpoint {
     nsLabels: labelsOfNamespace(tables.namespaces, namespace),
     labels: p.metadata?.labels ?? {},
     namedPorts: namedPortsOf(p.spec),
-    ...(ip !== undefined ? { ip } : {}),
+    ips: podIps(p, families),
     hostNetwork: p.spec?.hostNetwork === true,
   };
 }
 
 type ExternalRanges = Pick<Model, 'externals' | 'sourceExternals' | 'destinationExternals'>;
 
-function externalRanges(policies: readonly CompiledPolicy[]): ExternalRanges {
+/** The address spans the outside world is made of. */
+export function universeOf(families: IpFamilies): readonly IpInterval[] {
+  return families === 'Dual' ? [IPV4_SPACE, IPV6_SPACE] : [IPV4_SPACE];
+}
+
+function externalRanges(policies: readonly CompiledPolicy[], universe: readonly IpInterval[]): ExternalRanges {
   // As the oracle does, sources are cut only by ingress ipBlocks and destinations only by egress
   // ipBlocks, so a range is never split by boundaries that cannot matter in its direction. For
   // classing pod IPs (ipBlockMatchesPods) the ranges of both directions are used together.
-  const sources = atomPartition(policies.flatMap((p) => p.ingressIpBlocks));
-  const destinations = atomPartition(policies.flatMap((p) => p.egressIpBlocks));
+  const sources = atomPartition(policies.flatMap((p) => p.ingressIpBlocks), universe);
+  const destinations = atomPartition(policies.flatMap((p) => p.egressIpBlocks), universe);
   const key = (r: IpInterval): string => `${r[0]}-${r[1]}`;
   const byKey = new Map<string, IpInterval>();
   for (const r of [...sources, ...destinations]) byKey.set(key(r), r);
-  const externals = [...byKey.values()].sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  const externals = [...byKey.values()].sort(compareIntervals);
   const index = new Map(externals.map((r, i) => [key(r), i]));
   return {
     externals,
@@ -230,11 +263,11 @@ export function buildModel(facts: ClusterFacts, options: AnalysisOptions): Model
   const tables: EndpointTables = { namespaces, peers: new PeerTable() };
   const endpoints: Endpoint[] = [
     ...facts.workloads.filter(isWorkload).map((w) => workloadEndpoint(w, tables)),
-    ...facts.pods.map((p) => podEndpoint(p, tables)),
+    ...facts.pods.map((p) => podEndpoint(p, tables, options.ipFamilies)),
   ];
   for (const np of facts.networkPolicies) labelsOfNamespace(namespaces, nsOf(np.metadata));
   const policies = compilePolicies(facts.networkPolicies);
-  const ranges = externalRanges(policies);
+  const ranges = externalRanges(policies, universeOf(options.ipFamilies));
   const { peers } = tables.peers;
   const firstExternal = peers.length;
   for (const range of ranges.externals) {

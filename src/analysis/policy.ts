@@ -1,7 +1,7 @@
 // NetworkPolicy v1 compiled into a form that is quick to evaluate, and the per-direction semantics:
 // which policies isolate a pod, which of their rules admit a peer, and on which ports.
 import { ConnSet, PROTOCOLS, type Protocol } from './connections.js';
-import { containedIn, ipIn, parseCidr, subtractIpIntervals, type IpInterval } from './ip.js';
+import { anyIpIn, containedIn, parseCidr, subtractIpIntervals, type IpInterval } from './ip.js';
 import { selectorMatches, validateSelector } from './selectors.js';
 import type { AnalysisOptions, IPBlock, LabelSelector, Labels, NetworkPolicy, NetworkPolicyPeer, NetworkPolicyPort } from './types.js';
 
@@ -14,7 +14,13 @@ export type CompiledPeer =
       /** Absent: every pod of the selected namespaces. */
       podSelector?: LabelSelector;
     }
-  | { kind: 'ipBlock'; cidr: string; except: readonly string[]; ranges: readonly IpInterval[] };
+  | {
+      kind: 'ipBlock';
+      cidr: string;
+      except: readonly string[];
+      /** The cidr minus its excepts, of the cidr's family (an except of the other family removes nothing). */
+      ranges: readonly IpInterval[];
+    };
 
 export interface CompiledPort {
   protocol: Protocol;
@@ -53,7 +59,7 @@ export interface CompiledPolicy {
 
 /** The far end of a connection, as a rule sees it. */
 export type Target =
-  | { kind: 'pod'; namespace: string; nsLabels: Labels; labels: Labels; namedPorts: ReadonlyMap<string, readonly { protocol: Protocol; port: number }[]>; ip?: number; hostNetwork: boolean }
+  | { kind: 'pod'; namespace: string; nsLabels: Labels; labels: Labels; namedPorts: ReadonlyMap<string, readonly { protocol: Protocol; port: number }[]>; ips?: readonly bigint[]; hostNetwork: boolean }
   | { kind: 'external'; range: IpInterval };
 
 function compileProtocol(p: NetworkPolicyPort, where: string): Protocol {
@@ -84,11 +90,21 @@ function compileIpBlockPeer(p: NetworkPolicyPeer, ipBlock: IPBlock, where: strin
   if (p.podSelector !== undefined || p.namespaceSelector !== undefined) {
     throw new Error(`${where}: ipBlock cannot be combined with podSelector or namespaceSelector`);
   }
+  // Both families are compiled; which of them the outside world and the pods' IPs are made of is
+  // the model's choice (AnalysisOptions.ipFamilies), so an IPv6 block is inert in IPv4 mode.
   const cidr = ipBlock.cidr ?? '';
-  const base = parseCidr(cidr);
   const except = ipBlock.except ?? [];
-  const minus = except.map((e) => parseCidr(e)).filter((e): e is IpInterval => e !== undefined);
-  return { kind: 'ipBlock', cidr, except, ranges: base === undefined ? [] : subtractIpIntervals([base], minus) };
+  const range = (text: string): IpInterval => withWhere(where, () => parseCidr(text));
+  return { kind: 'ipBlock', cidr, except, ranges: subtractIpIntervals([range(cidr)], except.map(range)) };
+}
+
+/** Runs `f`, prefixing the message of what it throws with `where`. */
+function withWhere<T>(where: string, f: () => T): T {
+  try {
+    return f();
+  } catch (err) {
+    throw new Error(`${where}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+  }
 }
 
 function compileSelectorPeer(p: NetworkPolicyPeer, where: string): CompiledPeer {
@@ -190,7 +206,7 @@ export function policySelects(p: CompiledPolicy, t: Target, opts: AnalysisOption
 export function peerMatches(peer: CompiledPeer, t: Target, policyNs: string, opts: AnalysisOptions): boolean {
   if (peer.kind === 'ipBlock') {
     if (t.kind === 'external') return containedIn(t.range, peer.ranges);
-    return opts.ipBlockMatchesPods && t.ip !== undefined && ipIn(t.ip, peer.ranges);
+    return opts.ipBlockMatchesPods && t.ips !== undefined && anyIpIn(t.ips, peer.ranges);
   }
   if (t.kind !== 'pod' || !selectablePod(t, opts)) return false;
   const nsOk = peer.namespaceSelector === undefined ? t.namespace === policyNs : selectorMatches(peer.namespaceSelector, t.nsLabels);

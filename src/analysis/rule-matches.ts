@@ -1,7 +1,7 @@
 // Which nodes a rule's from/to list admits. Nodes are the equivalence classes (0..n-1), then the
 // external ranges (n + k is model.externals[k]). Each rule is matched once against every node,
 // so the cost follows rules × classes, not pairs of pods.
-import { containedIn, ipIn } from './ip.js';
+import { anyIpIn, containedIn } from './ip.js';
 import type { Endpoint, Model } from './model.js';
 import { selectablePod, type CompiledPeer, type CompiledRule } from './policy.js';
 import { selectorMatches } from './selectors.js';
@@ -57,7 +57,7 @@ export class RuleMatches {
     });
     if (!this.model.options.ipBlockMatchesPods) return;
     this.classes.forEach((c, i) => {
-      if (c.ip !== undefined && ipIn(c.ip, peer.ranges)) mark[i] = 1;
+      if (anyIpIn(c.ips, peer.ranges)) mark[i] = 1;
     });
   }
 

@@ -3,18 +3,20 @@
 import fc from 'fast-check';
 import { analyze, analyzeClasses } from './analyze.js';
 import { formatConnlist } from './connectivity.js';
-import { atomPartition, formatIpInterval, parseCidr } from './ip.js';
+import { atomPartition, formatIpInterval, parseCidr, subtractIpIntervals, type IpInterval } from './ip.js';
 import { runs } from '../../e2e/harness/seed.js';
 import { analyzeNaive } from './naive.js';
 import { selectorMatches } from './selectors.js';
 import type { AnalysisOptions, ClusterFacts, Labels, NetworkPolicy, NetworkPolicyEgressRule, NetworkPolicyIngressRule, Pod } from './types.js';
 
-function pod(ns: string, name: string, labels: Labels, extra: { ports?: { name: string; containerPort: number; protocol?: string }[]; ip?: string; hostNetwork?: boolean } = {}): Pod {
+/** `ip` is status.podIP; `ips` is status.podIPs (and podIP its first). */
+function pod(ns: string, name: string, labels: Labels, extra: { ports?: { name: string; containerPort: number; protocol?: string }[]; ip?: string; ips?: string[]; hostNetwork?: boolean } = {}): Pod {
   return {
     kind: 'Pod',
     metadata: { name, namespace: ns, labels },
     spec: { containers: [{ ports: extra.ports ?? [] }], ...(extra.hostNetwork ? { hostNetwork: true } : {}) },
     ...(extra.ip ? { status: { podIP: extra.ip } } : {}),
+    ...(extra.ips ? { status: { podIP: extra.ips[0], podIPs: extra.ips.map((ip) => ({ ip })) } } : {}),
   };
 }
 
@@ -141,6 +143,12 @@ describe('NetworkPolicy semantics', () => {
     expect(conn(f, '0.0.0.0-255.255.255.255[External]', 'ns1/h[Pod]')).toBe('');
   });
 
+  it('switch ipBlockMatchesPods reads the IPv4 address of an IPv6-primary dual-stack pod', () => {
+    const v6First = pod('ns1', 'b', { app: 'b' }, { ips: ['fd00::7', '10.3.0.7'] });
+    const p = denyIngressA([{ from: [{ ipBlock: { cidr: '10.0.0.0/8' } }] }]);
+    expect(conn(world([a, v6First], [p]), 'ns1/b[Pod]', 'ns1/a[Pod]', { ipBlockMatchesPods: true })).toBe(ALL);
+  });
+
   it('match expressions: In, NotIn, Exists, DoesNotExist', () => {
     const l = { app: 'x', tier: 'web' };
     expect(selectorMatches({ matchExpressions: [{ key: 'app', operator: 'In', values: ['x', 'y'] }] }, l)).toBe(true);
@@ -172,16 +180,88 @@ describe('NetworkPolicy semantics', () => {
   });
 
   it('the external partition merges pieces that belong to the same ipBlocks', () => {
-    const block = (cidr: string, except: string[]): [number, number][] => {
-      const base = parseCidr(cidr) as [number, number];
-      return except.length === 0 ? [base] : [[base[0], (parseCidr(except[0] as string) as [number, number])[0] - 1], [(parseCidr(except[0] as string) as [number, number])[1] + 1, base[1]]];
-    };
+    const block = (cidr: string, except: string[]): IpInterval[] => subtractIpIntervals([parseCidr(cidr)], except.map(parseCidr));
     expect(atomPartition([block('0.0.0.0/0', ['10.0.0.0/8'])]).map(formatIpInterval)).toEqual(['0.0.0.0-9.255.255.255', '10.0.0.0-10.255.255.255', '11.0.0.0-255.255.255.255']);
   });
 
   it('groups pods into equivalence classes by namespace, labels and named ports', () => {
     const pods = Array.from({ length: 50 }, (_, i) => pod(`ns${i % 2}`, `p${i}`, { app: `a${i % 5}` }));
     expect(analyzeClasses(world(pods, [])).classes.length).toBe(10);
+  });
+});
+
+describe('dual stack (ipFamilies: Dual)', () => {
+  const DUAL: Partial<AnalysisOptions> = { ipFamilies: 'Dual' };
+  const V4_WORLD = '0.0.0.0-255.255.255.255[External]';
+  const V6_WORLD = '::-ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff[External]';
+  const egressA = (to: NetworkPolicyEgressRule['to']): NetworkPolicy => policy('ns1', 'out', { podSelector: { matchLabels: { app: 'a' } }, policyTypes: ['Egress'], egress: [{ to }] });
+  const externals = (facts: ClusterFacts, opts: Partial<AnalysisOptions>): string[] => formatConnlist(analyze(facts, opts)).filter((l) => l.includes('[External]'));
+
+  it('without policies the outside world is IPv4 space and IPv6 space, two peers', () => {
+    // IPv6 ranges sort after every other peer, so the line from the IPv6 world comes last.
+    expect(externals(world([a], []), DUAL)).toEqual([`${V4_WORLD} => ns1/a[Pod] : ${ALL}`, `ns1/a[Pod] => ${V4_WORLD} : ${ALL}`, `ns1/a[Pod] => ${V6_WORLD} : ${ALL}`, `${V6_WORLD} => ns1/a[Pod] : ${ALL}`]);
+    expect(externals(world([a], []), {})).toEqual([`${V4_WORLD} => ns1/a[Pod] : ${ALL}`, `ns1/a[Pod] => ${V4_WORLD} : ${ALL}`]);
+  });
+
+  it('an ipBlock ::/0 allows egress to the IPv6 world in Dual; IPv4 mode ignores it', () => {
+    const f = world([a, b], [egressA([{ ipBlock: { cidr: '::/0' } }])]);
+    expect(conn(f, 'ns1/a[Pod]', V6_WORLD, DUAL)).toBe(ALL);
+    expect(conn(f, 'ns1/a[Pod]', V4_WORLD, DUAL)).toBe('');
+    expect(externals(f, {}).filter((l) => l.startsWith('ns1/a[Pod]'))).toEqual([]);
+    expect(formatConnlist(analyze(f, {})).join('\n')).not.toContain(':ffff');
+  });
+
+  it('an except inside an IPv6 cidr splits its range', () => {
+    const f = world([a], [egressA([{ ipBlock: { cidr: '2001:db8::/32', except: ['2001:db8:1::/48'] } }])]);
+    expect(externals(f, DUAL).filter((l) => l.startsWith('ns1/a[Pod]'))).toEqual([
+      `ns1/a[Pod] => 2001:db8::-2001:db8:0:ffff:ffff:ffff:ffff:ffff[External] : ${ALL}`,
+      `ns1/a[Pod] => 2001:db8:2::-2001:db8:ffff:ffff:ffff:ffff:ffff:ffff[External] : ${ALL}`,
+    ]);
+    // The cut pieces are destinations too: what the except carved out, and the rest of IPv6 space.
+    const { model } = analyze(f, DUAL);
+    expect(model.destinationExternals.map((k) => model.peers[model.firstExternal + k]?.id)).toEqual([
+      '0.0.0.0-255.255.255.255[External]',
+      '::-2001:db7:ffff:ffff:ffff:ffff:ffff:ffff[External]',
+      '2001:db8::-2001:db8:0:ffff:ffff:ffff:ffff:ffff[External]',
+      '2001:db8:1::-2001:db8:1:ffff:ffff:ffff:ffff:ffff[External]',
+      '2001:db8:2::-2001:db8:ffff:ffff:ffff:ffff:ffff:ffff[External]',
+      '2001:db9::-ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff[External]',
+    ]);
+  });
+
+  it('an IPv6 except in an IPv4 cidr, or the reverse, removes nothing', () => {
+    const f = world([a], [egressA([{ ipBlock: { cidr: '10.0.0.0/8', except: ['fd00::/8'] } }, { ipBlock: { cidr: 'fd00::/8', except: ['10.1.0.0/16'] } }])]);
+    expect(externals(f, DUAL).filter((l) => l.startsWith('ns1/a[Pod]'))).toEqual([
+      `ns1/a[Pod] => 10.0.0.0-10.255.255.255[External] : ${ALL}`,
+      `ns1/a[Pod] => fd00::-fdff:ffff:ffff:ffff:ffff:ffff:ffff:ffff[External] : ${ALL}`,
+    ]);
+  });
+
+  it('with ipBlockMatchesPods an ipBlock admits a pod by its IPv6 address, only in Dual', () => {
+    const client = pod('ns1', 'b', { app: 'b' }, { ips: ['10.3.0.7', 'fd00:1::7'] });
+    const p = denyIngressA([{ from: [{ ipBlock: { cidr: 'fd00:1::/64' } }] }]);
+    const f = world([a, client], [p]);
+    expect(conn(f, 'ns1/b[Pod]', 'ns1/a[Pod]', { ...DUAL, ipBlockMatchesPods: true })).toBe(ALL);
+    expect(conn(f, 'ns1/b[Pod]', 'ns1/a[Pod]', { ipBlockMatchesPods: true })).toBe('');
+    expect(conn(f, 'ns1/b[Pod]', 'ns1/a[Pod]', DUAL)).toBe('');
+    // An IPv6-only pod, as the primary podIP.
+    const v6only = pod('ns1', 'c', { app: 'c' }, { ip: 'fd00:1::9' });
+    expect(conn(world([a, v6only], [p]), 'ns1/c[Pod]', 'ns1/a[Pod]', { ...DUAL, ipBlockMatchesPods: true })).toBe(ALL);
+  });
+
+  it('prints IPv6 ranges after every other peer, in address order', () => {
+    const f = world([a], [egressA([{ ipBlock: { cidr: 'fd00::/8' } }, { ipBlock: { cidr: '2001:db8::/32' } }, { ipBlock: { cidr: '10.0.0.0/8' } }, { ipBlock: { cidr: '3.0.0.0/8' } }])]);
+    const dsts = formatConnlist(analyze(f, DUAL)).filter((l) => l.startsWith('ns1/a[Pod] =>')).map((l) => l.split(' ')[2]);
+    expect(dsts).toEqual([
+      '10.0.0.0-10.255.255.255[External]',
+      '3.0.0.0-3.255.255.255[External]',
+      '2001:db8::-2001:db8:ffff:ffff:ffff:ffff:ffff:ffff[External]',
+      'fd00::-fdff:ffff:ffff:ffff:ffff:ffff:ffff:ffff[External]',
+    ]);
+  });
+
+  it('rejects a malformed IPv6 cidr like a malformed IPv4 one, naming the policy', () => {
+    expect(() => analyze(world([a], [egressA([{ ipBlock: { cidr: 'fd00::zz/8' } }])]))).toThrow(/NetworkPolicy ns1\/out.*invalid CIDR "fd00::zz\/8"/);
   });
 });
 
@@ -214,7 +294,12 @@ const arbPeer = fc.oneof(
   fc.record({ podSelector: arbSelector }),
   fc.record({ namespaceSelector: arbSelector }),
   fc.record({ podSelector: arbSelector, namespaceSelector: arbSelector }),
-  fc.record({ ipBlock: fc.record({ cidr: fc.constantFrom('10.0.0.0/8', '10.1.0.0/16', '0.0.0.0/0'), except: fc.constantFrom([], ['10.1.2.0/24'], ['10.0.0.0/16']) }) }),
+  fc.record({
+    ipBlock: fc.record({
+      cidr: fc.constantFrom('10.0.0.0/8', '10.1.0.0/16', '0.0.0.0/0', '::/0', 'fd00::/8', 'fd00:1::/32'),
+      except: fc.constantFrom([], ['10.1.2.0/24'], ['10.0.0.0/16'], ['fd00:1::/48'], ['fd00:1:2::/48', '10.1.2.0/24']),
+    }),
+  }),
 );
 const arbRule = fc.record({ peers: fc.option(fc.array(arbPeer, { maxLength: 3 }), { nil: undefined }), ports: fc.option(fc.array(arbPort, { maxLength: 3 }), { nil: undefined }) });
 const arbPolicy = fc.record({
@@ -229,7 +314,8 @@ const arbPod = fc.record({
   owner: fc.option(fc.constantFrom('rs1', 'rs2', 'rs3'), { nil: undefined }),
   labels: arbLabels,
   http: fc.option(fc.integer({ min: 1, max: 8 }), { nil: undefined }),
-  ip: fc.constantFrom(undefined, '10.1.2.3', '10.0.0.9', '192.168.0.1'),
+  // status.podIPs, the first being podIP: single-stack of either family, or dual-stack either way round.
+  ips: fc.constantFrom(undefined, ['10.1.2.3'], ['10.0.0.9'], ['192.168.0.1'], ['fd00:1:2::9'], ['10.1.2.3', 'fd00:1::5'], ['fd00:1:2::9', '10.0.0.9']),
   hostNetwork: fc.boolean(),
 });
 
@@ -244,7 +330,7 @@ export const arbWorld = fc
     pods: pods.map((p, i) => ({
       metadata: { name: `p${i}`, namespace: p.ns, labels: p.labels, ...(p.owner ? { ownerReferences: [{ kind: 'ReplicaSet', name: p.owner, controller: true }] } : {}) },
       spec: { containers: [{ ports: p.http === undefined ? [] : [{ name: 'http', containerPort: p.http }] }], hostNetwork: p.hostNetwork },
-      ...(p.ip ? { status: { podIP: p.ip } } : {}),
+      ...(p.ips ? { status: { podIP: p.ips[0], podIPs: p.ips.map((ip) => ({ ip })) } } : {}),
     })),
     workloads: [],
     networkPolicies: policies.map((p, i) =>
@@ -258,10 +344,12 @@ export const arbWorld = fc
   }));
 
 describe('class-based evaluator', () => {
-  it.each([
+  it.each<[string, Partial<AnalysisOptions>]>([
     ['oracle defaults', {}],
     ['ipBlockMatchesPods', { ipBlockMatchesPods: true }],
     ['hostNetwork pods not ordinary', { hostNetworkPodsAreOrdinary: false }],
+    ['dual stack', { ipFamilies: 'Dual' }],
+    ['dual stack, ipBlockMatchesPods', { ipFamilies: 'Dual', ipBlockMatchesPods: true }],
   ])('gives the same result as the naive evaluator on random worlds (%s)', (_name, opts: Partial<AnalysisOptions>) => {
     fc.assert(
       fc.property(arbWorld, (facts) => {

@@ -45,6 +45,7 @@ export interface PodSpec {
 }
 
 export interface PodStatus {
+  /** The primary IP (either family); podIPs holds at most one per family, the primary first. */
   podIP?: string;
   podIPs?: readonly { ip?: string }[];
   hostIP?: string;
@@ -145,9 +146,18 @@ export interface AnalysisOptions {
    * selectors; with ipBlockMatchesPods they are matched by their node IP. @default true
    */
   hostNetworkPodsAreOrdinary: boolean;
+  /**
+   * Which address families the outside world and the pods' IPs are made of. 'IPv4': only IPv4
+   * space; IPv6 cidrs and excepts of ipBlocks, and pods' IPv6 addresses, are ignored (the
+   * oracle's modelling). 'Dual': IPv4 space and IPv6 space, so an ipBlock such as `::/0` admits
+   * the IPv6 world and, with ipBlockMatchesPods, pods' IPv6 addresses. @default 'IPv4'
+   */
+  ipFamilies: IpFamilies;
 }
 
-export const DEFAULT_OPTIONS: AnalysisOptions = Object.freeze({ ipBlockMatchesPods: false, hostNetworkPodsAreOrdinary: true });
+export type IpFamilies = 'IPv4' | 'Dual';
+
+export const DEFAULT_OPTIONS: AnalysisOptions = Object.freeze({ ipBlockMatchesPods: false, hostNetworkPodsAreOrdinary: true, ipFamilies: 'IPv4' });
 
 export function withDefaults(o: Partial<AnalysisOptions> | undefined): AnalysisOptions {
   return { ...DEFAULT_OPTIONS, ...(o ?? {}) };
