@@ -128,6 +128,38 @@ describe('findExposure', () => {
       ]);
     });
 
+    describe('dual stack', () => {
+      const V6_WORLD = '::-ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff[External]';
+      const toV6 = np('ml-prod', 'to-v6', { podSelector: { matchLabels: { app: 'model' } }, policyTypes: ['Egress'], egress: [{ to: [{ ipBlock: { cidr: '::/0' } }] }] });
+
+      it('reports an allow-egress-to-::/0 policy in Dual, which IPv4 mode cannot see', () => {
+        const findings = findExposure(world([toV6]), declaredOut, { ipFamilies: 'Dual' });
+        expect(findings.map((f) => [f.direction, f.source.id, f.target.id, f.excess.toString(), f.policies])).toEqual([
+          ['Egress', 'ml-prod/model[Deployment]', V6_WORLD, 'All Connections', ['ml-prod/to-v6']],
+        ]);
+        expect(findExposure(world([toV6]), declaredOut)).toEqual([]);
+      });
+
+      it('a declared IPv6 destination is not exposure; the rest of IPv6 space is', () => {
+        // As in the controller, the segment's own policy (which cuts the address space) is in the facts.
+        const egress = [{ to: [{ ipBlock: { cidr: '2001:db8::/32' } }] }];
+        const own = np('ml-prod', 'model-out', { podSelector: { matchLabels: { app: 'model' } }, policyTypes: ['Egress'], egress });
+        const findings = findExposure(world([own, toV6]), { ...segment, declaredEgress: egress }, { ipFamilies: 'Dual' });
+        expect(findings.map((f) => f.target.id)).toEqual(['::-2001:db7:ffff:ffff:ffff:ffff:ffff:ffff[External]', '2001:db9::-ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff[External]']);
+      });
+
+      it('lists the IPv4 world first and the IPv6 world after every in-cluster peer', () => {
+        const findings = findExposure(world([allowAllOut]), declaredOut, { ipFamilies: 'Dual' });
+        expect(findings.map((f) => f.target.id)).toEqual([
+          '0.0.0.0-255.255.255.255[External]',
+          'ml-prod/gw[Deployment]',
+          'ml-prod/notebook[Deployment]',
+          'other/scraper[Deployment]',
+          V6_WORLD,
+        ]);
+      });
+    });
+
     it('lists ingress findings before egress ones', () => {
       const allowAllIn = np('ml-prod', 'allow-all', { podSelector: {}, ingress: [{}] });
       const directions = findExposure(world([allowAllIn, allowAllOut]), declaredOut).map((f) => f.direction);

@@ -42,6 +42,28 @@ describe('bulkhead explain', () => {
     expect(pair((await run('-d', dir, '--ipblock-matches-pods')).out)).toEqual(['lab/client[Pod] => lab/server[Deployment] : TCP 80']);
   });
 
+  it('--ip-family dual honours IPv6 cidrs and pod IPs; ipv4 (the default) ignores them', async () => {
+    const dir = join(TESTDATA, 'explain-dual');
+    const v4 = ['0.0.0.0-255.255.255.255[External] => lab/client[Pod] : All Connections', 'lab/client[Pod] => 0.0.0.0-255.255.255.255[External] : All Connections'];
+    expect((await run('-d', dir)).out.trimEnd().split('\n')).toEqual(v4);
+    expect((await run('-d', dir, '--ip-family', 'ipv4')).out.trimEnd().split('\n')).toEqual(v4);
+    const server = (out: string): string[] => out.trimEnd().split('\n').filter((l) => l.includes('lab/server'));
+    // The server's policy: from the client's IPv6 pod range on 80, out to IPv6 space but ULAs on 443.
+    const external = [
+      'lab/server[Deployment] => ::-fcff:ffff:ffff:ffff:ffff:ffff:ffff:ffff[External] : TCP 443',
+      'lab/server[Deployment] => fe00::-ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff[External] : TCP 443',
+      'fd00:10:244::-fd00:10:244:ff:ffff:ffff:ffff:ffff[External] => lab/server[Deployment] : TCP 80',
+    ];
+    expect(server((await run('-d', dir, '--ip-family', 'dual')).out)).toEqual(external);
+    // With ipBlocks matching pods, the client's IPv6 address is in the server's ingress block.
+    const both = await run('-d', dir, '--ip-family', 'dual', '--ipblock-matches-pods');
+    expect(server(both.out)).toEqual(['lab/client[Pod] => lab/server[Deployment] : TCP 80', ...external]);
+    expect(server((await run('-d', dir, '--ipblock-matches-pods')).out)).toEqual([]);
+    const pair = await run('-d', dir, '--ip-family', 'dual', '--from', 'fd00:10:244::-fd00:10:244:ff:ffff:ffff:ffff:ffff[External]', '--to', 'lab/server');
+    expect(pair.code).toBe(0);
+    expect(pair.out).toContain('Allowed: TCP 80');
+  });
+
   it('explains one pair per direction with --from/--to', async () => {
     const r = await run('-d', basic, '--from', 'shop/web[Deployment]', '--to', 'shop/api-7d9f');
     expect(r.code).toBe(0);
@@ -74,6 +96,11 @@ describe('bulkhead explain', () => {
   it('rejects bad usage with exit code 2', async () => {
     expect((await run()).code).toBe(2);
     expect((await run('-d', basic, '-o', 'yaml')).err).toMatch(/-o must be txt or json/);
+    const family = await run('-d', basic, '--ip-family', 'ipv6');
+    expect(family.code).toBe(2);
+    expect(family.err).toMatch(/--ip-family must be ipv4 or dual, not "ipv6"/);
+    expect((await run('-d', basic, '--ip-family', 'Dual')).code).toBe(2);
+    expect((await run('-d', basic, '--ip-family')).err).toMatch(/--ip-family needs a value/);
     expect((await run('-d', basic, '--from', 'a')).code).toBe(2);
     expect((await run('-d', basic, '--bogus')).code).toBe(2);
     expect((await run('--help')).code).toBe(0);

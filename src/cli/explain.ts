@@ -9,16 +9,17 @@ import { explainPair, findPeer, formatPairExplanation } from '../analysis/explai
 import { emptyFacts, ManifestError, parseManifests, type MutableFacts } from '../analysis/manifests.js';
 import { buildModel } from '../analysis/model.js';
 import { compilePolicy } from '../analysis/policy.js';
-import { withDefaults, type AnalysisOptions, type ClusterFacts } from '../analysis/types.js';
+import { withDefaults, type AnalysisOptions, type ClusterFacts, type IpFamilies } from '../analysis/types.js';
 import { HELP, helpFlag, parseFlagTable, type FlagTable } from './flag-table.js';
 import type { CliIO } from './main.js';
 
-const USAGE = `Usage: bulkhead explain (-d DIR ... | --live [-n NAMESPACE]) [-o txt|json] [--from PEER --to PEER] [--ipblock-matches-pods]
+const USAGE = `Usage: bulkhead explain (-d DIR ... | --live [-n NAMESPACE]) [-o txt|json] [--from PEER --to PEER] [--ipblock-matches-pods] [--ip-family ipv4|dual]
 
 Prints every ordered pair of peers that NetworkPolicy v1 lets connect, one line each:
   SRC => DST : CONN
 Peers are ns/name[Kind] (workload controllers, or pods grouped by their owner) and external
-IPv4 ranges a.b.c.d-e.f.g.h[External].
+IPv4 ranges a.b.c.d-e.f.g.h[External]; with --ip-family dual also IPv6 ranges such as
+2001:db8::-2001:db8:ffff:ffff:ffff:ffff:ffff:ffff[External], printed after all other peers.
 
 Flags:
   -d DIR                    read .yaml/.yml/.json manifests under DIR, recursively (repeatable)
@@ -28,7 +29,12 @@ Flags:
   -o txt|json               output format (default txt)
   --from PEER --to PEER     explain one pair: which policies and rules allow or deny it, per direction
   --ipblock-matches-pods    let ipBlocks match pod IPs too (default: they match only external IPs)
+  --ip-family ipv4|dual     ipv4 (default): the outside world is IPv4 space and IPv6 cidrs are
+                            ignored; dual: IPv4 and IPv6 space, IPv6 cidrs and pod IPs honoured
 `;
+
+/** --ip-family values and the AnalysisOptions.ipFamilies each stands for. */
+const IP_FAMILIES: Readonly<Record<string, IpFamilies>> = { ipv4: 'IPv4', dual: 'Dual' };
 
 interface Flags {
   dirs: string[];
@@ -59,6 +65,15 @@ const FLAGS: FlagTable<Flags> = {
     { names: ['--from'], set: (flags, value) => { flags.from = value; } },
     { names: ['--to'], set: (flags, value) => { flags.to = value; } },
     { names: ['--ipblock-matches-pods'], takesValue: false, set: (flags) => { flags.options.ipBlockMatchesPods = true; } },
+    {
+      names: ['--ip-family'],
+      set: (flags, value, flag) => {
+        const families = Object.hasOwn(IP_FAMILIES, value) ? IP_FAMILIES[value] : undefined;
+        if (families === undefined) return `${flag} must be ${Object.keys(IP_FAMILIES).join(' or ')}, not "${value}"`;
+        flags.options.ipFamilies = families;
+        return undefined;
+      },
+    },
   ],
   // A flag where a value belongs means the value was forgotten.
   isValue: (arg) => !arg.startsWith('-'),
