@@ -3,12 +3,20 @@
 // its pods. Policies are additive, so an allow-all added to the namespace silently widens every
 // segment in it: callers nobody declared, or a way out for a dataset meant to have none.
 import { ConnSet, type ClusterFacts, analyze, findExposure } from '../analysis/index.js';
-import type { NetworkPolicy as AnalysisPolicy } from '../analysis/types.js';
+import type { AnalysisOptions, NetworkPolicy as AnalysisPolicy } from '../analysis/types.js';
 import type { AIWorkloadSpec } from '../api/types.js';
 import type { GeneratedObject, NetworkPolicy } from '../compile/objects.js';
 
 /** At most this many findings are named per segment; the count says how many there were. */
 const MAX_NAMED = 3;
+
+/**
+ * The live cluster may be dual-stack, and a policy that opens IPv6 space (egress to `::/0`, say)
+ * is as real a widening as one that opens IPv4 space, so both families are modelled. Without
+ * IPv6 cidrs in any policy this only adds the IPv6 world as one more external peer; findings on it
+ * sort after every other peer, so the first few named stay those an IPv4-only analysis names.
+ */
+const LIVE: Partial<AnalysisOptions> = { ipFamilies: 'Dual' };
 
 /**
  * Exposure messages for the segments of one AIWorkload, one per exposed component. The live
@@ -30,12 +38,11 @@ export function exposureMessages(facts: ClusterFacts, namespace: string, spec: A
   for (const component of spec.components) {
     const policy = ours.find((p) => p.metadata.labels['bulkhead.dev/component'] === component.name);
     if (policy === undefined) continue;
-    const findings = findExposure(withDesired, {
-      namespace,
-      podSelector: component.selector,
-      declaredIngress: policy.spec.ingress,
-      declaredEgress: policy.spec.egress,
-    });
+    const findings = findExposure(
+      withDesired,
+      { namespace, podSelector: component.selector, declaredIngress: policy.spec.ingress, declaredEgress: policy.spec.egress },
+      LIVE,
+    );
     if (findings.length === 0) continue;
     const named = findings.slice(0, MAX_NAMED).map((f) => {
       const via = f.policies.length > 0 ? `via ${f.policies.join(', ')}` : 'no policy isolates it';
@@ -66,9 +73,9 @@ export function wouldBlock(facts: ClusterFacts, namespace: string, desired: read
     ],
   };
   const key = (src: string, dst: string): string => `${src} => ${dst}`;
-  const later = new Map(analyze(after).connections.map((c) => [key(c.src.id, c.dst.id), c.conn]));
+  const later = new Map(analyze(after, LIVE).connections.map((c) => [key(c.src.id, c.dst.id), c.conn]));
   const lines: string[] = [];
-  for (const c of analyze(facts).connections) {
+  for (const c of analyze(facts, LIVE).connections) {
     const lost = c.conn.subtract(later.get(key(c.src.id, c.dst.id)) ?? ConnSet.empty());
     if (!lost.isEmpty()) lines.push(`${key(c.src.id, c.dst.id)} : ${lost.toString()}`);
   }
