@@ -97,7 +97,7 @@ e2e-kind: build ## kind e2e with real pods and NetworkPolicy enforcement (needs 
 	bash e2e/kind/run.sh
 
 .PHONY: bench
-bench: build control-plane ## Benchmarks (ratios within one run): analysis, and operator convergence vs a bare client.
+bench: build control-plane ## Benchmarks (ratios within one run): analysis, pod cache, and operator convergence vs a bare client.
 	$(NODE) --expose-gc dist/bench/run.js
 
 .PHONY: chart
@@ -111,6 +111,10 @@ clean: cluster-down ## Remove build output.
 .PHONY: bench-analysis
 bench-analysis: build ## Reachability analysis benchmark only (naive vs class-based; 5,000 pods).
 	$(NODE) --expose-gc dist/bench/analysis.js
+
+.PHONY: bench-cache
+bench-cache: build ## Pod cache benchmark: heap of 5,000 pods as decoded vs as the informer keeps them.
+	$(NODE) --expose-gc dist/bench/cache.js
 
 .PHONY: bench-convergence
 bench-convergence: build control-plane ## Operator convergence time over a bare client's for the same writes (local control plane).

@@ -1,9 +1,10 @@
 // `make bench`: every benchmark, each reporting ratios measured within one run.
 import { runAnalysisBench } from './analysis.js';
+import { runCacheBench } from './cache.js';
 import { runConvergenceBench } from './convergence.js';
 
-// The analysis benchmark is synchronous and the convergence one is not; await takes both.
-for (const bench of [runAnalysisBench, runConvergenceBench]) {
+// The analysis and cache benchmarks are synchronous and the convergence one is not; await takes all.
+for (const bench of [runAnalysisBench, runCacheBench, runConvergenceBench]) {
   const report = await bench();
   process.stdout.write(report.endsWith('\n') ? report : `${report}\n`);
 }

@@ -221,6 +221,25 @@ describe('Informer list and watch', () => {
     await h.inf.stop();
   });
 
+  it('transforms every listed and watched object before caching it or handing it to handlers', async () => {
+    const slim = (o: Obj): Obj => ({ metadata: { ...o.metadata, labels: {} } });
+    const seen: (Obj | undefined)[] = [];
+    const h = await startInformer([{ ...obj('n', 'a', '10', { app: 'x' }), data: 'big' }], { transform: slim });
+    h.inf.addEventHandler({ onAdd: (o) => seen.push(o), onUpdate: (_a, b) => seen.push(b), onDelete: (o) => seen.push(o) });
+    h.t.emit('ADDED', { ...obj('n', 'b', '101', { app: 'x' }), data: 'big' });
+    h.t.emit('MODIFIED', { ...obj('n', 'a', '102', { app: 'y' }), data: 'big' });
+    h.t.emit('DELETED', { ...obj('n', 'b', '103', { app: 'x' }), data: 'big' });
+    expect(seen.map((o) => [objectKey(o as Obj), o?.data, o?.metadata.labels])).toEqual([
+      ['n/b', undefined, {}],
+      ['n/a', undefined, {}],
+      ['n/b', undefined, {}],
+    ]);
+    expect(h.inf.list().map((o) => [objectKey(o), o.data, o.metadata.resourceVersion])).toEqual([['n/a', undefined, '102']]);
+    // The index is built from the transformed object: the labels it indexes by are gone.
+    expect(h.inf.byIndex('byApp', 'y')).toEqual([]);
+    await h.inf.stop();
+  });
+
   it('keeps going when a handler throws', async () => {
     const h = await startInformer([]);
     h.inf.addEventHandler({

@@ -324,6 +324,12 @@ export interface InformerOptions<T> {
   indexers?: Record<string, (obj: T) => string[]>;
   /** Called on every restart or relist after the first list (wire to bulkhead_watch_restarts_total). */
   onRestart?: (reason: RestartReason, err?: unknown) => void;
+  /**
+   * Applied to every object before it is cached or handed to a handler (client-go's
+   * TransformFunc): drop what no reader needs, so a cluster's pods cost less memory. Must keep
+   * metadata.name, namespace and resourceVersion, and be pure.
+   */
+  transform?: (obj: T) => T;
 }
 
 type WatchOutcome = { kind: 'gone' } | { kind: 'quiet' } | { kind: 'closed' } | { kind: 'stopped' } | { kind: 'error'; err: unknown };
@@ -510,7 +516,7 @@ export class Informer<T extends KubeObject> {
       if (this.opts.fieldSelector) opts.fieldSelector = this.opts.fieldSelector;
       if (continueToken) opts.continueToken = continueToken;
       const page = await this.opts.transport.list(opts);
-      items.push(...page.items);
+      items.push(...page.items.map((o) => this.transformed(o)));
       resourceVersion = page.resourceVersion;
       continueToken = page.continueToken;
     } while (continueToken && !this.stopped);
@@ -610,10 +616,10 @@ export class Informer<T extends KubeObject> {
       const status = ev.object as WatchStatus;
       return isGone(status) ? { kind: 'gone' } : { kind: 'error', err: new Error(`watch error: ${status.message ?? JSON.stringify(status)}`) };
     }
-    const obj = ev.object as T;
-    const rv = obj.metadata?.resourceVersion;
+    const rv = (ev.object as T).metadata?.resourceVersion;
     if (rv) this.resourceVersion = rv;
     if (ev.type === 'BOOKMARK') return undefined;
+    const obj = this.transformed(ev.object as T);
     const key = objectKey(obj);
     const old = this.store.get(key);
     if (ev.type === 'DELETED') {
@@ -628,6 +634,10 @@ export class Informer<T extends KubeObject> {
       this.emit((h) => h.onAdd?.(obj));
     }
     return undefined;
+  }
+
+  private transformed(obj: T): T {
+    return this.opts.transform === undefined ? obj : this.opts.transform(obj);
   }
 
   // -- store -----------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ import type { GeneratedKind, GeneratedObject } from '../compile/objects.js';
 import type { ClusterFacts as AnalysisFacts } from '../analysis/index.js';
 import type { AIWorkloadSpec } from '../api/types.js';
 import { exposureMessages, wouldBlock } from './exposure.js';
+import { slimPod, withoutManagedFields } from './slim.js';
 import { createRestClient } from '../kube/rest.js';
 import { RESOURCES, type ResourceInfo } from '../kube/resources.js';
 import { createWriter } from '../kube/writer.js';
@@ -100,6 +101,7 @@ export class Manager {
         logger: opts.logger,
         ...(opts.quietTimeoutMs !== undefined ? { quietTimeoutMs: opts.quietTimeoutMs } : {}),
         onRestart: () => opts.metrics.watchRestarts.inc({ resource: name }),
+        transform: name === 'pods' ? slimPod : withoutManagedFields,
       });
       this.informers.set(name, inf);
       return inf;
