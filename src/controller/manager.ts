@@ -12,6 +12,7 @@ import { slimPod, withoutManagedFields } from './slim.js';
 import { createRestClient } from '../kube/rest.js';
 import { RESOURCES, type ResourceInfo } from '../kube/resources.js';
 import { createWriter } from '../kube/writer.js';
+import { EventCorrelator } from '../observe/event-correlator.js';
 import type { Logger } from '../observe/logger.js';
 import { type Metrics, type SegmentCondition, observeReconcile, workQueueMetricsHooks } from '../observe/metrics.js';
 import { type HealthServer, readinessCheck, startHealthServer } from '../observe/health.js';
@@ -141,7 +142,13 @@ export class Manager {
     };
 
     const rest = createRestClient(kc);
-    const writer = createWriter(rest, { instance: this.identity, now: () => new Date(this.clock.now()), ...(opts.mayWrite !== undefined ? { mayWrite: opts.mayWrite } : {}) });
+    const writer = createWriter(rest, {
+      instance: this.identity,
+      now: () => new Date(this.clock.now()),
+      ...(opts.mayWrite !== undefined ? { mayWrite: opts.mayWrite } : {}),
+      correlator: new EventCorrelator({ now: () => this.clock.now() }),
+      onEventDropped: () => opts.metrics.eventsDropped.inc(),
+    });
     // Exposure is computed over the whole cached cluster: any pod anywhere may be a peer.
     const exposedByWorkload = new Map<string, number>();
     const analysisFacts = (): AnalysisFacts => ({

@@ -5,6 +5,7 @@ import { API_VERSION, FIELD_MANAGER, KIND } from '../api/constants.js';
 import type { AIWorkloadStatus } from '../api/types.js';
 import type { GeneratedKind, GeneratedObject } from '../compile/objects.js';
 import type { AIWorkloadObject, ClusterWriter } from '../controller/reconciler.js';
+import { EventCorrelator } from '../observe/event-correlator.js';
 import { type RestClient, isInvalid, isNotFound } from './rest.js';
 import { RESOURCES, collectionPath, objectPath } from './resources.js';
 
@@ -17,6 +18,10 @@ export interface WriterOptions {
   now: () => Date;
   /** When false, every write is refused (a replica that is not the leader must not write). */
   mayWrite?: () => boolean;
+  /** Deduplicates and rate-limits Events (src/observe/event-correlator.ts). @default one with client-go's limits */
+  correlator?: EventCorrelator;
+  /** Called for each Event the correlator drops. */
+  onEventDropped?: () => void;
 }
 
 export class NotLeaderError extends Error {
@@ -32,6 +37,38 @@ export function createWriter(rest: RestClient, opts: WriterOptions): ClusterWrit
   const apply = async (obj: GeneratedObject): Promise<void> => {
     const path = objectPath(RESOURCES[obj.kind], obj.metadata.namespace, obj.metadata.name);
     await rest.request('PATCH', path, { query: APPLY, body: obj, contentType: APPLY_CONTENT_TYPE });
+  };
+  const correlator = opts.correlator ?? new EventCorrelator({ now: () => opts.now().getTime() });
+  /** Creates an Event; returns its name. */
+  const postEvent = async (target: AIWorkloadObject, namespace: string, type: string, reason: string, message: string, now: string): Promise<string | undefined> => {
+    const created = await rest.request<{ metadata?: { name?: string } }>('POST', collectionPath(RESOURCES.Event, namespace), {
+      body: {
+        apiVersion: 'v1',
+        kind: 'Event',
+        metadata: { generateName: `${target.metadata.name}.`, namespace },
+        involvedObject: { apiVersion: API_VERSION, kind: KIND, name: target.metadata.name, namespace, uid: target.metadata.uid },
+        type,
+        reason,
+        message,
+        source: { component: 'bulkhead' },
+        reportingComponent: 'bulkhead.dev/operator',
+        reportingInstance: opts.instance,
+        firstTimestamp: now,
+        lastTimestamp: now,
+        count: 1,
+      },
+    });
+    return created.metadata?.name;
+  };
+  /** count and lastTimestamp of an existing Event; false when it is gone (the Event TTL). */
+  const bumpEvent = async (namespace: string, name: string, count: number, now: string): Promise<boolean> => {
+    try {
+      await rest.request('PATCH', objectPath(RESOURCES.Event, namespace, name), { body: { count, lastTimestamp: now }, contentType: 'application/merge-patch+json' });
+      return true;
+    } catch (err) {
+      if (isNotFound(err)) return false;
+      throw err;
+    }
   };
   return {
     async apply(obj) {
@@ -71,24 +108,14 @@ export function createWriter(rest: RestClient, opts: WriterOptions): ClusterWrit
     async event(target: AIWorkloadObject, type, reason, message) {
       guard();
       const namespace = target.metadata.namespace ?? 'default';
+      const text = message.slice(0, 1024);
+      const decision = correlator.decide(target.metadata.uid ?? `${namespace}/${target.metadata.name}`, type, reason, text);
+      if (decision.action === 'drop') return opts.onEventDropped?.();
       const now = opts.now().toISOString();
-      await rest.request('POST', collectionPath(RESOURCES.Event, namespace), {
-        body: {
-          apiVersion: 'v1',
-          kind: 'Event',
-          metadata: { generateName: `${target.metadata.name}.`, namespace },
-          involvedObject: { apiVersion: API_VERSION, kind: KIND, name: target.metadata.name, namespace, uid: target.metadata.uid },
-          type,
-          reason,
-          message: message.slice(0, 1024),
-          source: { component: 'bulkhead' },
-          reportingComponent: 'bulkhead.dev/operator',
-          reportingInstance: opts.instance,
-          firstTimestamp: now,
-          lastTimestamp: now,
-          count: 1,
-        },
-      });
+      if (decision.action === 'update' && (await bumpEvent(namespace, decision.name, decision.count, now))) return;
+      correlator.forget(decision.key);
+      const name = await postEvent(target, namespace, type, reason, text, now);
+      if (name !== undefined) correlator.created(decision.key, name);
     },
   };
 }

@@ -22,6 +22,7 @@ export interface Metrics {
   readonly workqueueWorkDuration: Histogram;
   readonly workqueueRetries: Counter;
   readonly driftRepairs: Counter<'kind'>;
+  readonly eventsDropped: Counter;
   readonly watchRestarts: Counter<'resource'>;
   readonly segments: Gauge<'condition'>;
   readonly exposedSegments: Gauge;
@@ -87,6 +88,11 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
       name: 'bulkhead_drift_repairs_total',
       help: 'Managed objects found changed or missing and repaired, by kind.',
       labelNames: ['kind'],
+      registers,
+    }),
+    eventsDropped: new Counter({
+      name: 'bulkhead_events_dropped_total',
+      help: 'Events not recorded because an AIWorkload exceeded its Event rate (25, then one per 5 minutes).',
       registers,
     }),
     watchRestarts: new Counter({
