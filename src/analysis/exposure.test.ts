@@ -1,4 +1,4 @@
-import { findExposure, type Segment } from './exposure.js';
+import { findExposure, findExposures, type Segment } from './exposure.js';
 import type { ClusterFacts, NetworkPolicy, Workload } from './types.js';
 
 function deploy(ns: string, name: string, labels: Record<string, string>, ports: { name: string; containerPort: number }[] = []): Workload {
@@ -166,5 +166,17 @@ describe('findExposure', () => {
       expect(directions.indexOf('Egress')).toBeGreaterThan(directions.lastIndexOf('Ingress'));
       expect(new Set(directions)).toEqual(new Set(['Ingress', 'Egress']));
     });
+  });
+
+  it('findExposures over several segments gives what findExposure gives for each', () => {
+    const allowAll = np('ml-prod', 'allow-all', { podSelector: {}, ingress: [{}], egress: [{}], policyTypes: ['Ingress', 'Egress'] });
+    const gw: Segment = { namespace: 'ml-prod', podSelector: { matchLabels: { app: 'gw' } }, declaredIngress: [], declaredEgress: [{ to: [{ podSelector: { matchLabels: { app: 'model' } } }] }] };
+    const segments = [segment, gw, { ...segment, declaredEgress: [] }];
+    const facts = world([allowAll]);
+    const summary = (fs: ReturnType<typeof findExposure>): string[] => fs.map((f) => `${f.direction} ${f.source.id} -> ${f.target.id}: ${f.excess.toString()} via ${f.policies.join(',')}`);
+    const together = findExposures(facts, segments).map(summary);
+    expect(together).toEqual(segments.map((s) => summary(findExposure(facts, s))));
+    expect(together.every((f) => f.length > 0)).toBe(true);
+    expect(findExposures(facts, [])).toEqual([]);
   });
 });

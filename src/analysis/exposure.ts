@@ -193,12 +193,22 @@ function scan(ca: ClassAnalysis, declared: CompiledPolicy, direction: Direction,
  * on an invalid NetworkPolicy in `facts`.
  */
 export function findExposure(facts: ClusterFacts, segment: Segment, options?: Partial<AnalysisOptions>): ExposureFinding[] {
-  const opts = withDefaults(options);
-  const model = buildModel(facts, opts);
-  const ca = analyzeModelClasses(model);
-  const declared = declaredPolicy(segment);
-  const findings = new Map<string, ExposureFinding>();
-  scan(ca, declared, 'Ingress', findings);
-  if (segment.declaredEgress !== undefined) scan(ca, declared, 'Egress', findings);
-  return [...findings.values()].sort(compareFindings);
+  return findExposures(facts, [segment], options)[0] as ExposureFinding[];
+}
+
+/**
+ * findExposures is findExposure for several segments over one model of the cluster: the model and
+ * its classes are the expensive part and do not depend on the segment (the declarations are
+ * evaluated beside the policies, not among them), so an AIWorkload's components share them.
+ */
+export function findExposures(facts: ClusterFacts, segments: readonly Segment[], options?: Partial<AnalysisOptions>): ExposureFinding[][] {
+  if (segments.length === 0) return [];
+  const ca = analyzeModelClasses(buildModel(facts, withDefaults(options)));
+  return segments.map((segment) => {
+    const declared = declaredPolicy(segment);
+    const findings = new Map<string, ExposureFinding>();
+    scan(ca, declared, 'Ingress', findings);
+    if (segment.declaredEgress !== undefined) scan(ca, declared, 'Egress', findings);
+    return [...findings.values()].sort(compareFindings);
+  });
 }

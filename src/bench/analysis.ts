@@ -8,6 +8,7 @@ import { pathToFileURL } from 'node:url';
 import { analyze } from '../analysis/analyze.js';
 import { formatConnlist } from '../analysis/connectivity.js';
 import { analyzeNaive } from '../analysis/naive.js';
+import { findExposure, findExposures, type Segment } from '../analysis/exposure.js';
 import type { ClusterFacts, LabelSelector, Namespace, NetworkPolicy, NetworkPolicyPeer, NetworkPolicyPort, Pod } from '../analysis/types.js';
 
 /** mulberry32: a small, fast, seedable PRNG (deterministic input across runs and machines). */
@@ -152,8 +153,33 @@ export function runAnalysisBench(): string {
     `   class-based:       ${large.ms.toFixed(0)} ms (target < 2000 ms); ${large.result.connections.length} connected pairs`,
     `   peak RSS:          ${mb(maxRssKb * 1024)} (resourceUsage.maxRSS); heap used now ${mb(mem.heapUsed)}`,
   );
+  lines.push(...exposureBench(bigFacts));
   if (!same) lines.push('ERROR: the naive and class-based evaluators disagree');
   return `${lines.join('\n')}\n`;
+}
+
+/**
+ * Exposure of one AIWorkload's five segments on the large cluster, as the controller computes it on
+ * each reconcile: one model per segment, against one model shared by the five (findExposures).
+ */
+function exposureBench(facts: ClusterFacts): string[] {
+  const ns = facts.namespaces[3]?.metadata?.name ?? 'ns-3';
+  const segments: Segment[] = Array.from({ length: 5 }, (_, i) => ({
+    namespace: ns,
+    podSelector: { matchLabels: { app: `app-${i}` } },
+    declaredIngress: [{ from: [{ podSelector: { matchLabels: { tier: 'web' } } }] }],
+    declaredEgress: [],
+  }));
+  const each = time(() => segments.map((s) => findExposure(facts, s)));
+  const shared = time(() => findExposures(facts, segments));
+  const same = JSON.stringify(each.result.map((f) => f.map((x) => [x.direction, x.source.id, x.target.id, x.excess.toString()]))) ===
+    JSON.stringify(shared.result.map((f) => f.map((x) => [x.direction, x.source.id, x.target.id, x.excess.toString()])));
+  return [
+    `3) exposure of an AIWorkload with ${segments.length} segments on the cluster of 2)`,
+    `   a model per segment:  ${each.ms.toFixed(0)} ms`,
+    `   one shared model:     ${shared.ms.toFixed(0)} ms (${(each.ms / shared.ms).toFixed(1)}x); ${shared.result.flat().length} findings; identical results: ${same}`,
+    ...(same ? [] : ['ERROR: per-segment and shared exposure disagree']),
+  ];
 }
 
 const invokedDirectly = process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href;

@@ -2,7 +2,7 @@
 // what its AIWorkload declared, because some other NetworkPolicy (ours or anyone's) also selects
 // its pods. Policies are additive, so an allow-all added to the namespace silently widens every
 // segment in it: callers nobody declared, or a way out for a dataset meant to have none.
-import { ConnSet, type ClusterFacts, analyze, findExposure } from '../analysis/index.js';
+import { ConnSet, type ClusterFacts, type ExposureFinding, analyze, findExposures } from '../analysis/index.js';
 import type { AnalysisOptions, NetworkPolicy as AnalysisPolicy } from '../analysis/types.js';
 import type { AIWorkloadSpec } from '../api/types.js';
 import type { GeneratedObject, NetworkPolicy } from '../compile/objects.js';
@@ -34,24 +34,24 @@ export function exposureMessages(facts: ClusterFacts, namespace: string, spec: A
   // workload's own (which admit exactly what was declared), nothing can be exposed.
   if (!policies.some((p) => p.metadata?.namespace === namespace && !ours.includes(p as unknown as NetworkPolicy))) return [];
   const withDesired: ClusterFacts = { ...facts, networkPolicies: policies };
-  const messages: string[] = [];
-  for (const component of spec.components) {
+  const segments = spec.components.flatMap((component) => {
     const policy = ours.find((p) => p.metadata.labels['bulkhead.dev/component'] === component.name);
-    if (policy === undefined) continue;
-    const findings = findExposure(
-      withDesired,
-      { namespace, podSelector: component.selector, declaredIngress: policy.spec.ingress, declaredEgress: policy.spec.egress },
-      LIVE,
-    );
-    if (findings.length === 0) continue;
-    const named = findings.slice(0, MAX_NAMED).map((f) => {
-      const via = f.policies.length > 0 ? `via ${f.policies.join(', ')}` : 'no policy isolates it';
-      return `${f.source.id} can reach ${f.target.id} on ${f.excess.toString()} (${via})`;
-    });
-    const more = findings.length > MAX_NAMED ? ` and ${findings.length - MAX_NAMED} more` : '';
-    messages.push(`${component.name}: ${named.join('; ')}${more}`);
-  }
-  return messages;
+    if (policy === undefined) return [];
+    return [{ component: component.name, segment: { namespace, podSelector: component.selector, declaredIngress: policy.spec.ingress, declaredEgress: policy.spec.egress } }];
+  });
+  const findings = findExposures(withDesired, segments.map((s) => s.segment), LIVE);
+  return segments.flatMap((s, i) => exposureMessage(s.component, findings[i] ?? []));
+}
+
+/** One component's message: its first few findings and how many more; none when not exposed. */
+function exposureMessage(component: string, findings: readonly ExposureFinding[]): string[] {
+  if (findings.length === 0) return [];
+  const named = findings.slice(0, MAX_NAMED).map((f) => {
+    const via = f.policies.length > 0 ? `via ${f.policies.join(', ')}` : 'no policy isolates it';
+    return `${f.source.id} can reach ${f.target.id} on ${f.excess.toString()} (${via})`;
+  });
+  const more = findings.length > MAX_NAMED ? ` and ${findings.length - MAX_NAMED} more` : '';
+  return [`${component}: ${named.join('; ')}${more}`];
 }
 
 /** At most this many blocked connections are named in an audit report. */
