@@ -50,7 +50,7 @@ describe('sample golden files', () => {
   const all = facts(workloads);
 
   test('there are samples for the AI stacks the docs name', () => {
-    expect(samples).toEqual(expect.arrayContaining(['fraud-detection.yaml', 'llm-serving-vllm.yaml', 'rag-vector-db.yaml', 'ray-training.yaml', 'feast-feature-store.yaml']));
+    expect(samples).toEqual(expect.arrayContaining(['fraud-detection.yaml', 'jupyter-notebooks.yaml', 'kserve-inference.yaml', 'llm-serving-vllm.yaml', 'rag-vector-db.yaml', 'ray-training.yaml', 'feast-feature-store.yaml']));
   });
 
   test.each(workloads.map((w) => [w.file, w] as const))('%s renders as in testdata/<sample>.golden.yaml', (file, w) => {
