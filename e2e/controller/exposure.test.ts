@@ -1,9 +1,11 @@
 // Issue 4: exposure detection in the controller. Another NetworkPolicy that lets an undeclared peer
 // reach a segment, or a segment reach an undeclared destination, sets Exposed=True naming the
 // policy and the peer; removing it clears it.
+import { execFile } from 'node:child_process';
+import path from 'node:path';
 import { dump } from 'js-yaml';
-import { deleteNamespace, freshNamespace, kubectlOk, waitFor } from '../harness/cluster.js';
-import { type RunningOperator, ensureCrd, startOperator } from '../harness/operator.js';
+import { adminKubeconfig, deleteNamespace, freshNamespace, kubectlOk, waitFor } from '../harness/cluster.js';
+import { type RunningOperator, ensureCrd, repoRoot, startOperator } from '../harness/operator.js';
 
 type Condition = { type: string; status: string; reason: string; message?: string };
 
@@ -92,9 +94,46 @@ test('an allow-all egress policy gives the segments a way out, and deleting it c
     return c?.status === 'True' ? c : undefined;
   }, { timeoutMs: 15_000, description: 'Exposed=True for egress' });
   // The vector store was declared no way out but DNS: now it reaches the outside world.
-  expect(exposed.message).toMatch(new RegExp(`vectors: .*${ns}/vectors-0\\[Pod\\] can reach 0\\.0\\.0\\.0-255\\.255\\.255\\.255\\[External\\] on All Connections \\(via ${ns}/allow-all-egress\\)`));
+  // The outside world is cut where any policy in the cluster puts an ipBlock boundary (other suites'
+  // policies included), so the range is not fixed; what is fixed is that some of it is reachable.
+  expect(exposed.message).toMatch(new RegExp(`vectors: .*${ns}/vectors-0\\[Pod\\] can reach [0-9.]+-[0-9.]+\\[External\\] on All Connections \\(via ${ns}/allow-all-egress\\)`));
   expect((await condition('Ready'))?.status).toBe('True');
 
   await kubectlOk(['-n', ns, 'delete', 'networkpolicy', 'allow-all-egress']);
   await waitFor(async () => (await condition('Exposed')) === undefined, { timeoutMs: 15_000, description: 'Exposed cleared' });
 }, 60_000);
+
+function exposureCli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [path.join(repoRoot(), 'bin', 'bulkhead.js'), 'exposure', ...args], { env: { ...process.env, KUBECONFIG: adminKubeconfig() } }, (err, stdout, stderr) =>
+      resolve({ code: err === null ? 0 : Number(err.code), stdout, stderr }),
+    );
+  });
+}
+
+test('bulkhead exposure lists every finding the condition summarises, and exits 1 while anything is exposed', async () => {
+  await waitFor(async () => (await condition('Exposed')) === undefined, { timeoutMs: 15_000, description: 'no exposure to start with' });
+  const clean = await exposureCli(['-n', ns]);
+  expect([clean.code, clean.stdout, clean.stderr]).toEqual([0, '', '']);
+
+  const allowAll = { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'allow-all', namespace: ns }, spec: { podSelector: {}, ingress: [{}], policyTypes: ['Ingress'] } };
+  await kubectlOk(['apply', '-f', '-'], { input: dump(allowAll) });
+  const exposed = await waitFor(async () => {
+    const c = await condition('Exposed');
+    return c?.status === 'True' ? c : undefined;
+  }, { timeoutMs: 15_000, description: 'Exposed=True' });
+  const res = await exposureCli(['-n', ns, '-o', 'json']);
+  expect(res.code).toBe(1);
+  const rows = JSON.parse(res.stdout) as { workload: string; component: string; direction: string; src: string; dst: string; policies: string[] }[];
+  expect(rows).toContainEqual(expect.objectContaining({ workload: `${ns}/rag`, component: 'vectors', direction: 'Ingress', src: `${ns}/intruder[Pod]`, dst: `${ns}/vectors-0[Pod]`, policies: [`${ns}/allow-all`] }));
+  // The condition names at most three findings per component and counts the rest; the command lists them all.
+  const counted = [...(exposed.message ?? '').matchAll(/and (\d+) more/g)].reduce((n, m) => n + Number(m[1]), 0);
+  const named = (exposed.message ?? '').split('; ').length;
+  expect(rows).toHaveLength(named + counted);
+  const txt = await exposureCli(['-n', ns]);
+  expect(txt.stdout).toContain(`${ns}/rag vectors Ingress: ${ns}/intruder[Pod] => ${ns}/vectors-0[Pod] : All Connections (via ${ns}/allow-all)`);
+
+  await kubectlOk(['-n', ns, 'delete', 'networkpolicy', 'allow-all']);
+  await waitFor(async () => (await exposureCli(['-n', ns])).code === 0, { timeoutMs: 15_000, description: 'exposure gone' });
+}, 90_000);
+

@@ -5,15 +5,15 @@
 import { KubeConfig } from '@kubernetes/client-node';
 import { dump } from 'js-yaml';
 import { FIELD_MANAGER, LABEL_WORKLOAD } from '../api/constants.js';
-import { validateSpec } from '../api/validate.js';
 import { compile } from '../compile/compile.js';
-import type { CompileFacts, PeerWorkload, PlatformConfig } from '../compile/facts.js';
+import type { CompileFacts } from '../compile/facts.js';
 import { labelValue } from '../compile/names.js';
 import type { GeneratedKind, GeneratedObject } from '../compile/objects.js';
 import { type RestClient, createRestClient, isNotFound } from '../kube/rest.js';
 import { RESOURCES, collectionPath, objectPath } from '../kube/resources.js';
 import { HELP, unknownPairFlag } from './flag-table.js';
 import { lineDiff, withContext } from './line-diff.js';
+import { liveCompileFacts } from './live-compile.js';
 import type { CliIO } from './main.js';
 import { PLATFORM_USAGE } from './platform-flags.js';
 import { loadWorkloadFiles, parseWorkloadFileArgs, type LoadedWorkload } from './workload-files.js';
@@ -54,31 +54,6 @@ class DiffPrinter {
     this.changed = true;
     this.io.stdout(`--- ${title}\n${withContext(lines).join('\n')}\n`);
   }
-}
-
-async function livePeers(rest: RestClient): Promise<Map<string, PeerWorkload>> {
-  const peers = new Map<string, PeerWorkload>();
-  const live = await rest.request<{ items: Obj[] }>('GET', collectionPath(RESOURCES.AIWorkload));
-  for (const w of live.items) {
-    const v = validateSpec(w['spec']);
-    const ns = w.metadata?.namespace ?? '';
-    if (v.ok && w.metadata?.name !== undefined) peers.set(`${ns}/${w.metadata.name}`, { namespace: ns, name: w.metadata.name, spec: v.spec });
-  }
-  return peers;
-}
-
-async function kubeAPIServer(rest: RestClient): Promise<CompileFacts['kubeAPIServer']> {
-  const slice = await getOrUndefined(rest, objectPath(RESOURCES.EndpointSlice, 'default', 'kubernetes'));
-  const addresses = ((slice?.['endpoints'] as { addresses?: string[] }[] | undefined) ?? []).flatMap((e) => e.addresses ?? []);
-  const ports = ((slice?.['ports'] as { port?: number }[] | undefined) ?? []).flatMap((p) => (p.port === undefined ? [] : [p.port]));
-  return addresses.length > 0 ? { addresses, ports } : undefined;
-}
-
-/** Peers resolve against the live AIWorkloads, with the files' versions taking precedence. */
-async function gatherFacts(rest: RestClient, workloads: readonly LoadedWorkload[], platform: PlatformConfig): Promise<CompileFacts> {
-  const peers = await livePeers(rest);
-  for (const w of workloads) peers.set(`${w.namespace}/${w.name}`, w);
-  return { platform, workloads: peers, kubeAPIServer: await kubeAPIServer(rest) };
 }
 
 /**
@@ -140,7 +115,8 @@ export async function runDiff(argv: string[], io: CliIO): Promise<number> {
   const kc = new KubeConfig();
   kc.loadFromDefault();
   const rest = createRestClient(kc);
-  const facts = await gatherFacts(rest, workloads, args.platform);
+  // Peers resolve against the live AIWorkloads, with the files' versions taking precedence.
+  const facts = await liveCompileFacts(rest, args.platform, workloads);
   const out = new DiffPrinter(io);
   for (const w of workloads) await diffWorkload(rest, w, facts, out, io);
   return out.changed ? 1 : 0;

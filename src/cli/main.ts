@@ -18,6 +18,7 @@ const commands: Record<string, { summary: string; load: () => Promise<Command> }
   diff: { summary: 'diff -f FILE: what applying an AIWorkload would change (server-side dry run)', load: async () => (await import('./diff.js')).runDiff },
   explain: { summary: 'explain -d DIR | --live: who can reach whom under the NetworkPolicies', load: async () => (await import('./explain.js')).runExplain },
   check: { summary: 'check the installation: CRD, admission policies, ceiling, operator, CNI', load: async () => (await import('./check.js')).runCheck },
+  exposure: { summary: 'exposure [-n NS]: every undeclared way into or out of a segment, with the policies responsible', load: async () => (await import('./exposure.js')).runExposure },
   crd: { summary: 'print the generated AIWorkload CustomResourceDefinition', load: async () => (await import('./crd.js')).runCrd },
   'local-cluster': { summary: 'up|down|env: a local etcd + kube-apiserver + kube-controller-manager for development', load: async () => (await import('./local-cluster.js')).runLocalCluster },
 };

@@ -24,6 +24,16 @@ const LIVE: Partial<AnalysisOptions> = { ipFamilies: 'Dual' };
  * the reconcile converges to, not a half-applied one.
  */
 export function exposureMessages(facts: ClusterFacts, namespace: string, spec: AIWorkloadSpec, desired: readonly GeneratedObject[]): string[] {
+  return exposureFindings(facts, namespace, spec, desired).flatMap((e) => exposureMessage(e.component, e.findings));
+}
+
+/** Every finding per exposed component (`bulkhead exposure` prints them all; the condition names a few). */
+export function exposureFindings(
+  facts: ClusterFacts,
+  namespace: string,
+  spec: AIWorkloadSpec,
+  desired: readonly GeneratedObject[],
+): { component: string; findings: ExposureFinding[] }[] {
   const ours = desired.filter((o): o is NetworkPolicy => o.kind === 'NetworkPolicy');
   const ourNames = new Set(ours.map((p) => p.metadata.name));
   const policies: AnalysisPolicy[] = [
@@ -40,7 +50,7 @@ export function exposureMessages(facts: ClusterFacts, namespace: string, spec: A
     return [{ component: component.name, segment: { namespace, podSelector: component.selector, declaredIngress: policy.spec.ingress, declaredEgress: policy.spec.egress } }];
   });
   const findings = findExposures(withDesired, segments.map((s) => s.segment), LIVE);
-  return segments.flatMap((s, i) => exposureMessage(s.component, findings[i] ?? []));
+  return segments.map((s, i) => ({ component: s.component, findings: findings[i] ?? [] })).filter((e) => e.findings.length > 0);
 }
 
 /** One component's message: its first few findings and how many more; none when not exposed. */

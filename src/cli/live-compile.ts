@@ -1,0 +1,49 @@
+// What the compiler needs from a live cluster, read as the operator reads it: the other
+// AIWorkloads (workload peers) and the API server's endpoints. Shared by `diff` and `exposure`.
+import { validateSpec } from '../api/validate.js';
+import type { CompileFacts, PeerWorkload, PlatformConfig } from '../compile/facts.js';
+import { type RestClient, isNotFound } from '../kube/rest.js';
+import { RESOURCES, collectionPath, objectPath } from '../kube/resources.js';
+
+export interface LiveAIWorkload {
+  metadata?: { name?: string; namespace?: string; uid?: string };
+  spec?: unknown;
+}
+
+/** Every AIWorkload in the cluster (or in `namespace`), as listed. */
+export async function listAIWorkloads(rest: RestClient, namespace?: string): Promise<LiveAIWorkload[]> {
+  return (await rest.request<{ items: LiveAIWorkload[] }>('GET', collectionPath(RESOURCES.AIWorkload, namespace))).items;
+}
+
+/** The valid AIWorkloads by `namespace/name`: the peers `{workload: …}` resolve against. */
+export function peersOf(workloads: readonly LiveAIWorkload[]): Map<string, PeerWorkload> {
+  const peers = new Map<string, PeerWorkload>();
+  for (const w of workloads) {
+    const v = validateSpec(w.spec);
+    const ns = w.metadata?.namespace ?? '';
+    if (v.ok && w.metadata?.name !== undefined) peers.set(`${ns}/${w.metadata.name}`, { namespace: ns, name: w.metadata.name, spec: v.spec });
+  }
+  return peers;
+}
+
+type Slice = { endpoints?: { addresses?: string[] }[]; ports?: { port?: number }[] };
+
+/** The API server's endpoints from the default/kubernetes EndpointSlice; undefined when unknown. */
+export async function kubeAPIServer(rest: RestClient): Promise<CompileFacts['kubeAPIServer']> {
+  let slice: Slice | undefined;
+  try {
+    slice = await rest.request<Slice>('GET', objectPath(RESOURCES.EndpointSlice, 'default', 'kubernetes'));
+  } catch (err) {
+    if (!isNotFound(err)) throw err;
+  }
+  const addresses = (slice?.endpoints ?? []).flatMap((e) => e.addresses ?? []);
+  const ports = (slice?.ports ?? []).flatMap((p) => (p.port === undefined ? [] : [p.port]));
+  return addresses.length > 0 ? { addresses, ports } : undefined;
+}
+
+/** Compile facts from the live cluster; `extra` workloads (from files) win over the live ones. */
+export async function liveCompileFacts(rest: RestClient, platform: PlatformConfig, extra: readonly PeerWorkload[] = []): Promise<CompileFacts> {
+  const peers = peersOf(await listAIWorkloads(rest));
+  for (const w of extra) peers.set(`${w.namespace}/${w.name}`, w);
+  return { platform, workloads: peers, kubeAPIServer: await kubeAPIServer(rest) };
+}
