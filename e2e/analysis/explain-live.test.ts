@@ -1,22 +1,16 @@
 // `bulkhead explain --live` against the real API server: the generated policies of the sample, read
 // back from the cluster with real pods, allow exactly the declared flows.
-import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { dump } from 'js-yaml';
-import { adminKubeconfig, deleteNamespace, freshNamespace, kubectl, kubectlOk } from '../harness/cluster.js';
+import { type CliResult, bulkhead } from '../harness/cli.js';
+import { deleteNamespace, freshNamespace, kubectl, kubectlOk } from '../harness/cluster.js';
 import { type RunningOperator, ensureCrd, repoRoot, startOperator } from '../harness/operator.js';
 
 let operator: RunningOperator;
 let ns: string;
 
-function explain(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [path.join(repoRoot(), 'bin', 'bulkhead.js'), 'explain', '--live', ...args], { env: { ...process.env, KUBECONFIG: adminKubeconfig() }, maxBuffer: 32 * 2 ** 20 }, (err, stdout, stderr) =>
-      resolve({ code: err === null ? 0 : Number(err.code), stdout, stderr }),
-    );
-  });
-}
+const explain = (args: string[]): Promise<CliResult> => bulkhead(['explain', '--live', ...args]);
 
 const pod = (namespace: string, name: string, labels: Record<string, string>): string =>
   dump({ apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace, labels }, spec: { containers: [{ name: 'main', image: 'registry.invalid/x:1' }] } });

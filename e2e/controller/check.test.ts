@@ -2,12 +2,11 @@
 // policies installed and a leading operator it finds nothing failed; it fails (exit 1), naming
 // what is missing, once an admission policy is gone or the operator's Lease has gone stale. The
 // local control plane has no CNI, so the CNI check always warns here.
-import { execFile } from 'node:child_process';
-import path from 'node:path';
 import { dump } from 'js-yaml';
-import { adminKubeconfig, deleteNamespace, freshNamespace, kubectlOk, waitFor } from '../harness/cluster.js';
+import { type CliResult, bulkhead } from '../harness/cli.js';
+import { deleteNamespace, freshNamespace, kubectlOk, waitFor } from '../harness/cluster.js';
 import { operatorUser } from '../harness/operator-identity.js';
-import { type RunningOperator, repoRoot, startOperator } from '../harness/operator.js';
+import { type RunningOperator, startOperator } from '../harness/operator.js';
 import { installAdmissionPolicies, removeAdmissionPolicies } from '../security/support.js';
 
 type Finding = { check: string; status: 'ok' | 'warn' | 'fail'; detail: string };
@@ -15,13 +14,7 @@ type Finding = { check: string; status: 'ok' | 'warn' | 'fail'; detail: string }
 let ns: string;
 let operator: RunningOperator | undefined;
 
-function check(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [path.join(repoRoot(), 'bin', 'bulkhead.js'), 'check', ...args], { env: { ...process.env, KUBECONFIG: adminKubeconfig() } }, (err, stdout, stderr) =>
-      resolve({ code: err === null ? 0 : Number(err.code), stdout, stderr }),
-    );
-  });
-}
+const check = (args: string[]): Promise<CliResult> => bulkhead(['check', ...args]);
 
 async function findings(args: string[]): Promise<{ code: number; byCheck: Map<string, Finding> }> {
   const res = await check([...args, '-o', 'json']);

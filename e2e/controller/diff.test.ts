@@ -1,24 +1,17 @@
 // `bulkhead diff`: a server-side dry run of an AIWorkload and everything it generates against the
 // live cluster; nothing is written.
-import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { dump, load } from 'js-yaml';
-import { adminKubeconfig, deleteNamespace, freshNamespace, kubectlOk } from '../harness/cluster.js';
+import { type CliResult, bulkhead } from '../harness/cli.js';
+import { deleteNamespace, freshNamespace, kubectlOk } from '../harness/cluster.js';
 import { type RunningOperator, ensureCrd, repoRoot, startOperator } from '../harness/operator.js';
 
 let operator: RunningOperator;
 let ns: string;
 let sample: string;
 
-function diff(input: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = execFile(process.execPath, [path.join(repoRoot(), 'bin', 'bulkhead.js'), 'diff', '-f', '-'], { env: { ...process.env, KUBECONFIG: adminKubeconfig() } }, (err, stdout, stderr) =>
-      resolve({ code: err === null ? 0 : Number(err.code), stdout, stderr }),
-    );
-    child.stdin?.end(input);
-  });
-}
+const diff = (input: string): Promise<CliResult> => bulkhead(['diff', '-f', '-'], { input });
 
 beforeAll(async () => {
   await ensureCrd();

@@ -1,11 +1,10 @@
 // Issue 4: exposure detection in the controller. Another NetworkPolicy that lets an undeclared peer
 // reach a segment, or a segment reach an undeclared destination, sets Exposed=True naming the
 // policy and the peer; removing it clears it.
-import { execFile } from 'node:child_process';
-import path from 'node:path';
 import { dump } from 'js-yaml';
-import { adminKubeconfig, deleteNamespace, freshNamespace, kubectlOk, waitFor } from '../harness/cluster.js';
-import { type RunningOperator, ensureCrd, repoRoot, startOperator } from '../harness/operator.js';
+import { type CliResult, bulkhead } from '../harness/cli.js';
+import { deleteNamespace, freshNamespace, kubectlOk, waitFor } from '../harness/cluster.js';
+import { type RunningOperator, ensureCrd, startOperator } from '../harness/operator.js';
 
 type Condition = { type: string; status: string; reason: string; message?: string };
 
@@ -23,6 +22,14 @@ const pod = (name: string, labels: Record<string, string>, serviceAccountName?: 
 async function condition(type: string): Promise<Condition | undefined> {
   const obj = JSON.parse(await kubectlOk(['-n', ns, 'get', 'aiworkload', 'rag', '-o', 'json'])) as { status?: { conditions?: Condition[] } };
   return obj.status?.conditions?.find((c) => c.type === type);
+}
+
+/** Waits until Exposed is True and returns the condition. */
+function exposedTrue(description: string): Promise<Condition> {
+  return waitFor(async () => {
+    const c = await condition('Exposed');
+    return c?.status === 'True' ? c : undefined;
+  }, { timeoutMs: 15_000, description });
 }
 
 beforeAll(async () => {
@@ -61,10 +68,7 @@ test('an allow-all policy in the namespace exposes the segments, and deleting it
 
   const allowAll = { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'allow-all', namespace: ns }, spec: { podSelector: {}, ingress: [{}], policyTypes: ['Ingress'] } };
   await kubectlOk(['apply', '-f', '-'], { input: dump(allowAll) });
-  const exposed = await waitFor(async () => {
-    const c = await condition('Exposed');
-    return c?.status === 'True' ? c : undefined;
-  }, { timeoutMs: 15_000, description: 'Exposed=True' });
+  const exposed = await exposedTrue('Exposed=True');
   expect(exposed.message).toContain(`${ns}/allow-all`);
   expect(exposed.message).toMatch(new RegExp(`vectors: .*${ns}/intruder\\[Pod\\] can reach ${ns}/vectors-0\\[Pod\\]`));
   const events = await kubectlOk(['-n', ns, 'get', 'events', '--field-selector', 'reason=Exposed', '-o', 'jsonpath={.items[*].message}']);
@@ -89,10 +93,7 @@ test('an allow-all egress policy gives the segments a way out, and deleting it c
   await waitFor(async () => (await condition('Exposed')) === undefined, { timeoutMs: 15_000, description: 'no exposure to start with' });
   const allowAllOut = { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'allow-all-egress', namespace: ns }, spec: { podSelector: {}, policyTypes: ['Egress'], egress: [{}] } };
   await kubectlOk(['apply', '-f', '-'], { input: dump(allowAllOut) });
-  const exposed = await waitFor(async () => {
-    const c = await condition('Exposed');
-    return c?.status === 'True' ? c : undefined;
-  }, { timeoutMs: 15_000, description: 'Exposed=True for egress' });
+  const exposed = await exposedTrue('Exposed=True for egress');
   // The vector store was declared no way out but DNS: now it reaches the outside world.
   // The outside world is cut where any policy in the cluster puts an ipBlock boundary (other suites'
   // policies included), so the range is not fixed; what is fixed is that some of it is reachable.
@@ -103,13 +104,7 @@ test('an allow-all egress policy gives the segments a way out, and deleting it c
   await waitFor(async () => (await condition('Exposed')) === undefined, { timeoutMs: 15_000, description: 'Exposed cleared' });
 }, 60_000);
 
-function exposureCli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [path.join(repoRoot(), 'bin', 'bulkhead.js'), 'exposure', ...args], { env: { ...process.env, KUBECONFIG: adminKubeconfig() } }, (err, stdout, stderr) =>
-      resolve({ code: err === null ? 0 : Number(err.code), stdout, stderr }),
-    );
-  });
-}
+const exposureCli = (args: string[]): Promise<CliResult> => bulkhead(['exposure', ...args]);
 
 test('bulkhead exposure lists every finding the condition summarises, and exits 1 while anything is exposed', async () => {
   await waitFor(async () => (await condition('Exposed')) === undefined, { timeoutMs: 15_000, description: 'no exposure to start with' });
@@ -118,10 +113,7 @@ test('bulkhead exposure lists every finding the condition summarises, and exits 
 
   const allowAll = { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'allow-all', namespace: ns }, spec: { podSelector: {}, ingress: [{}], policyTypes: ['Ingress'] } };
   await kubectlOk(['apply', '-f', '-'], { input: dump(allowAll) });
-  const exposed = await waitFor(async () => {
-    const c = await condition('Exposed');
-    return c?.status === 'True' ? c : undefined;
-  }, { timeoutMs: 15_000, description: 'Exposed=True' });
+  const exposed = await exposedTrue('Exposed=True');
   const res = await exposureCli(['-n', ns, '-o', 'json']);
   expect(res.code).toBe(1);
   const rows = JSON.parse(res.stdout) as { workload: string; component: string; direction: string; src: string; dst: string; policies: string[] }[];

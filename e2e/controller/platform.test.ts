@@ -1,25 +1,17 @@
 // Where DNS runs is operator configuration: with --dns-namespace and --dns-pod-labels every
 // segment's DNS rule selects those pods, and `bulkhead diff` given the same flags agrees with what
 // the operator wrote (without them it would put kube-dns back).
-import { execFile } from 'node:child_process';
-import path from 'node:path';
 import { dump } from 'js-yaml';
-import { adminKubeconfig, deleteNamespace, freshNamespace, kubectlOk } from '../harness/cluster.js';
-import { type RunningOperator, ensureCrd, repoRoot, startOperator } from '../harness/operator.js';
+import { type CliResult, bulkhead } from '../harness/cli.js';
+import { deleteNamespace, freshNamespace, kubectlOk } from '../harness/cluster.js';
+import { type RunningOperator, ensureCrd, startOperator } from '../harness/operator.js';
 
 const PLATFORM = ['--dns-namespace', 'dns-system', '--dns-pod-labels', 'app.kubernetes.io/name=coredns,tier=node'];
 
 let operator: RunningOperator | undefined;
 let ns: string;
 
-function diff(input: string, flags: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = execFile(process.execPath, [path.join(repoRoot(), 'bin', 'bulkhead.js'), 'diff', '-f', '-', ...flags], { env: { ...process.env, KUBECONFIG: adminKubeconfig() } }, (err, stdout, stderr) =>
-      resolve({ code: err === null ? 0 : Number(err.code), stdout, stderr }),
-    );
-    child.stdin?.end(input);
-  });
-}
+const diff = (input: string, flags: string[]): Promise<CliResult> => bulkhead(['diff', '-f', '-', ...flags], { input });
 
 beforeAll(async () => {
   await ensureCrd();
