@@ -5,8 +5,7 @@ import { KubeConfig } from '@kubernetes/client-node';
 import type { ClusterFacts } from '../analysis/types.js';
 import { validateSpec } from '../api/validate.js';
 import { compile } from '../compile/compile.js';
-import type { CompileFacts } from '../compile/facts.js';
-import { DEFAULT_PLATFORM, type PlatformConfig } from '../compile/facts.js';
+import { defaultPlatform, type CompileFacts, type PlatformConfig } from '../compile/facts.js';
 import { exposureFindings } from '../controller/exposure.js';
 import { createRestClient } from '../kube/rest.js';
 import { HELP, type FlagTable, type Stop, helpFlag, parseFlagTable } from './flag-table.js';
@@ -96,7 +95,7 @@ export function formatRows(rows: readonly ExposureRow[]): string {
 }
 
 export async function runExposure(argv: string[], io: CliIO): Promise<number> {
-  const args = parseFlagTable<ExposureArgs, Stop>(argv, TABLE, { output: 'txt', platform: JSON.parse(JSON.stringify(DEFAULT_PLATFORM)) as PlatformConfig });
+  const args = parseFlagTable<ExposureArgs, Stop>(argv, TABLE, { output: 'txt', platform: defaultPlatform() });
   if (args === HELP) return (io.stdout(USAGE), 0);
   if (typeof args === 'string') return (io.stderr(`bulkhead exposure: ${args}\n${USAGE}`), 2);
   try {

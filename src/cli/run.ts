@@ -1,6 +1,6 @@
 // `bulkhead run`: the controller. In-cluster config when running in a pod, else $KUBECONFIG.
 import { KubeConfig } from '@kubernetes/client-node';
-import { DEFAULT_PLATFORM, type PlatformConfig } from '../compile/facts.js';
+import { defaultPlatform, type PlatformConfig } from '../compile/facts.js';
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import { LeaderElector, kubeLeaseStore } from '../controller/leader-election.js';
@@ -49,7 +49,7 @@ function defaults(): RunArgs {
     bind: '0.0.0.0:8080',
     workers: 2,
     resyncSeconds: 600,
-    platform: structuredClone(DEFAULT_PLATFORM),
+    platform: defaultPlatform(),
   };
 }
 

@@ -4,7 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { loadAll } from 'js-yaml';
 import { API_VERSION, KIND } from '../api/constants.js';
 import { formatProblems, validateSpec } from '../api/validate.js';
-import { DEFAULT_PLATFORM, type CompileFacts, type PeerWorkload, type PlatformConfig } from '../compile/facts.js';
+import { defaultPlatform, type CompileFacts, type PeerWorkload, type PlatformConfig } from '../compile/facts.js';
 import { helpFlag, parseFlagTable, type Flag, type FlagTable, type Stop } from './flag-table.js';
 import { platformFlags } from './platform-flags.js';
 
@@ -106,7 +106,7 @@ export function parseWorkloadFileArgs(
     ],
     other: unknown,
   };
-  const args = parseFlagTable(argv, table, { files: [], namespace: 'default', platform: JSON.parse(JSON.stringify(DEFAULT_PLATFORM)) as PlatformConfig });
+  const args = parseFlagTable(argv, table, { files: [], namespace: 'default', platform: defaultPlatform() });
   if (typeof args === 'object' && args.files.length === 0) return '-f FILE is required';
   return args;
 }

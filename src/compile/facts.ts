@@ -14,6 +14,12 @@ export const DEFAULT_PLATFORM: PlatformConfig = {
   monitoring: { namespace: 'monitoring', podSelector: { matchLabels: { 'app.kubernetes.io/name': 'prometheus' } } },
 };
 
+/** A copy of DEFAULT_PLATFORM that flags may change (a plain copy: structuredClone's objects come
+ * from another realm under jest's VM, which js-yaml refuses to dump). */
+export function defaultPlatform(): PlatformConfig {
+  return JSON.parse(JSON.stringify(DEFAULT_PLATFORM)) as PlatformConfig;
+}
+
 /** Another AIWorkload, as far as peer resolution needs it. */
 export interface PeerWorkload {
   namespace: string;
