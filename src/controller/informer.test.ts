@@ -5,6 +5,7 @@ import {
   diffRelist,
   Informer,
   isGone,
+  listItems,
   objectKey,
   type InformerOptions,
   type KubeObject,
@@ -406,5 +407,20 @@ describe('Informer supervision', () => {
     await h.inf.stop();
     expect(h.clock.pendingTimers()).toBe(0);
     expect(h.t.watches).toHaveLength(1);
+  });
+});
+
+describe('listItems', () => {
+  test('gives the items of a list of a built-in kind the apiVersion and kind a watch event has', () => {
+    const raw = { apiVersion: 'v1', kind: 'ServiceAccountList', items: [{ metadata: { name: 'a' } }, { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'b' } }] };
+    expect(listItems(raw)).toEqual([
+      { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'a' } },
+      { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'b' } },
+    ]);
+  });
+
+  test('leaves items alone when the list says nothing', () => {
+    expect(listItems({ items: [{ metadata: { name: 'a' } }] })).toEqual([{ metadata: { name: 'a' } }]);
+    expect(listItems({})).toEqual([]);
   });
 });

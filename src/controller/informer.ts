@@ -155,9 +155,22 @@ async function getJson(kc: KubeConfig, url: URL, signal?: AbortSignal): Promise<
   });
 }
 
-interface RawList<T> {
+export interface RawList<T> {
+  apiVersion?: string;
+  kind?: string;
   items?: T[];
   metadata?: { resourceVersion?: string; continue?: string };
+}
+
+/**
+ * listItems returns a list's items with apiVersion and kind, which the API server leaves out of
+ * the items of built-in kinds (`ServiceAccountList` items have neither) but sends on every watch
+ * event. Without them an object read by a list never equals the object the operator would apply,
+ * so a restarted operator re-applied everything once and called it drift.
+ */
+export function listItems<T extends KubeObject>(raw: RawList<T>): T[] {
+  const kind = raw.kind?.endsWith('List') === true ? raw.kind.slice(0, -'List'.length) : undefined;
+  return (raw.items ?? []).map((o) => ({ ...(raw.apiVersion !== undefined ? { apiVersion: raw.apiVersion } : {}), ...(kind !== undefined ? { kind } : {}), ...o }));
 }
 
 /** The list options sent as query parameters, and the parameter each one becomes. */
@@ -190,7 +203,7 @@ export function kubeListWatch<T extends KubeObject>(kc: KubeConfig, ref: Resourc
       const server = kc.getCurrentCluster()?.server;
       if (!server) throw new Error('kubeconfig has no current cluster');
       const raw = (await getJson(kc, listUrl(server, path, opts), opts.signal)) as RawList<T>;
-      const page: ListPage<T> = { items: raw.items ?? [], resourceVersion: raw.metadata?.resourceVersion ?? '' };
+      const page: ListPage<T> = { items: listItems(raw), resourceVersion: raw.metadata?.resourceVersion ?? '' };
       if (raw.metadata?.continue) page.continueToken = raw.metadata.continue;
       return page;
     },
