@@ -54,14 +54,24 @@ describe('the health script on statuses the operator computes', () => {
     { name: 'no status yet', obj: object(1), want: { status: 'Progressing', message: 'waiting for the operator to observe generation 1' } },
     { name: 'observedGeneration behind (Ready still True from generation 1)', obj: object(2, applied1), want: { status: 'Progressing', message: 'waiting for the operator to observe generation 2' } },
     {
-      name: 'generation 2 failed to apply (ApplyFailed keeps observedGeneration at 1)',
-      obj: object(2, statusFor({ kind: 'error', message: 'apply NetworkPolicy w-api: connection refused' }, 2, applied1)),
-      want: { status: 'Progressing', message: 'waiting for the operator to observe generation 2: apply NetworkPolicy w-api: connection refused' },
+      name: 'generation 2 failed to apply, transiently (ApplyFailed keeps observedGeneration at 1)',
+      obj: object(2, statusFor({ kind: 'failed', refused: false, message: 'apply NetworkPolicy ns/w-api failed: connect ECONNREFUSED' }, 2, applied1)),
+      want: { status: 'Degraded', message: 'apply NetworkPolicy ns/w-api failed: connect ECONNREFUSED' },
     },
     {
-      name: 'a write failing at the observed generation (ApplyFailed, retried)',
-      obj: object(1, statusFor({ kind: 'error', message: 'apply ServiceAccount w-api: etcdserver: request timed out' }, 1, applied1)),
-      want: { status: 'Progressing', message: 'apply ServiceAccount w-api: etcdserver: request timed out' },
+      name: 'a drift repair failing at the observed generation (ApplyFailed, retried)',
+      obj: object(1, statusFor({ kind: 'failed', refused: false, message: 'apply ServiceAccount ns/w-api failed: 500 InternalError: etcdserver: request timed out' }, 1, applied1)),
+      want: { status: 'Degraded', message: 'apply ServiceAccount ns/w-api failed: 500 InternalError: etcdserver: request timed out' },
+    },
+    {
+      name: 'a write refused by RBAC or admission (ApplyFailed, Stalled)',
+      obj: object(2, statusFor({ kind: 'failed', refused: true, message: 'apply NetworkPolicy ns/w-api refused: 403 Forbidden: denied by bulkhead-tamper-protection' }, 2, applied1)),
+      want: { status: 'Degraded', message: 'apply NetworkPolicy ns/w-api refused: 403 Forbidden: denied by bulkhead-tamper-protection' },
+    },
+    {
+      name: 'a failure of generation 1 while generation 2 is not observed yet',
+      obj: object(2, statusFor({ kind: 'failed', refused: false, message: 'apply NetworkPolicy ns/w-api failed: timed out' }, 1, applied1)),
+      want: { status: 'Progressing', message: 'waiting for the operator to observe generation 2' },
     },
     { name: 'Applied', obj: object(1, applied1), want: { status: 'Healthy', message: '1 segment(s) enforced.' } },
     {

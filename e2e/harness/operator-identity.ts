@@ -153,3 +153,32 @@ function userGrants(binding: RbacObject, docs: readonly (RbacObject | null)[], u
   if (role === undefined) return [copy];
   return [copy, { ...role, metadata: { ...role.metadata, namespace: leaseNamespace } }, { ...copy, metadata: { ...copy.metadata, namespace: leaseNamespace } }];
 }
+
+/** The kinds the operator generates: a read-only operator user may list and watch them, nothing more. */
+const GENERATED_RESOURCES = new Set(['networkpolicies', 'serviceaccounts', 'roles', 'rolebindings']);
+
+/**
+ * readOnlyOperatorUser returns a client-certificate user `name` that holds the operator's
+ * permissions from manifests/rbac.yaml except any write of a generated kind: its informers sync,
+ * it writes status and Events, and every apply or prune is refused by RBAC (403). It reproduces an
+ * operator whose writes the API server refuses.
+ */
+export async function readOnlyOperatorUser(name: string): Promise<{ username: string; kubeconfig: string }> {
+  await operatorIdentity();
+  const docs = loadAll(await readFile(RBAC_MANIFEST, 'utf8')) as (RbacObject | null)[];
+  const role = docs.find((d): d is RbacObject => d?.kind === 'ClusterRole' && d.metadata.name === 'bulkhead-operator');
+  if (role === undefined) throw new Error(`${RBAC_MANIFEST} has no ClusterRole bulkhead-operator`);
+  type Rule = { apiGroups: string[]; resources: string[]; verbs: string[] };
+  const rules = (role.rules as Rule[]).map((r) => (r.resources.some((res) => GENERATED_RESOURCES.has(res)) ? { ...r, verbs: r.verbs.filter((v) => v === 'list' || v === 'watch') } : r));
+  const subjects = [{ kind: 'User', apiGroup: 'rbac.authorization.k8s.io', name }];
+  const roleRef = (kind: string, ref: string): RbacObject['roleRef'] => ({ apiGroup: 'rbac.authorization.k8s.io', kind, name: ref });
+  const objects: RbacObject[] = [
+    { kind: 'ClusterRole', metadata: { name }, rules },
+    { kind: 'ClusterRoleBinding', metadata: { name }, roleRef: roleRef('ClusterRole', name), subjects },
+    // The default/kubernetes EndpointSlice, as manifests/rbac.yaml grants it.
+    { kind: 'RoleBinding', metadata: { name, namespace: 'default' }, roleRef: roleRef('Role', 'bulkhead-kube-apiserver-endpoints'), subjects },
+  ];
+  const input = objects.map((o) => dump({ apiVersion: 'rbac.authorization.k8s.io/v1', ...o })).join('---\n');
+  await kubectlOk(['apply', '--server-side', '--force-conflicts', '-f', '-'], { input });
+  return { username: name, kubeconfig: await userKubeconfig(name, []) };
+}

@@ -9,10 +9,13 @@
 --
 -- The conditions are those src/controller/status.ts writes. The first rule that matches wins:
 --
+--   Ready=False with reason ApplyFailed at metadata.generation (the condition's observedGeneration)
+--       Degraded     the Ready message, which names each object the API server did not accept
+--                    and quotes it: refused by RBAC or admission (then also Stalled), or failing
+--                    again and again (Reconciling, retried with backoff; such a failure keeps
+--                    status.observedGeneration where it was, hence this rule comes first)
 --   status.observedGeneration missing or < metadata.generation
---       Progressing  "waiting for the operator to observe generation N", followed by the Ready
---                    message when the operator's attempt at generation N failed (ApplyFailed: a
---                    transient error keeps observedGeneration where it was)
+--       Progressing  "waiting for the operator to observe generation N"
 --   Stalled=True (reason InvalidSpec: the spec is refused, the message names the field; or
 --   PermissionsOutsideCeiling)
 --       Degraded     the Stalled message; terminal until someone changes the spec or the ceiling
@@ -26,7 +29,7 @@
 --       Healthy      "Audit mode, nothing enforced. " and the Ready message
 --   Ready=True (reason Applied)
 --       Healthy      the Ready message
---   Ready=False with any other reason (ApplyFailed: a transient error, retried with backoff)
+--   Ready=False with any other reason
 --       Progressing  the Ready message
 --   no Ready condition, or Ready=Unknown
 --       Progressing  "waiting for the Ready condition"
@@ -67,12 +70,17 @@ local function observedGenerationBehind(o)
   if observed ~= nil and observed >= generation then
     return nil
   end
-  local message = "waiting for the operator to observe generation " .. generation
+  return "waiting for the operator to observe generation " .. generation
+end
+
+-- applyFailed is the Ready condition when the operator's writes for metadata.generation failed.
+local function applyFailed(o)
+  local generation = (o.metadata and o.metadata.generation) or 0
   local ready = conditionOf(o.status, "Ready")
   if ready ~= nil and ready.status == "False" and ready.reason == "ApplyFailed" and ready.observedGeneration == generation then
-    message = message .. ": " .. messageOf(ready, "apply failed")
+    return ready
   end
-  return message
+  return nil
 end
 
 local function healthyMessage(o, ready)
@@ -92,6 +100,10 @@ local function healthyMessage(o, ready)
 end
 
 local function health(o)
+  local failed = applyFailed(o)
+  if failed ~= nil then
+    return "Degraded", messageOf(failed, "apply failed")
+  end
   local behind = observedGenerationBehind(o)
   if behind ~= nil then
     return "Progressing", behind

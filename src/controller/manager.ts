@@ -19,6 +19,7 @@ import { type HealthServer, readinessCheck, startHealthServer } from '../observe
 import { type Clock, realClock } from './clock.js';
 import { Informer, kubeListWatch, type KubeObject as InformerObject } from './informer.js';
 import { type AIWorkloadObject, type ClusterView, type KubeObject, Reconciler, dependentsOf } from './reconciler.js';
+import { queueResult, resultLabel } from './outcome.js';
 import { WorkQueue } from './workqueue.js';
 
 export interface ManagerOptions {
@@ -287,10 +288,11 @@ export class Manager {
       async (key) => {
         const started = this.clock.now();
         try {
-          const r = await this.reconciler.reconcile(key);
-          observeReconcile(this.opts.metrics, r.requeueAfter !== undefined ? 'requeue_after' : 'success', (this.clock.now() - started) / 1000);
-          return r;
+          const outcome = await this.reconciler.reconcile(key, this.queue.numRequeues(key));
+          observeReconcile(this.opts.metrics, resultLabel(outcome), (this.clock.now() - started) / 1000);
+          return queueResult(outcome);
         } catch (err) {
+          // Not an outcome: the status could not be written, or this replica stopped leading.
           observeReconcile(this.opts.metrics, 'error', (this.clock.now() - started) / 1000);
           throw err;
         }

@@ -2,7 +2,8 @@
 // what event woke it; it reads the world for one AIWorkload key and converges it.
 import { randomUUID } from 'node:crypto';
 import { LABEL_COMPONENT, LABEL_WORKLOAD } from '../api/constants.js';
-import { isForbidden } from '../kube/rest.js';
+import { classifyError, isForbidden, serverMessage } from '../kube/rest.js';
+import { NotLeaderError } from '../kube/writer.js';
 import { selectorMatches } from '../analysis/selectors.js';
 import type { AIWorkloadSpec, AIWorkloadStatus, ComponentStatus } from '../api/types.js';
 import { formatProblems, validateSpec } from '../api/validate.js';
@@ -13,6 +14,7 @@ import type { GeneratedKind, GeneratedObject } from '../compile/objects.js';
 import type { Logger } from '../observe/logger.js';
 import type { Metrics } from '../observe/metrics.js';
 import type { Clock } from './clock.js';
+import { type ReconcileOutcome, type WriteFailure, failedOutcome } from './outcome.js';
 import { type AppliedOutcome, computeStatus, jsonEqual } from './status.js';
 import { type LiveObject, type PlannedApply, type WritePlan, describeApply, describePlan, describePrune, liveKey, ownedBy, planWrites } from './write-plan.js';
 
@@ -72,9 +74,7 @@ export interface ReconcilerDeps {
   wouldBlock?: (workload: AIWorkloadObject, objects: GeneratedObject[]) => string[];
 }
 
-export interface ReconcileOutcome {
-  requeueAfter?: number;
-}
+export type { ReconcileOutcome } from './outcome.js';
 
 const GENERATED_KINDS: readonly GeneratedKind[] = ['ServiceAccount', 'Role', 'RoleBinding', 'NetworkPolicy'];
 
@@ -125,6 +125,9 @@ const serviceAccountOf = (pod: KubeObject): string => (pod.spec as { serviceAcco
 const conditionMessage = (workload: AIWorkloadObject, type: string): string | undefined =>
   workload.status?.conditions?.find((c) => c.type === type)?.message;
 
+const conditionReason = (workload: AIWorkloadObject, type: string): string | undefined =>
+  workload.status?.conditions?.find((c) => c.type === type)?.reason;
+
 /** One reconcile's subject: the cached AIWorkload and what every step needs to know of it. */
 interface Target {
   workload: AIWorkloadObject;
@@ -139,10 +142,26 @@ interface Target {
   log: Logger;
 }
 
-/** What the writes did: the changes made, and the ceiling denials, one per refused Role. */
+/**
+ * What the writes did: the changes made, the ceiling denials (one per refused Role), and the
+ * writes the API server did not accept.
+ */
 interface WriteResult {
   changes: string[];
   ceiling: string[];
+  failures: WriteFailure[];
+}
+
+/** What applying one object came to. */
+type ApplyResult = { kind: 'applied' } | { kind: 'ceiling'; denied: string } | { kind: 'failed'; failure: WriteFailure };
+
+/** The RBAC escalation check's words: a Role refused for holding more than the operator does. */
+const ESCALATION_DENIED = 'attempting to grant RBAC permissions not currently held';
+
+/** writeFailure records a failed write; a write refused because this replica stopped leading is no failure of the AIWorkload and propagates. */
+function writeFailure(err: unknown, verb: WriteFailure['verb'], kind: string, namespace: string, name: string): WriteFailure {
+  if (err instanceof NotLeaderError) throw err;
+  return { verb, kind, namespace, name, class: classifyError(err), message: serverMessage(err) };
 }
 
 /** Event reason and message verb for the changes of a reconcile, by why they were made. */
@@ -158,24 +177,49 @@ const CEILING_RETRY_MS = 60_000;
 export class Reconciler {
   constructor(private readonly deps: ReconcilerDeps) {}
 
-  /** reconcile converges one AIWorkload. In audit mode the write plan is reported, never executed. */
-  async reconcile(key: string): Promise<ReconcileOutcome> {
+  /**
+   * reconcile converges one AIWorkload and says what it came to; every path that reaches the
+   * AIWorkload ends in one status write derived from that outcome. In audit mode the write plan
+   * is reported, never executed. `attempt` is how many times in a row this key was retried (the
+   * work queue's count): a conflict is re-read a few times before it is reported.
+   */
+  async reconcile(key: string, attempt = 0): Promise<ReconcileOutcome> {
     const target = this.load(key);
-    if (target === undefined) return {};
+    if (target === undefined) return { kind: 'skipped' };
     const validation = validateSpec(target.workload.spec);
     if (!validation.ok) {
       await this.reportInvalid(target, formatProblems(validation.problems));
-      return {};
+      return { kind: 'invalid' };
     }
     const spec = validation.spec;
     const audit = spec.enforcement === 'Audit';
     const result = compile({ name: target.name, namespace: target.namespace, uid: target.uid, spec }, this.compileFacts());
     const plan = planWrites(result.objects, this.liveObjects(target), target.uid);
-    const written = audit ? { changes: describePlan(plan), ceiling: [] } : await this.write(target, plan);
+    const written = audit ? { changes: describePlan(plan), ceiling: [], failures: [] } : await this.write(target, plan);
+    if (written.failures.length > 0) return this.reportFailed(target, written, attempt);
     const outcome = this.appliedOutcome(target, spec, result, audit, written.ceiling);
     await this.announce(target, outcome, written.changes);
     await this.report(target.workload, computeStatus(target.workload.status, outcome, target.generation, target.now));
-    return written.ceiling.length > 0 ? { requeueAfter: CEILING_RETRY_MS } : {};
+    return written.ceiling.length > 0 ? { kind: 'applied', requeueAfter: CEILING_RETRY_MS } : { kind: 'applied' };
+  }
+
+  /**
+   * reportFailed reports writes the API server did not accept: not Ready (ApplyFailed) naming each
+   * object and the server's words, a Warning Event, and the changes that did go through. A
+   * conflict is only re-read (no report) until it keeps coming back.
+   */
+  private async reportFailed(t: Target, written: WriteResult, attempt: number): Promise<ReconcileOutcome> {
+    const outcome = failedOutcome(written.failures, attempt);
+    if (outcome.kind !== 'failed') {
+      t.log.info('the cluster changed under the cached read; reconciling again', { reason: outcome.kind === 'requeue' ? outcome.message : '' });
+      return outcome;
+    }
+    t.log.warn('writes failed', { error: outcome.message, refused: outcome.refused });
+    if (written.changes.length > 0) await this.announceChanges(t, false, written.changes);
+    const status = computeStatus(t.workload.status, { kind: 'failed', refused: outcome.refused, message: outcome.message }, t.generation, t.now);
+    await this.event(t.workload, 'Warning', 'ApplyFailed', outcome.message);
+    await this.report(t.workload, status);
+    return outcome;
   }
 
   /** load reads the AIWorkload behind key; undefined when there is nothing to converge. */
@@ -203,7 +247,8 @@ export class Reconciler {
       uid: workload.metadata.uid ?? '',
       generation,
       now: new Date(clock.now()).toISOString(),
-      converged: workload.status?.observedGeneration === generation,
+      // A generation whose writes were refused is observed (Stalled) but not converged.
+      converged: workload.status?.observedGeneration === generation && conditionReason(workload, 'Ready') !== 'ApplyFailed',
       log,
     };
   }
@@ -232,10 +277,15 @@ export class Reconciler {
     return live;
   }
 
+  /**
+   * write applies, then prunes. When an apply failed nothing is pruned: a policy being replaced
+   * (a renamed component, say) must not go before its successor is in place.
+   */
   private async write(t: Target, plan: WritePlan): Promise<WriteResult> {
     const applied = await this.applyAll(t, plan.apply);
+    if (applied.failures.length > 0) return applied;
     const pruned = await this.pruneAll(t, plan.prune);
-    return { changes: [...applied.changes, ...pruned], ceiling: applied.ceiling };
+    return { changes: [...applied.changes, ...pruned.changes], ceiling: applied.ceiling, failures: pruned.failures };
   }
 
   /**
@@ -244,46 +294,53 @@ export class Reconciler {
    * still applied.
    */
   private async applyAll(t: Target, applies: readonly PlannedApply[]): Promise<WriteResult> {
-    const changes: string[] = [];
-    const ceiling: string[] = [];
-    const refusedRoles = new Set<string>();
+    const result: WriteResult = { changes: [], ceiling: [], failures: [] };
+    // A binding is applied only once its Role is: never bind a Role that was refused or failed.
+    const missingRoles = new Set<string>();
     for (const a of applies) {
-      if (a.obj.kind === 'RoleBinding' && refusedRoles.has(a.obj.roleRef.name)) continue;
-      const denied = await this.applyOne(t.log, a.obj);
-      if (denied !== undefined) {
-        refusedRoles.add(a.obj.metadata.name);
-        ceiling.push(denied);
+      if (a.obj.kind === 'RoleBinding' && missingRoles.has(a.obj.roleRef.name)) continue;
+      const applied = await this.applyOne(t.log, a.obj);
+      if (applied.kind !== 'applied') {
+        missingRoles.add(a.obj.metadata.name);
+        if (applied.kind === 'ceiling') result.ceiling.push(applied.denied);
+        else result.failures.push(applied.failure);
         continue;
       }
-      changes.push(describeApply(a));
+      result.changes.push(describeApply(a));
       if (t.converged) this.deps.metrics?.driftRepairs.inc({ kind: a.obj.kind });
     }
-    return { changes, ceiling };
+    return result;
   }
 
-  /** applyOne applies obj; for a Role refused for the ceiling it returns the denied permissions. */
-  private async applyOne(log: Logger, obj: GeneratedObject): Promise<string | undefined> {
+  /** applyOne applies obj; a Role refused for the ceiling comes back with the denied permissions. */
+  private async applyOne(log: Logger, obj: GeneratedObject): Promise<ApplyResult> {
     log.info(`Applying ${obj.kind}`, { name: obj.metadata.name });
     try {
       await this.deps.writer.apply(obj);
-      return undefined;
+      return { kind: 'applied' };
     } catch (err) {
-      if (obj.kind !== 'Role' || !isForbidden(err)) throw err;
-      log.warn('Role refused by the API server: outside the operator\'s grantable ceiling', { name: obj.metadata.name, error: (err as Error).message });
+      const failure = writeFailure(err, 'apply', obj.kind, obj.metadata.namespace, obj.metadata.name);
+      if (obj.kind !== 'Role' || !isForbidden(err) || !failure.message.includes(ESCALATION_DENIED)) return { kind: 'failed', failure };
+      log.warn('Role refused by the API server: outside the operator\'s grantable ceiling', { name: obj.metadata.name, error: failure.message });
       const component = obj.metadata.labels[LABEL_COMPONENT] ?? obj.metadata.name;
-      return `${component}: ${ceilingDenials(err, obj.rules).join('; ')}`;
+      return { kind: 'ceiling', denied: `${component}: ${ceilingDenials(err, obj.rules).join('; ')}` };
     }
   }
 
-  private async pruneAll(t: Target, prunes: readonly LiveObject[]): Promise<string[]> {
+  private async pruneAll(t: Target, prunes: readonly LiveObject[]): Promise<{ changes: string[]; failures: WriteFailure[] }> {
     const changes: string[] = [];
+    const failures: WriteFailure[] = [];
     for (const p of prunes) {
-      changes.push(describePrune(p));
       t.log.info(`Pruning ${p.kind}`, { name: p.obj.metadata.name });
-      // The UID precondition keeps an object re-created under this name meanwhile from deletion.
-      await this.deps.writer.remove(p.kind, t.namespace, p.obj.metadata.name, p.obj.metadata.uid ?? '');
+      try {
+        // The UID precondition keeps an object re-created under this name meanwhile from deletion.
+        await this.deps.writer.remove(p.kind, t.namespace, p.obj.metadata.name, p.obj.metadata.uid ?? '');
+        changes.push(describePrune(p));
+      } catch (err) {
+        failures.push(writeFailure(err, 'prune', p.kind, t.namespace, p.obj.metadata.name));
+      }
     }
-    return changes;
+    return { changes, failures };
   }
 
   /** appliedOutcome reads the result back from the caches (pods, policies) after the writes. */
@@ -313,11 +370,14 @@ export class Reconciler {
     if (outcome.audit && blocking.length > 0 && !(conditionMessage(t.workload, 'Ready') ?? '').includes(blocking.join('; '))) {
       await this.event(t.workload, 'Warning', 'AuditWouldBlock', `Enforcing would block: ${blocking.join('; ')}`);
     }
-    if (changes.length > 0) {
-      const { reason, verb } = CHANGE_EVENTS[outcome.audit ? 'audit' : t.converged ? 'drift' : 'spec'];
-      await this.event(t.workload, 'Normal', reason, `${verb}: ${changes.join(', ')}`);
-    }
+    if (changes.length > 0) await this.announceChanges(t, outcome.audit, changes);
     await this.announceFindings(t.workload, outcome);
+  }
+
+  /** announceChanges records the changes made (or, in audit mode, planned) as one Normal Event. */
+  private async announceChanges(t: Target, audit: boolean, changes: string[]): Promise<void> {
+    const { reason, verb } = CHANGE_EVENTS[audit ? 'audit' : t.converged ? 'drift' : 'spec'];
+    await this.event(t.workload, 'Normal', reason, `${verb}: ${changes.join(', ')}`);
   }
 
   private async announceFindings(workload: AIWorkloadObject, outcome: AppliedOutcome): Promise<void> {

@@ -25,12 +25,32 @@ describe('computeStatus', () => {
     expect(invalid.components).toEqual(applied.components);
   });
 
-  test('a transient error keeps observedGeneration and the conditions it says nothing about', () => {
+  test('a transient failure keeps observedGeneration and the conditions it says nothing about', () => {
     const ok = computeStatus(undefined, { ...applied, exposed: ['a: x can reach y'] }, 4, 't1');
-    const err = computeStatus(ok, { kind: 'error', message: 'timeout' }, 5, 't2');
+    const err = computeStatus(ok, { kind: 'failed', refused: false, message: 'apply NetworkPolicy ns/w-a failed: timed out' }, 5, 't2');
     expect(err.observedGeneration).toBe(4);
-    expect(err.conditions?.find((c) => c.type === 'Reconciling')).toMatchObject({ status: 'True', reason: 'Retrying' });
-    expect(err.conditions?.find((c) => c.type === 'Exposed')?.status).toBe('True');
+    expect(err.conditions?.map((c) => [c.type, c.status, c.reason])).toEqual([
+      ['Ready', 'False', 'ApplyFailed'],
+      ['Reconciling', 'True', 'Retrying'],
+      ['Stalled', 'False', 'Retrying'],
+      ['Exposed', 'True', 'UndeclaredPeerCanConnect'],
+    ]);
+    expect(err.conditions?.find((c) => c.type === 'Ready')?.message).toBe('apply NetworkPolicy ns/w-a failed: timed out');
+    // The last good per-component status is kept.
+    expect(err.components).toEqual(applied.components);
+  });
+
+  test('a refused write is Stalled, final for the generation: observedGeneration advances', () => {
+    const ok = computeStatus(undefined, applied, 4, 't1');
+    const message = 'apply NetworkPolicy ns/w-a refused: 403 Forbidden: networkpolicies.networking.k8s.io "w-a" is forbidden';
+    const refused = computeStatus(ok, { kind: 'failed', refused: true, message }, 4, 't2');
+    expect(refused.observedGeneration).toBe(4);
+    expect(refused.conditions?.map((c) => [c.type, c.status, c.reason, c.lastTransitionTime])).toEqual([
+      ['Ready', 'False', 'ApplyFailed', 't2'],
+      ['Reconciling', 'False', 'ApplyFailed', 't1'],
+      ['Stalled', 'True', 'ApplyFailed', 't2'],
+    ]);
+    expect(refused.conditions?.find((c) => c.type === 'Stalled')?.message).toBe(message);
   });
 
   test('conditions whose cause is gone are dropped', () => {

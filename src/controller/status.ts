@@ -16,7 +16,19 @@ export interface AppliedOutcome {
   wouldBlock?: string[];
 }
 
-export type Outcome = { kind: 'invalid'; message: string } | AppliedOutcome | { kind: 'error'; message: string };
+/**
+ * FailedOutcome is a reconcile whose writes the API server did not accept; the message names each
+ * object and quotes the server. `refused` (authentication, RBAC, admission, validation) will not
+ * clear by retrying alone: it is Stalled, a final result for the generation. Otherwise (timeouts,
+ * conflicts that kept coming back, 5xx) it is Reconciling: retried with backoff.
+ */
+export interface FailedOutcome {
+  kind: 'failed';
+  refused: boolean;
+  message: string;
+}
+
+export type Outcome = { kind: 'invalid'; message: string } | AppliedOutcome | FailedOutcome;
 
 interface ConditionInput {
   type: string;
@@ -33,19 +45,20 @@ function condition(prev: Condition[] | undefined, input: ConditionInput, now: st
 
 /**
  * The status for an outcome. observedGeneration advances when the generation's result is final:
- * applied, or refused as invalid (Stalled), so that kstatus readers (Argo CD, Flux, kubectl wait)
- * see Current or Failed rather than InProgress forever. A transient error keeps the previous one.
+ * applied, refused as invalid, or its writes refused by the API server (both Stalled), so that
+ * kstatus readers (Argo CD, Flux, kubectl wait) see Current or Failed rather than InProgress
+ * forever. A transient failure keeps the previous one.
  */
 export function computeStatus(prev: AIWorkloadStatus | undefined, outcome: Outcome, generation: number, now: string): AIWorkloadStatus {
   const prevConditions = prev?.conditions;
   const inputs = conditionsFor(outcome);
-  // Conditions the outcome does not mention are carried over on errors (we learned nothing new)
+  // Conditions the outcome does not mention are carried over on failures (we learned nothing new)
   // and dropped otherwise (their cause is gone).
   const mentioned = new Set(inputs.map((i) => i.type));
-  const carried = outcome.kind === 'error' ? (prevConditions ?? []).filter((c) => !mentioned.has(c.type)) : [];
+  const carried = outcome.kind === 'failed' ? (prevConditions ?? []).filter((c) => !mentioned.has(c.type)) : [];
   const conditions = [...inputs.map((i) => condition(prevConditions, i, now, generation)), ...carried];
   const status: AIWorkloadStatus = { conditions };
-  const observedGeneration = outcome.kind === 'error' ? prev?.observedGeneration : generation;
+  const observedGeneration = isFinal(outcome) ? generation : prev?.observedGeneration;
   if (observedGeneration !== undefined) status.observedGeneration = observedGeneration;
   // While the spec is invalid or writes fail, the last good per-component status is kept.
   const components = outcome.kind === 'applied' ? outcome.components : prev?.components;
@@ -56,6 +69,9 @@ export function computeStatus(prev: AIWorkloadStatus | undefined, outcome: Outco
   return status;
 }
 
+/** isFinal is true when the outcome is the generation's result until someone changes something. */
+const isFinal = (outcome: Outcome): boolean => outcome.kind !== 'failed' || outcome.refused;
+
 function conditionsFor(outcome: Outcome): ConditionInput[] {
   switch (outcome.kind) {
     case 'invalid':
@@ -64,15 +80,23 @@ function conditionsFor(outcome: Outcome): ConditionInput[] {
         { type: 'Reconciling', status: 'False', reason: 'InvalidSpec', message: 'waiting for a valid spec' },
         { type: 'Stalled', status: 'True', reason: 'InvalidSpec', message: outcome.message },
       ];
-    case 'error':
-      return [
-        { type: 'Ready', status: 'False', reason: 'ApplyFailed', message: outcome.message },
-        { type: 'Reconciling', status: 'True', reason: 'Retrying', message: outcome.message },
-        { type: 'Stalled', status: 'False', reason: 'Retrying', message: '' },
-      ];
+    case 'failed':
+      return failedConditions(outcome);
     case 'applied':
       return [...(outcome.ceiling.length > 0 ? ceilingConditions(outcome) : convergedConditions(outcome)), ...findingConditions(outcome)];
   }
+}
+
+/**
+ * Writes failed. Not Ready either way; refused writes are Stalled (kstatus Failed: someone must
+ * change RBAC, admission or the spec), others Reconciling (kstatus InProgress: retried).
+ */
+function failedConditions(outcome: FailedOutcome): ConditionInput[] {
+  const ready: ConditionInput = { type: 'Ready', status: 'False', reason: 'ApplyFailed', message: outcome.message };
+  if (outcome.refused) {
+    return [ready, { type: 'Reconciling', status: 'False', reason: 'ApplyFailed', message: '' }, { type: 'Stalled', status: 'True', reason: 'ApplyFailed', message: outcome.message }];
+  }
+  return [ready, { type: 'Reconciling', status: 'True', reason: 'Retrying', message: outcome.message }, { type: 'Stalled', status: 'False', reason: 'Retrying', message: '' }];
 }
 
 /**

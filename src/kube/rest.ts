@@ -32,6 +32,32 @@ export const isConflict = (err: unknown): boolean => err instanceof ApiError && 
 export const isForbidden = (err: unknown): boolean => err instanceof ApiError && err.status === 403;
 export const isInvalid = (err: unknown): boolean => err instanceof ApiError && err.status === 422;
 
+/**
+ * What a failed request means for the caller, in one place (client-go's `errors.IsX` family):
+ * `refused` will not succeed by retrying alone (authentication, RBAC or admission said no, or the
+ * object is invalid); `conflict` and `not-found` mean the world changed under a cached read;
+ * `gone` an expired resourceVersion; anything else (timeouts, connection errors, 429, 5xx) is
+ * `retryable`.
+ */
+export type ErrorClass = 'refused' | 'conflict' | 'not-found' | 'gone' | 'retryable';
+
+const CLASS_BY_STATUS: Readonly<Record<number, ErrorClass>> = { 400: 'refused', 401: 'refused', 403: 'refused', 404: 'not-found', 405: 'refused', 409: 'conflict', 410: 'gone', 422: 'refused' };
+
+export function classifyError(err: unknown): ErrorClass {
+  return err instanceof ApiError ? (CLASS_BY_STATUS[err.status] ?? 'retryable') : 'retryable';
+}
+
+/**
+ * The API server's own words for a failed request: `403 Forbidden: <the Status message>`, without
+ * the request line; for an error that never reached a Status (a timeout), its message.
+ */
+export function serverMessage(err: unknown): string {
+  if (!(err instanceof ApiError)) return err instanceof Error ? err.message : String(err);
+  const body = err.body as { message?: unknown } | undefined;
+  const words = typeof body?.message === 'string' && body.message !== '' ? body.message : err.message;
+  return `${err.status} ${err.reason}: ${words}`;
+}
+
 export interface RestClient {
   request<T = unknown>(method: string, path: string, opts?: RequestOptions): Promise<T>;
   /** The server URL, for logs. */
