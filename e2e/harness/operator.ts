@@ -67,3 +67,35 @@ export async function startOperator(opts: OperatorOptions = {}): Promise<Running
     },
   };
 }
+
+export interface ExitedOperator {
+  /** Exit code, or null when it had to be killed at the deadline. */
+  code: number | null;
+  stderr: string;
+  stdout: string;
+  /** From spawn to exit. */
+  elapsedMs: number;
+}
+
+/**
+ * runOperatorToExit runs `bulkhead run` with exactly `args` (no default listen address) and waits
+ * for it to exit by itself; past `timeoutMs` it is killed and `code` is null. For start-up
+ * failures, which must end the process at once.
+ */
+export async function runOperatorToExit(opts: OperatorOptions & { timeoutMs?: number } = {}): Promise<ExitedOperator> {
+  const kubeconfig = opts.kubeconfig ?? (await operatorIdentity()).kubeconfig;
+  const started = Date.now();
+  const child = spawn(process.execPath, [path.join(repoRoot(), 'bin', 'bulkhead.js'), 'run', ...(opts.args ?? [])], {
+    env: { ...process.env, KUBECONFIG: kubeconfig, BULKHEAD_LOG_LEVEL: 'debug', ...opts.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const exited = once(child, 'exit');
+  const deadline = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 30_000);
+  const [code, signal] = (await exited) as [number | null, NodeJS.Signals | null];
+  clearTimeout(deadline);
+  return { code: signal === 'SIGKILL' ? null : code, stdout, stderr, elapsedMs: Date.now() - started };
+}

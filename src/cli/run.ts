@@ -4,15 +4,17 @@ import { defaultPlatform, type PlatformConfig } from '../compile/facts.js';
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import { LeaderElector, kubeLeaseStore } from '../controller/leader-election.js';
-import { Manager } from '../controller/manager.js';
-import { createLogger } from '../observe/logger.js';
+import { Manager, type ManagerOptions } from '../controller/manager.js';
+import { type Logger, createLogger } from '../observe/logger.js';
 import { createMetrics } from '../observe/metrics.js';
 import { HELP, helpFlag, parseFlagTable, unknownPairFlag, type Flag, type FlagTable, type Stop } from './flag-table.js';
 import type { CliIO } from './main.js';
 import { PLATFORM_USAGE, platformFlags } from './platform-flags.js';
 
 const USAGE = `Usage: bulkhead run [flags]
-  --metrics-bind-address HOST:PORT  /metrics, /healthz, /readyz (default 0.0.0.0:8080; "0" disables)
+  --metrics-bind-address HOST:PORT  /metrics, and /healthz and /readyz unless the next flag is set (default 0.0.0.0:8080; "0" disables)
+  --health-probe-bind-address HOST:PORT  /healthz and /readyz on a listener of their own (default: on the metrics listener)
+  --cache-sync-timeout SECONDS      exit 1 when the informer caches have not synced by then (default 120)
   --workers N                       concurrent reconciles (default 2)
   --resync DURATION_SECONDS         periodic resync of every AIWorkload (default 600)
 ${PLATFORM_USAGE}  --leader-elect true|false         elect a leader on a Lease; only the leader writes (default false)
@@ -21,6 +23,7 @@ ${PLATFORM_USAGE}  --leader-elect true|false         elect a leader on a Lease; 
   --lease-duration SECONDS          (default 15)   --renew-deadline SECONDS (default 10)   --retry-period SECONDS (default 2)
   --identity NAME                   this replica's identity (default $POD_NAME, else host name and a random suffix)
 Environment: KUBECONFIG, BULKHEAD_LOG_LEVEL (error|warn|info|debug).
+Exits 1 at once when it cannot start: a port in use, the CRD not installed, a list it may not make.
 `;
 
 interface RunArgs {
@@ -32,6 +35,8 @@ interface RunArgs {
   retryPeriodMs: number;
   identity: string;
   bind: string;
+  probeBind: string | undefined;
+  cacheSyncTimeoutMs: number;
   workers: number;
   resyncSeconds: number;
   platform: PlatformConfig;
@@ -47,6 +52,8 @@ function defaults(): RunArgs {
     retryPeriodMs: 2_000,
     identity: process.env['POD_NAME'] ?? `${hostname()}-${randomUUID().slice(0, 8)}`,
     bind: '0.0.0.0:8080',
+    probeBind: undefined,
+    cacheSyncTimeoutMs: 120_000,
     workers: 2,
     resyncSeconds: 600,
     platform: defaultPlatform(),
@@ -63,10 +70,29 @@ function seconds(key: 'leaseDurationMs' | 'renewDeadlineMs' | 'retryPeriodMs'): 
   };
 }
 
+/** A listen address flag: "0" (off) or HOST:PORT, HOST possibly empty (every interface). */
+function address(key: 'bind' | 'probeBind'): Flag<RunArgs>['set'] {
+  return (args, value, flag) => {
+    const port = Number(value.slice(value.lastIndexOf(':') + 1));
+    if (value !== '0' && !(value.includes(':') && Number.isInteger(port) && port >= 0 && port <= 65_535)) return `${flag} must be HOST:PORT or "0"`;
+    args[key] = value;
+    return undefined;
+  };
+}
+
 const FLAGS: FlagTable<RunArgs> = {
   flags: [
     helpFlag,
-    { names: ['--metrics-bind-address'], set: (args, value) => { args.bind = value; } },
+    { names: ['--metrics-bind-address'], set: address('bind') },
+    { names: ['--health-probe-bind-address'], set: address('probeBind') },
+    {
+      names: ['--cache-sync-timeout'],
+      set: (args, value) => {
+        args.cacheSyncTimeoutMs = Number(value) * 1000;
+        if (!(args.cacheSyncTimeoutMs > 0)) return '--cache-sync-timeout must be a positive number of seconds';
+        return undefined;
+      },
+    },
     {
       names: ['--workers'],
       set: (args, value) => {
@@ -118,11 +144,37 @@ function usage(stop: Stop, io: CliIO): number {
   return stop === HELP ? 0 : 2;
 }
 
-/** `host:port` of the health server; "0" disables it. */
-function healthAddress(bind: string): { host: string; port: number } | undefined {
-  if (bind === '0') return undefined;
+/** `host:port` of a listener; "0" disables it. */
+function healthAddress(bind: string | undefined): { host: string; port: number } | undefined {
+  if (bind === undefined || bind === '0') return undefined;
   const i = bind.lastIndexOf(':');
   return { host: bind.slice(0, i) || '0.0.0.0', port: Number(bind.slice(i + 1)) };
+}
+
+
+/** The manager's listeners and start-up deadline, from the flags. */
+function listeners(args: RunArgs): Pick<ManagerOptions, 'health' | 'probes' | 'cacheSyncTimeoutMs'> {
+  const health = healthAddress(args.bind);
+  const probes = healthAddress(args.probeBind);
+  return { cacheSyncTimeoutMs: args.cacheSyncTimeoutMs, ...(health !== undefined ? { health } : {}), ...(probes !== undefined ? { probes } : {}) };
+}
+
+/**
+ * start opens the listeners and syncs the caches. Start or stop, never hang: when either fails,
+ * whatever was opened is closed, the reason goes to standard error, and it returns false.
+ */
+async function start(manager: Manager, logger: Logger, io: CliIO): Promise<boolean> {
+  try {
+    await manager.startServing();
+    await manager.startCaches();
+    return true;
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    logger.error('cannot start; exiting', { error: message });
+    io.stderr(`bulkhead run: ${message}\n`);
+    await manager.stop();
+    return false;
+  }
 }
 
 export async function runController(argv: string[], io: CliIO): Promise<number> {
@@ -132,7 +184,6 @@ export async function runController(argv: string[], io: CliIO): Promise<number> 
   const metrics = createMetrics({ defaultMetrics: true });
   const kc = new KubeConfig();
   kc.loadFromDefault();
-  const health = healthAddress(args.bind);
   const elector = args.leaderElect
     ? new LeaderElector({
         store: kubeLeaseStore(kc, args.leaseNamespace, args.leaseName),
@@ -170,7 +221,7 @@ export async function runController(argv: string[], io: CliIO): Promise<number> 
     workers: args.workers,
     resyncMs: args.resyncSeconds * 1000,
     identity: args.identity,
-    ...(health !== undefined ? { health } : {}),
+    ...listeners(args),
     ...(elector !== undefined ? { mayWrite: () => elector.isLeader(), election: { isLeader: () => elector.isLeader(), hasObservedLease: () => elector.hasObservedLease() } } : {}),
   });
   logger.info('starting bulkhead', { server: kc.getCurrentCluster()?.server, identity: args.identity, leaderElect: args.leaderElect });
@@ -191,7 +242,7 @@ export async function runController(argv: string[], io: CliIO): Promise<number> 
   process.once('SIGINT', () => onSignal('SIGINT'));
 
   const election = new AbortController();
-  await manager.startCaches();
+  if (!(await start(manager, logger, io))) return 1;
   const electing = elector?.run(election.signal);
   if (elector === undefined) {
     // A single replica without election acts as the leader.

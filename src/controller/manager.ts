@@ -15,11 +15,12 @@ import { createWriter } from '../kube/writer.js';
 import { EventCorrelator } from '../observe/event-correlator.js';
 import type { Logger } from '../observe/logger.js';
 import { type Metrics, type SegmentCondition, observeReconcile, workQueueMetricsHooks } from '../observe/metrics.js';
-import { type HealthServer, readinessCheck, startHealthServer } from '../observe/health.js';
+import { ALL_ENDPOINTS, type Endpoint, type HealthServer, readinessCheck, startHealthServer } from '../observe/health.js';
 import { type Clock, realClock } from './clock.js';
 import { Informer, kubeListWatch, type KubeObject as InformerObject } from './informer.js';
 import { type AIWorkloadObject, type ClusterView, type KubeObject, Reconciler, dependentsOf } from './reconciler.js';
 import { queueResult, resultLabel } from './outcome.js';
+import { StartupError, listFailure, syncTimeout } from './startup.js';
 import { WorkQueue } from './workqueue.js';
 
 export interface ManagerOptions {
@@ -31,8 +32,12 @@ export interface ManagerOptions {
   workers?: number;
   /** Re-reconcile every AIWorkload this often (level-based safety net). @default 10 min */
   resyncMs?: number;
-  /** Health and metrics server; omit to not serve. */
+  /** The metrics listener (also /healthz and /readyz unless `probes` is set); omit to not serve. */
   health?: { host: string; port: number };
+  /** A listener of its own for /healthz and /readyz. */
+  probes?: { host: string; port: number };
+  /** Give up starting when the caches have not synced in this time. @default 120 000 */
+  cacheSyncTimeoutMs?: number;
   /** Identity of this replica (Events, Lease). */
   identity?: string;
   /** When set, only write while this returns true (leader election). */
@@ -84,7 +89,11 @@ export class Manager {
   private readonly informers = new Map<string, AnyInformer>();
   private readonly reconciler: Reconciler;
   private readonly clock: Clock;
-  private health: HealthServer | undefined;
+  private readonly servers: HealthServer[] = [];
+  /** Set while startCaches waits: ends the wait with a startup failure. */
+  private failStartup: ((message: string) => void) | undefined;
+  /** The last list error of each informer that has not synced yet, for the sync-timeout message. */
+  private readonly listErrors = new Map<string, string>();
   private workers: Promise<void> | undefined;
   private stopResync: (() => void) | undefined;
   readonly identity: string;
@@ -102,7 +111,10 @@ export class Manager {
         clock: this.clock,
         logger: opts.logger,
         ...(opts.quietTimeoutMs !== undefined ? { quietTimeoutMs: opts.quietTimeoutMs } : {}),
-        onRestart: () => opts.metrics.watchRestarts.inc({ resource: name }),
+        onRestart: (reason, err) => {
+          opts.metrics.watchRestarts.inc({ resource: name });
+          if (reason === 'list-error' && !inf.hasSynced()) this.listFailed(name, err);
+        },
         transform: name === 'pods' ? slimPod : withoutManagedFields,
       });
       this.informers.set(name, inf);
@@ -257,24 +269,64 @@ export class Manager {
     return [...this.informers].filter(([, i]) => !i.connected()).map(([name]) => name);
   }
 
-  /** Starts informers and the health server; resolves once the caches have synced. */
-  async startCaches(): Promise<void> {
-    for (const inf of this.informers.values()) inf.start();
-    if (this.opts.health !== undefined) {
-      this.health = await startHealthServer({
-        host: this.opts.health.host,
-        port: this.opts.health.port,
-        registry: this.opts.metrics.registry,
-        ready: readinessCheck({ cachesSynced: () => this.cachesSynced(), disconnected: () => this.disconnected(), ...(this.opts.election !== undefined ? { election: this.opts.election } : {}) }),
-      });
-      this.opts.logger.info('serving /metrics, /healthz and /readyz', { port: this.health.port });
+  /**
+   * startServing opens the metrics and probe listeners, before anything else, so that a port in
+   * use fails the start at once (a ListenError naming the address) with nothing else open.
+   */
+  async startServing(): Promise<void> {
+    const ready = readinessCheck({
+      cachesSynced: () => this.cachesSynced(),
+      disconnected: () => this.disconnected(),
+      working: () => this.workers !== undefined,
+      ...(this.opts.election !== undefined ? { election: this.opts.election } : {}),
+    });
+    const { health, probes } = this.opts;
+    const listeners: { at: { host: string; port: number }; endpoints: readonly Endpoint[] }[] = [];
+    if (health !== undefined) listeners.push({ at: health, endpoints: probes !== undefined ? ['/metrics'] : ALL_ENDPOINTS });
+    if (probes !== undefined) listeners.push({ at: probes, endpoints: ['/healthz', '/readyz'] });
+    for (const { at, endpoints } of listeners) {
+      const server = await startHealthServer({ host: at.host, port: at.port, registry: this.opts.metrics.registry, ready, endpoints });
+      this.servers.push(server);
+      this.opts.logger.info(`serving ${endpoints.join(', ')}`, { host: server.host, port: server.port });
     }
-    await Promise.all([...this.informers.values()].map((i) => i.waitForSync()));
+  }
+
+  /**
+   * startCaches starts the informers and resolves once every cache has synced. It rejects with a
+   * StartupError when a list is refused before its first sync (missing CRD, no permission, bad
+   * credentials: retrying will not help) or when the caches have not synced within
+   * cacheSyncTimeoutMs.
+   */
+  async startCaches(): Promise<void> {
+    const timeoutMs = this.opts.cacheSyncTimeoutMs ?? 120_000;
+    let timer: ReturnType<Clock['setTimeout']> | undefined;
+    const failed = new Promise<never>((_resolve, reject) => {
+      this.failStartup = (message) => reject(new StartupError(message));
+      timer = this.clock.setTimeout(() => {
+        const unsynced = [...this.informers].filter(([, i]) => !i.hasSynced()).map(([name]) => name);
+        reject(new StartupError(syncTimeout(timeoutMs / 1000, unsynced, this.listErrors)));
+      }, timeoutMs);
+    });
+    for (const inf of this.informers.values()) inf.start();
+    try {
+      await Promise.race([Promise.all([...this.informers.values()].map((i) => i.waitForSync())), failed]);
+    } finally {
+      this.failStartup = undefined;
+      if (timer !== undefined) this.clock.clearTimeout(timer);
+    }
     this.opts.logger.info('informer caches synced');
   }
 
+  /** listFailed notes a list error before the first sync; one retrying will not clear ends the start. */
+  private listFailed(resource: string, err: unknown): void {
+    this.listErrors.set(resource, err instanceof Error ? err.message : String(err));
+    const message = listFailure(resource, err);
+    if (message !== undefined) this.failStartup?.(message);
+  }
+
+  /** The bound port of the metrics listener. */
   get healthPort(): number | undefined {
-    return this.health?.port;
+    return this.opts.health !== undefined ? this.servers[0]?.port : undefined;
   }
 
   /** Runs the workers (call once leading, or at once without election). */
@@ -318,6 +370,6 @@ export class Manager {
     await this.queue.shutDownWithDrain();
     await this.workers;
     await Promise.all([...this.informers.values()].map((i) => i.stop()));
-    await this.health?.close();
+    await Promise.all(this.servers.map((s) => s.close()));
   }
 }

@@ -1,6 +1,6 @@
 import { request } from 'node:http';
 import { createMetrics } from './metrics.js';
-import { readinessCheck, startHealthServer, type Readiness } from './health.js';
+import { ListenError, readinessCheck, startHealthServer, type Readiness } from './health.js';
 
 function get(port: number, path: string): Promise<{ status: number; body: string; type: string }> {
   return new Promise((resolve, reject) => {
@@ -38,6 +38,20 @@ describe('readinessCheck', () => {
     leader = true;
     expect(check()).toEqual({ ready: true });
     expect(readinessCheck({ cachesSynced: () => true })()).toEqual({ ready: true });
+  });
+
+  it('a replica that leads, or runs without election, is ready only once its workers run', () => {
+    let working = false;
+    let leader = true;
+    const electing = readinessCheck({ cachesSynced: () => true, working: () => working, election: { isLeader: () => leader, hasObservedLease: () => true } });
+    const single = readinessCheck({ cachesSynced: () => true, working: () => working });
+    expect(electing()).toEqual({ ready: false, reason: 'reconcile workers not started' });
+    expect(single()).toEqual({ ready: false, reason: 'reconcile workers not started' });
+    // A follower has no workers; it is ready as a warm standby that knows the lease.
+    leader = false;
+    expect(electing()).toEqual({ ready: true });
+    working = true;
+    expect(single()).toEqual({ ready: true });
   });
 
   it('is not ready while a watch cannot reach the API server, and ready again once it can', () => {
@@ -78,5 +92,27 @@ describe('health server', () => {
     }
     await expect(get(server.port, '/healthz')).rejects.toThrow();
     await server.close(); // idempotent
+  });
+
+  it('serves only the endpoints it is given: metrics and probes on listeners of their own', async () => {
+    const metrics = createMetrics();
+    const probes = await startHealthServer({ host: '127.0.0.1', port: 0, registry: metrics.registry, ready: () => ({ ready: true }), endpoints: ['/healthz', '/readyz'] });
+    try {
+      expect((await get(probes.port, '/readyz')).status).toBe(200);
+      expect((await get(probes.port, '/metrics')).status).toBe(404);
+    } finally {
+      await probes.close();
+    }
+  });
+
+  it('a port in use fails at once, naming the address and the reason', async () => {
+    const metrics = createMetrics();
+    const taken = await startHealthServer({ host: '127.0.0.1', port: 0, registry: metrics.registry, ready: () => ({ ready: true }) });
+    try {
+      const second = startHealthServer({ host: '127.0.0.1', port: taken.port, registry: metrics.registry, ready: () => ({ ready: true }), endpoints: ['/metrics'] });
+      await expect(second).rejects.toThrow(new ListenError('127.0.0.1', taken.port, 'EADDRINUSE', `cannot serve /metrics on 127.0.0.1:${taken.port}: address already in use (EADDRINUSE)`));
+    } finally {
+      await taken.close();
+    }
   });
 });

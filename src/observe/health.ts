@@ -3,6 +3,7 @@
  *   GET /metrics  Prometheus text from the given registry
  *   GET /healthz  200 while the process can serve HTTP (liveness)
  *   GET /readyz   200 when the readiness callback says so, else 503 with the reason
+ * One listener serves all three, or the metrics and the probes get a listener each.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
@@ -30,6 +31,11 @@ export interface ReadinessInputs {
     isLeader: () => boolean;
     hasObservedLease: () => boolean;
   };
+  /**
+   * True once the reconcile workers run. A replica that leads (or runs without election) is
+   * ready only then: synced caches with nobody reconciling do no work.
+   */
+  working?: () => boolean;
 }
 
 /** readinessCheck combines cache sync and election state into the /readyz callback. */
@@ -39,12 +45,16 @@ export function readinessCheck(inputs: ReadinessInputs): () => Readiness {
     const lost = inputs.disconnected?.() ?? [];
     if (lost.length > 0) return { ready: false, reason: `lost the API server: watches of ${lost.join(', ')} are failing` };
     const e = inputs.election;
-    if (e && !e.isLeader() && !e.hasObservedLease()) {
-      return { ready: false, reason: 'leader lease not observed yet' };
-    }
+    if (e && !e.isLeader()) return e.hasObservedLease() ? { ready: true } : { ready: false, reason: 'leader lease not observed yet' };
+    if (inputs.working !== undefined && !inputs.working()) return { ready: false, reason: 'reconcile workers not started' };
     return { ready: true };
   };
 }
+
+/** A path the server answers. */
+export type Endpoint = '/metrics' | '/healthz' | '/readyz';
+
+export const ALL_ENDPOINTS: readonly Endpoint[] = ['/metrics', '/healthz', '/readyz'];
 
 export interface HealthServerOptions {
   /** Interface to bind. @default '0.0.0.0' */
@@ -53,6 +63,35 @@ export interface HealthServerOptions {
   port?: number;
   registry: Registry;
   ready: () => Readiness;
+  /** The paths served; others are 404. @default all three */
+  endpoints?: readonly Endpoint[];
+}
+
+/** ListenError is a listener that could not be opened, with a message that says which and why. */
+export class ListenError extends Error {
+  constructor(
+    readonly host: string,
+    readonly port: number,
+    readonly code: string | undefined,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ListenError';
+  }
+}
+
+const LISTEN_PROBLEMS: Readonly<Record<string, string>> = {
+  EADDRINUSE: 'address already in use',
+  EACCES: 'permission denied',
+  EADDRNOTAVAIL: 'address not available on this host',
+};
+
+/** listenError explains a failed listen on host:port serving `what`. */
+export function listenError(what: string, host: string, port: number, err: unknown): ListenError {
+  const code = (err as { code?: unknown } | undefined)?.code;
+  const known = typeof code === 'string' ? LISTEN_PROBLEMS[code] : undefined;
+  const why = known !== undefined ? `${known} (${String(code)})` : err instanceof Error ? err.message : String(err);
+  return new ListenError(host, port, typeof code === 'string' ? code : undefined, `cannot serve ${what} on ${host}:${port}: ${why}`);
 }
 
 export interface HealthServer {
@@ -74,7 +113,16 @@ async function handle(req: IncomingMessage, res: ServerResponse, opts: HealthSer
     send(res, 405, 'method not allowed\n');
     return;
   }
-  switch (path) {
+  const endpoint = (opts.endpoints ?? ALL_ENDPOINTS).find((e) => e === path);
+  if (endpoint === undefined) {
+    send(res, 404, 'not found\n');
+    return;
+  }
+  await answer(endpoint, res, opts);
+}
+
+async function answer(endpoint: Endpoint, res: ServerResponse, opts: HealthServerOptions): Promise<void> {
+  switch (endpoint) {
     case '/healthz':
       send(res, 200, 'ok\n');
       return;
@@ -85,9 +133,6 @@ async function handle(req: IncomingMessage, res: ServerResponse, opts: HealthSer
     }
     case '/metrics':
       send(res, 200, await opts.registry.metrics(), opts.registry.contentType);
-      return;
-    default:
-      send(res, 404, 'not found\n');
   }
 }
 
@@ -105,10 +150,12 @@ export async function startHealthServer(opts: HealthServerOptions): Promise<Heal
     s.on('close', () => sockets.delete(s));
   });
   const host = opts.host ?? '0.0.0.0';
+  const wanted = opts.port ?? 8080;
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port ?? 8080, host, () => {
-      server.off('error', reject);
+    const fail = (err: unknown): void => reject(listenError((opts.endpoints ?? ALL_ENDPOINTS).join(', '), host, wanted, err));
+    server.once('error', fail);
+    server.listen(wanted, host, () => {
+      server.off('error', fail);
       resolve();
     });
   });
