@@ -96,8 +96,8 @@ describe('the health script on statuses the operator computes', () => {
     },
     {
       name: 'ConsentPending and IdentityDrift are informational',
-      obj: object(1, statusFor(applied({ consentPending: ['api: b/server/s has not declared ingress from a/w/api'], identityDrift: ['api: 1 pod(s) not running as w-api'] }), 1)),
-      want: { status: 'Healthy', message: '1 segment(s) enforced. ConsentPending: api: b/server/s has not declared ingress from a/w/api IdentityDrift: api: 1 pod(s) not running as w-api' },
+      obj: object(1, statusFor(applied({ consentPending: ['api: b/server/s has not declared ingress from a/w/api'], identityDrift: ['api: 1 pod(s) not running as w-api: api-0 (as default)'] }), 1)),
+      want: { status: 'Healthy', message: '1 segment(s) enforced. ConsentPending: api: b/server/s has not declared ingress from a/w/api IdentityDrift: api: 1 pod(s) not running as w-api: api-0 (as default)' },
     },
     {
       name: 'a status without conditions at the current generation',
@@ -205,9 +205,10 @@ describe('the health script on AIWorkloads the operator reconciled', () => {
 
     await kubectlOk(['-n', ns, 'delete', 'networkpolicy', 'allow-all']);
     const cleared = await healthWhen('exposed', (o) => observed(o) && condition(o, 'Exposed') === undefined, 'Exposed cleared');
-    // The pods above do not run as their segments' ServiceAccounts: IdentityDrift, informational.
+    // The pods above do not run as their segments' ServiceAccounts: IdentityDrift, informational,
+    // naming each pod and the ServiceAccount it runs as.
     expect(cleared.status).toBe('Healthy');
-    expect(cleared.message).toMatch(/^2 segment\(s\) enforced\. IdentityDrift: api: 1 pod\(s\) not running as exposed-api/);
+    expect(cleared.message).toBe('2 segment(s) enforced. IdentityDrift: api: 1 pod(s) not running as exposed-api: api-0 (as default); vectors: 1 pod(s) not running as exposed-vectors: vectors-0 (as default)');
   }, 90_000);
 
   test('audit mode is Healthy and says nothing is enforced', async () => {

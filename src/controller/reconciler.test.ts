@@ -303,4 +303,20 @@ describe('Reconciler.reconcile: other outcomes', () => {
     expect(cluster.condition('Ready')).toMatchObject({ status: 'True', reason: 'Applied' });
     expect(cluster.condition('Stalled')).toMatchObject({ status: 'False', reason: 'Converged' });
   });
+
+  test('IdentityDrift names the pods and the ServiceAccounts they run as', async () => {
+    const cluster = new FakeCluster(spec());
+    const pod = (name: string, serviceAccountName?: string): KubeObject => ({
+      metadata: { name, namespace: NS, labels: { app: 'model' } },
+      spec: serviceAccountName !== undefined ? { serviceAccountName } : {},
+    });
+    cluster.pods.push(pod('model-1', 'legacy'), pod('model-0'), pod('model-2', 'w-model'));
+    await reconcilerFor(cluster).reconcile(`${NS}/w`);
+    expect(cluster.condition('IdentityDrift')).toMatchObject({
+      status: 'True',
+      reason: 'PodsUnderOtherServiceAccount',
+      message: 'model: 2 pod(s) not running as w-model: model-0 (as default), model-1 (as legacy)',
+    });
+    expect(cluster.workload.status?.components?.[0]).toMatchObject({ matchedPods: 3, podsWithOtherServiceAccount: 2 });
+  });
 });

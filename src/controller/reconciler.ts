@@ -14,6 +14,7 @@ import type { GeneratedKind, GeneratedObject } from '../compile/objects.js';
 import type { Logger } from '../observe/logger.js';
 import type { Metrics } from '../observe/metrics.js';
 import type { Clock } from './clock.js';
+import { identityDriftMessage } from './identity-drift.js';
 import { type ReconcileOutcome, type WriteFailure, failedOutcome } from './outcome.js';
 import { type AppliedOutcome, computeStatus, jsonEqual } from './status.js';
 import { type LiveObject, type PlannedApply, type WritePlan, describeApply, describePlan, describePrune, liveKey, ownedBy, planWrites } from './write-plan.js';
@@ -107,8 +108,11 @@ function peerFacts(view: ClusterView): Map<string, PeerWorkload> {
   return map;
 }
 
-/** componentStatus reports a segment and the pods its selector matches now. */
-function componentStatus(c: ComponentReport, spec: AIWorkloadSpec, pods: readonly KubeObject[]): ComponentStatus {
+/**
+ * componentStatus reports a segment and the pods its selector matches now, and the IdentityDrift
+ * message when some of them run under another ServiceAccount.
+ */
+function componentStatus(c: ComponentReport, spec: AIWorkloadSpec, pods: readonly KubeObject[]): { status: ComponentStatus; identityDrift?: string } {
   const selector = spec.components.find((s) => s.name === c.name)?.selector ?? {};
   const matched = pods.filter((p) => selectorMatches(selector, p.metadata.labels ?? {}));
   const other = matched.filter((p) => serviceAccountOf(p) !== c.serviceAccount);
@@ -116,7 +120,9 @@ function componentStatus(c: ComponentReport, spec: AIWorkloadSpec, pods: readonl
   if (c.role !== undefined) status.role = c.role;
   if (c.unresolvedPeers.length > 0) status.unresolvedPeers = c.unresolvedPeers.map((p) => `${p.peer}: ${p.message}`);
   if (c.consentPending.length > 0) status.consentPending = c.consentPending.map((p) => p.peer);
-  return status;
+  if (other.length === 0) return { status };
+  const identities = other.map((p) => ({ name: p.metadata.name, serviceAccount: serviceAccountOf(p) }));
+  return { status, identityDrift: identityDriftMessage(c.name, c.serviceAccount, identities) };
 }
 
 const serviceAccountOf = (pod: KubeObject): string => (pod.spec as { serviceAccountName?: string } | undefined)?.serviceAccountName ?? 'default';
@@ -346,15 +352,13 @@ export class Reconciler {
   /** appliedOutcome reads the result back from the caches (pods, policies) after the writes. */
   private appliedOutcome(t: Target, spec: AIWorkloadSpec, result: CompileResult, audit: boolean, ceiling: string[]): AppliedOutcome {
     const pods = this.deps.view.listPods(t.namespace);
-    const components = result.components.map((c) => componentStatus(c, spec, pods));
+    const reports = result.components.map((c) => componentStatus(c, spec, pods));
     return {
       kind: 'applied',
       audit,
-      components,
+      components: reports.map((r) => r.status),
       consentPending: result.components.flatMap((c) => c.consentPending.map((p) => `${c.name}: ${p.message}`)),
-      identityDrift: components
-        .filter((c) => (c.podsWithOtherServiceAccount ?? 0) > 0)
-        .map((c) => `${c.name}: ${c.podsWithOtherServiceAccount} pod(s) not running as ${c.serviceAccount}`),
+      identityDrift: reports.flatMap((r) => (r.identityDrift !== undefined ? [r.identityDrift] : [])),
       exposed: this.deps.exposure?.(t.workload, spec, result.objects) ?? [],
       wouldBlock: audit ? (this.deps.wouldBlock?.(t.workload, result.objects) ?? []) : [],
       ceiling,
