@@ -20,6 +20,7 @@ const commands: Record<string, { summary: string; load: () => Promise<Command> }
   check: { summary: 'check the installation: CRD, admission policies, ceiling, operator, CNI', load: async () => (await import('./check.js')).runCheck },
   exposure: { summary: 'exposure [-n NS]: every undeclared way into or out of a segment, with the policies responsible', load: async () => (await import('./exposure.js')).runExposure },
   crd: { summary: 'print the generated AIWorkload CustomResourceDefinition', load: async () => (await import('./crd.js')).runCrd },
+  dataplane: { summary: 'up|pod|probe|down: pods as network namespaces with a real NetworkPolicy enforcer, for the local cluster', load: async () => (await import('./dataplane.js')).runDataplane },
   'local-cluster': { summary: 'up|down|env: a local etcd + kube-apiserver + kube-controller-manager for development', load: async () => (await import('./local-cluster.js')).runLocalCluster },
 };
 

@@ -292,7 +292,8 @@ export class DevCluster {
     return request(`${this.server}${apiPath}`, { method, tls: this.adminTls() });
   }
 
-  private adminTls(): ClientTls {
+  /** adminTls is the admin client certificate (system:masters) and the cluster CA. */
+  adminTls(): ClientTls {
     const { pki } = this.layout();
     return { caFile: pki.ca.cert, certFile: pki.admin.cert, keyFile: pki.admin.key };
   }

@@ -21,6 +21,8 @@ export interface RequestOptions {
   tls?: ClientTls;
   /** @default 5000 */
   timeoutMs?: number;
+  /** Content type of a `body`. @default application/json */
+  contentType?: string;
 }
 
 /** request sends one request; a JSON `body` is serialised. Network errors reject. */
@@ -35,7 +37,7 @@ export function request(url: string, opts: RequestOptions = {}): Promise<HttpRes
   return new Promise((resolve, reject) => {
     const req = mod.request(url, {
       method: opts.method ?? (payload === undefined ? 'GET' : 'POST'),
-      headers: payload === undefined ? {} : { 'content-type': 'application/json' },
+      headers: payload === undefined ? {} : { 'content-type': opts.contentType ?? 'application/json' },
       timeout: opts.timeoutMs ?? 5000,
       // No connection pool: a pooled keep-alive socket must not outlive a short CLI run.
       agent: false,

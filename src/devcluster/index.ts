@@ -10,3 +10,6 @@ export type { AuditEvent } from './audit.js';
 export { findBinaries, binariesIn, repoRoot } from './binaries.js';
 export type { ControlPlaneBinaries } from './binaries.js';
 export { CONTROLLERS } from './flags.js';
+export { request } from './http.js';
+export type { ClientTls, HttpResponse } from './http.js';
+export { isRunning, spawnDetached, terminate, rssBytes } from './processes.js';
