@@ -43,8 +43,8 @@ cluster-down: ## Stop the local control plane and remove its files.
 	@if [ -f dist/cli/main.js ]; then $(BULKHEAD) local-cluster down --dir .local; fi
 
 .PHONY: run
-run: build ## Run the operator against KUBECONFIG (or .local/kubeconfig).
-	KUBECONFIG=$${KUBECONFIG:-$(LOCAL_KUBECONFIG)} $(BULKHEAD) run
+run: build ## Run the operator against KUBECONFIG (or .local/kubeconfig); METRICS_ADDR, HEALTH_ADDR set its listeners.
+	KUBECONFIG=$${KUBECONFIG:-$(LOCAL_KUBECONFIG)} $(BULKHEAD) run --metrics-bind-address $(or $(METRICS_ADDR),127.0.0.1:8080) --health-probe-bind-address $(or $(HEALTH_ADDR),127.0.0.1:8081)
 
 .PHONY: demo
 demo: build control-plane ## End to end on an embedded control plane: install, apply the sample, show what was generated.

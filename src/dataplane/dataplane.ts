@@ -165,8 +165,10 @@ export class Dataplane {
   }
 
   /**
-   * addPod makes the pod's network namespace and agent, then the Pod object bound to the node with
-   * its addresses in status.podIPs (in that order, as a kubelet reports a sandbox's IPs).
+   * addPod publishes the Pod object bound to the node, with its addresses in status.podIPs, then
+   * makes its network namespace and starts its agent. That order is the one NRI gives a real node
+   * (the enforcer learns a sandbox's addresses before its containers start): the enforcer has had
+   * the time the agent takes to start (well over 100 ms) to see the pod before it can answer.
    */
   async addPod(spec: PodSpec): Promise<HostRecord> {
     const api = this.requireApi();
@@ -174,17 +176,16 @@ export class Dataplane {
     const listen = [...new Set([...ports.map((p) => p.port), ...(spec.listen ?? [])])].sort((a, b) => a - b);
     const index = this.freeIndex();
     const { ipv4, ipv6 } = podAddresses(this.layout, index);
-    const host = await this.addHost({ key: `${spec.namespace}/${spec.name}`, index, pod: { namespace: spec.namespace, name: spec.name }, ipv4: [ipv4], ipv6: [ipv6], tcp: listen, udp: listen });
     const base = `/api/v1/namespaces/${spec.namespace}/pods`;
     try {
       await api.createReturning(base, podObject({ ...spec, labels: spec.labels ?? {}, ports, node: this.node }));
       await api.mergePatch(`${base}/${spec.name}/status`, podStatus([ipv4, ipv6], new Date().toISOString()));
+      return await this.addHost({ key: `${spec.namespace}/${spec.name}`, index, pod: { namespace: spec.namespace, name: spec.name }, ipv4: [ipv4], ipv6: [ipv6], tcp: listen, udp: listen });
     } catch (err) {
-      // A pod without its object (or its addresses) would be probed as something it is not.
-      await this.removeHost(host.key);
+      // A Pod object with no host behind it would be probed as something it is not.
+      await api.remove(`${base}/${spec.name}`).catch(() => undefined);
       throw err;
     }
-    return host;
   }
 
   /** addOutside makes a host that is no pod: a listener at addresses outside the pod ranges. */
