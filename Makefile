@@ -34,20 +34,29 @@ helm: ## Build helm from the Go module proxy into ~/.cache/bulkhead (once), for 
 glua: ## Build glua (gopher-lua, Argo CD's Lua) from the Go module proxy into ~/.cache/bulkhead (once), for the Argo CD health check test.
 	bash hack/build-glua.sh >/dev/null
 
+.PHONY: enforcer
+enforcer: ## Build kube-network-policies (the dataplane's NetworkPolicy enforcer) from the Go module proxy into ~/.cache/bulkhead (once).
+	bash hack/build-enforcer.sh >/dev/null
+
 .PHONY: cluster-up
-cluster-up: build control-plane ## Start the local control plane; admin kubeconfig in .local/kubeconfig.
+cluster-up: build control-plane enforcer ## Start the local control plane and its dataplane (root; DATAPLANE=0 for the control plane alone); admin kubeconfig in .local/kubeconfig.
 	$(BULKHEAD) local-cluster up --dir .local
+	@if [ "$(DATAPLANE)" != 0 ]; then $(BULKHEAD) dataplane up --dir .local; fi
 
 .PHONY: cluster-down
-cluster-down: ## Stop the local control plane and remove its files.
-	@if [ -f dist/cli/main.js ]; then $(BULKHEAD) local-cluster down --dir .local; fi
+cluster-down: ## Stop the local dataplane and control plane and remove their files.
+	@if [ -f dist/cli/main.js ]; then $(BULKHEAD) dataplane down --dir .local && $(BULKHEAD) local-cluster down --dir .local; fi
+
+.PHONY: dataplane-down
+dataplane-down: build ## Remove every local dataplane on this machine, also what a killed run left behind (namespaces, links, rules, routes, processes).
+	$(BULKHEAD) dataplane down --all
 
 .PHONY: run
 run: build ## Run the operator against KUBECONFIG (or .local/kubeconfig); METRICS_ADDR, HEALTH_ADDR set its listeners.
 	KUBECONFIG=$${KUBECONFIG:-$(LOCAL_KUBECONFIG)} $(BULKHEAD) run --metrics-bind-address $(or $(METRICS_ADDR),127.0.0.1:8080) --health-probe-bind-address $(or $(HEALTH_ADDR),127.0.0.1:8081)
 
 .PHONY: demo
-demo: build control-plane ## End to end on an embedded control plane: install, apply the sample, show what was generated.
+demo: build control-plane enforcer ## End to end on an embedded control plane and dataplane (root): install, apply the sample, probe real connections, repair drift.
 	bash hack/demo.sh
 
 .PHONY: generate
@@ -80,21 +89,17 @@ test-unit: node_modules ## Unit tests of the pure code.
 	$(JEST) --selectProjects unit
 
 .PHONY: test-integration
-test-integration: build control-plane helm glua ## Suites against a real etcd + kube-apiserver + kube-controller-manager.
+test-integration: build control-plane enforcer helm glua ## Suites against a real etcd + kube-apiserver + kube-controller-manager, and a real NetworkPolicy dataplane (root).
 	$(JEST) --selectProjects integration --runInBand
 
 .PHONY: test
-test: lint build control-plane helm glua ## Everything CI runs: type check, generated files, ESLint, unit and integration tests.
+test: lint build control-plane enforcer helm glua ## Everything CI runs: type check, generated files, ESLint, unit and integration tests (on the dataplane too: root).
 	$(JEST) --runInBand
 
 .PHONY: fuzz
 fuzz: build control-plane ## Property tests from a random seed with 20x the runs (make test uses a fixed seed); prints the seed.
 	BULKHEAD_SEED=$${BULKHEAD_SEED:-random} BULKHEAD_RUNS_FACTOR=$${BULKHEAD_RUNS_FACTOR:-20} $(JEST) --runInBand \
 	  --testPathPatterns 'differential|compile-analysis|semantics|connections|seed'
-
-.PHONY: e2e-kind
-e2e-kind: build ## kind e2e with real pods and NetworkPolicy enforcement (needs Docker; says SKIPPED without).
-	bash e2e/kind/run.sh
 
 .PHONY: bench
 bench: build control-plane ## Benchmarks (ratios within one run): analysis, pod cache, and operator convergence vs a bare client.
