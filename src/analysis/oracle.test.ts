@@ -1,34 +1,20 @@
-// Agreement with the 110 cases of the netpol-analyzer oracle (../shared/oracle/netpol-analyzer/, or
-// $BULKHEAD_ORACLE_DIR). Every case is run with the oracle's modelling choices (the defaults) and
-// the sorted connlist lines must equal the expected ones. The test fails, never skips, when the
-// oracle directory cannot be found.
+// Agreement with the 110 cases of the netpol-analyzer oracle, vendored in
+// testdata/netpol-analyzer/ (its README says where they come from; $BULKHEAD_ORACLE_DIR points at
+// another copy with the same layout). Every case is run with the oracle's modelling choices (the
+// defaults) and the sorted connlist lines must equal the expected ones.
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { analyze } from './analyze.js';
 import { ConnSet, type Protocol } from './connections.js';
 import { formatConnlist } from './connectivity.js';
 import { emptyFacts, parseManifests } from './manifests.js';
 
-const ORACLE_REL = join('shared', 'oracle', 'netpol-analyzer');
+const VENDORED = join(dirname(fileURLToPath(import.meta.url)), 'testdata', 'netpol-analyzer');
 
-function repoRoot(): string {
-  // src/analysis/oracle.test.ts -> repo root is two levels up.
-  return resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-}
-
-function findOracleDir(): string | undefined {
+function oracleDir(): string {
   const fromEnv = process.env.BULKHEAD_ORACLE_DIR;
-  if (fromEnv !== undefined && fromEnv !== '') return existsSync(join(fromEnv, 'cases')) ? fromEnv : undefined;
-  // Walk up from the repo root: shared/ sits next to the repo (../shared/...), or higher up.
-  let dir = repoRoot();
-  for (;;) {
-    const candidate = join(dir, ORACLE_REL);
-    if (existsSync(join(candidate, 'cases'))) return candidate;
-    const parent = dirname(dir);
-    if (parent === dir) return undefined;
-    dir = parent;
-  }
+  return fromEnv !== undefined && fromEnv !== '' ? fromEnv : VENDORED;
 }
 
 const MANIFEST_EXT = /\.(ya?ml|json)$/;
@@ -120,22 +106,16 @@ function connlistFromExplain(text: string): string[] {
  */
 const EXCEPTIONS: ReadonlyMap<string, string> = new Map();
 
-const oracleDir = findOracleDir();
+const ORACLE = oracleDir();
 
 describe('netpol-analyzer oracle', () => {
-  it('finds the oracle directory (set BULKHEAD_ORACLE_DIR or put shared/ next to the repo)', () => {
-    if (oracleDir === undefined) {
-      throw new Error(
-        process.env.BULKHEAD_ORACLE_DIR
-          ? `oracle not found: BULKHEAD_ORACLE_DIR=${process.env.BULKHEAD_ORACLE_DIR} has no cases/ folder`
-          : `oracle not found: set BULKHEAD_ORACLE_DIR or place ${ORACLE_REL} next to the repository (searched upwards from ${repoRoot()})`,
-      );
-    }
-    expect(readdirSync(join(oracleDir, 'cases')).length).toBe(110);
+  it('has the 110 cases', () => {
+    if (!existsSync(join(ORACLE, 'cases'))) throw new Error(`oracle not found: ${ORACLE} has no cases/ folder`);
+    expect(readdirSync(join(ORACLE, 'cases')).length).toBe(110);
   });
 
-  const cases = oracleDir === undefined ? [] : readdirSync(join(oracleDir, 'cases')).sort();
-  const caseDir = (c: string): string => join(oracleDir as string, 'cases', c);
+  const cases = existsSync(join(ORACLE, 'cases')) ? readdirSync(join(ORACLE, 'cases')).sort() : [];
+  const caseDir = (c: string): string => join(ORACLE, 'cases', c);
 
   it.each(cases.filter((c) => !EXCEPTIONS.has(c) && expectedConnlist(caseDir(c)) !== undefined))('%s: connlist', (c) => {
     expect(actualLines(caseDir(c))).toEqual(expectedConnlist(caseDir(c)));
@@ -143,7 +123,7 @@ describe('netpol-analyzer oracle', () => {
 
   const explainOnly = cases.filter((c) => !EXCEPTIONS.has(c) && expectedConnlist(caseDir(c)) === undefined);
   it('has exactly the five explain-only cases', () => {
-    expect(explainOnly.length).toBe(oracleDir === undefined ? 0 : 5);
+    expect(explainOnly.length).toBe(5);
   });
   it.each(explainOnly)('%s: connlist derived from expected_explain.txt', (c) => {
     const expected = connlistFromExplain(readFileSync(join(caseDir(c), 'expected_explain.txt'), 'utf8'));
@@ -153,7 +133,7 @@ describe('netpol-analyzer oracle', () => {
 
   it('explain-derived connlists agree with expected_connlist.txt where a case has both', () => {
     const both = cases.filter((c) => existsSync(join(caseDir(c), 'expected_explain.txt')) && existsSync(join(caseDir(c), 'expected_connlist.txt')));
-    if (oracleDir !== undefined) expect(both.length).toBeGreaterThan(0);
+    expect(both.length).toBeGreaterThan(0);
     for (const c of both) {
       const fromExplain = connlistFromExplain(readFileSync(join(caseDir(c), 'expected_explain.txt'), 'utf8'));
       expect({ c, lines: fromExplain }).toEqual({ c, lines: expectedConnlist(caseDir(c)) });
