@@ -25,3 +25,6 @@ export const MANAGED_SELECTOR = `${LABEL_MANAGED_BY}=${MANAGED_BY_VALUE}`;
 
 /** Cloud metadata endpoints, excepted from every CIDR egress unless a component asks for them. */
 export const METADATA_ADDRESSES = ['169.254.169.254/32', 'fd00:ec2::254/128'] as const;
+
+/** The component label (and name suffix) of the namespace default deny (spec.namespaceDefaultDeny). */
+export const DEFAULT_DENY = 'default-deny';

@@ -421,6 +421,12 @@ export const aiWorkloadSpecSchema = withRules(
       z.boolean().default(true),
       'Allow every component to resolve names through the cluster DNS (UDP and TCP 53). @default true',
     ),
+    namespaceDefaultDeny: described(
+      z.boolean().default(false),
+      'Also write a NetworkPolicy that denies every pod of the namespace in both directions (DNS egress stays open when allowDNS is true), ' +
+        'so a pod that starts before its segment exists, or belongs to no segment, reaches nothing and is reached by nothing. ' +
+        'It cuts off every other pod of the namespace that no NetworkPolicy opens: use it in namespaces that Bulkhead segments wholly. @default false',
+    ),
     components: described(
       z.array(component).min(1).max(16),
       'The segments of this AIWorkload. Names must be unique.',

@@ -3,7 +3,7 @@
 // and says what would be valid.
 import type { z } from 'zod';
 import { cidrContains, parseCidr } from './cidr.js';
-import { METADATA_ADDRESSES } from './constants.js';
+import { DEFAULT_DENY, METADATA_ADDRESSES } from './constants.js';
 import { aiWorkloadSpecSchema } from './schema.js';
 import type { AIWorkloadSpec, Role } from './types.js';
 
@@ -88,6 +88,9 @@ export function semanticProblems(spec: AIWorkloadSpec): FieldProblem[] {
     }
   });
   spec.components.forEach((c, i) => {
+    if (spec.namespaceDefaultDeny && c.name === DEFAULT_DENY) {
+      problems.push({ field: `spec.components[${i}].name`, message: `"${DEFAULT_DENY}" names the namespace default deny when namespaceDefaultDeny is true; rename the component` });
+    }
     (c.permissions ?? []).forEach((p, j) => {
       const group = p.apiGroup ?? '';
       const resource = p.resource.split('/')[0] ?? p.resource;

@@ -178,3 +178,36 @@ describe('identity', () => {
     }
   });
 });
+
+describe('namespaceDefaultDeny', () => {
+  const input = (extra: Record<string, unknown>): { name: string; namespace: string; spec: AIWorkloadSpec } => ({
+    name: 'w', namespace: 'ns',
+    spec: spec({ components: [{ name: 'model', selector: { matchLabels: { app: 'model' } } }], ...extra }),
+  });
+
+  test('is off by default', () => {
+    expect(compile(input({}), facts()).objects.map((o) => o.metadata.name)).not.toContain('w-default-deny');
+  });
+
+  test('selects every pod of the namespace and allows only DNS out', () => {
+    const np = policy(compile(input({ namespaceDefaultDeny: true }), facts()).objects, 'w-default-deny');
+    expect(np.spec).toEqual({
+      podSelector: {},
+      policyTypes: ['Ingress', 'Egress'],
+      ingress: [],
+      egress: [{ to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } }, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } }], ports: [{ protocol: 'UDP', port: 53 }, { protocol: 'TCP', port: 53 }] }],
+    });
+    expect(np.metadata.labels['bulkhead.dev/component']).toBe('default-deny');
+  });
+
+  test('without allowDNS allows nothing at all', () => {
+    expect(policy(compile(input({ namespaceDefaultDeny: true, allowDNS: false }), facts()).objects, 'w-default-deny').spec.egress).toEqual([]);
+  });
+
+  test('a component cannot take its name', () => {
+    const r = validateSpec({ namespaceDefaultDeny: true, components: [{ name: 'default-deny', selector: { matchLabels: { a: 'b' } } }] });
+    const problems = r.ok ? [] : r.problems;
+    expect(problems.map((p) => p.field)).toEqual(['spec.components[0].name']);
+    expect(problems[0]?.message).toContain('"default-deny" names the namespace default deny');
+  });
+});

@@ -2,7 +2,7 @@
 // so the controller, `bulkhead render` and the tests all get the same objects byte for byte.
 import type { WorkloadInput, CompileFacts } from './facts.js';
 import { buildRole, buildRoleBinding, buildServiceAccount } from './identity.js';
-import { buildNetworkPolicy } from './network-policy.js';
+import { buildDefaultDeny, buildNetworkPolicy } from './network-policy.js';
 import { type GeneratedObject, KIND_ORDER } from './objects.js';
 import type { PeerProblem } from './peers.js';
 
@@ -39,6 +39,7 @@ export function compile(workload: WorkloadInput, facts: CompileFacts): CompileRe
       consentPending: problems.filter((p) => p.kind === 'consentPending'),
     });
   }
+  if (workload.spec.namespaceDefaultDeny) objects.push(buildDefaultDeny(workload, facts));
   objects.sort((a, b) => {
     const byKind = KIND_ORDER.indexOf(a.kind) - KIND_ORDER.indexOf(b.kind);
     return byKind !== 0 ? byKind : a.metadata.name < b.metadata.name ? -1 : a.metadata.name > b.metadata.name ? 1 : 0;

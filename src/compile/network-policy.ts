@@ -1,5 +1,6 @@
 // One NetworkPolicy per component: select the component's pods, declare both policy types so that
 // everything not listed is denied in both directions, then list each allowed caller and destination.
+import { DEFAULT_DENY } from '../api/constants.js';
 import type { Component, EgressRule } from '../api/types.js';
 import { NO_EGRESS_ROLES } from '../api/validate.js';
 import type { CompileFacts, WorkloadInput } from './facts.js';
@@ -137,4 +138,21 @@ function flowIngress({ workload, component, byName }: PolicyContext): NetworkPol
     rules.push(withPorts({ from: [{ podSelector: source.selector }] }, targetPorts(component, flow.ports)));
   }
   return rules;
+}
+
+// --- the namespace default deny ----------------------------------------------------------------
+
+/**
+ * buildDefaultDeny is spec.namespaceDefaultDeny's policy: every pod of the namespace, both
+ * directions, nothing allowed but DNS (when allowDNS). Policies add up, so a segment's pods keep
+ * exactly their segment's rules, and every other pod, or one whose segment does not exist yet, is
+ * closed from its first packet.
+ */
+export function buildDefaultDeny(workload: WorkloadInput, facts: CompileFacts): NetworkPolicy {
+  return {
+    apiVersion: 'networking.k8s.io/v1',
+    kind: 'NetworkPolicy',
+    metadata: objectMeta(workload, DEFAULT_DENY),
+    spec: { podSelector: {}, policyTypes: ['Ingress', 'Egress'], ingress: [], egress: workload.spec.allowDNS ? [dnsRule(facts)] : [] },
+  };
 }
