@@ -19,6 +19,8 @@ const USAGE = `Usage: bulkhead dataplane <action> [flags]
   rm NS/NAME | NAME          remove a pod or outside listener
   probe FROM TO PORT [--udp] open one new connection from pod FROM to TO (NS/NAME, NAME or an
                              address); prints connected or refused; exit 0 when connected, 1 when not
+      --every MS --for MS      instead, open a new connection every MS for MS (to the first address)
+                               and print how many got through and when; exit 0
   status                     the slots, their enforcer and hosts
   down [--all]               stop the dataplane of --dir (with --all: every slot on this machine,
                              also what a killed run left behind)
@@ -36,6 +38,8 @@ interface Args {
   serviceAccount?: string;
   udp: boolean;
   all: boolean;
+  everyMs?: number;
+  forMs?: number;
 }
 
 const FLAGS: FlagTable<Args, string> = {
@@ -48,6 +52,8 @@ const FLAGS: FlagTable<Args, string> = {
     { names: ['--service-account'], set: (a, v) => { a.serviceAccount = v; } },
     { names: ['--udp'], takesValue: false, set: (a) => { a.udp = true; } },
     { names: ['--all'], takesValue: false, set: (a) => { a.all = true; } },
+    { names: ['--every'], set: (a, v) => milliseconds(v, '--every', (ms) => { a.everyMs = ms; }) },
+    { names: ['--for'], set: (a, v) => milliseconds(v, '--for', (ms) => { a.forMs = ms; }) },
   ],
   other: (arg, a) => {
     if (arg.startsWith('-')) return `unknown flag "${arg}"`;
@@ -56,6 +62,13 @@ const FLAGS: FlagTable<Args, string> = {
     return undefined;
   },
 };
+
+function milliseconds(v: string, flag: string, set: (ms: number) => void): string | undefined {
+  const ms = Number(v.replace(/ms$/, ''));
+  if (!Number.isInteger(ms) || ms < 1 || ms > 600_000) return `${flag}: "${v}" is not a number of milliseconds in 1-600000`;
+  set(ms);
+  return undefined;
+}
 
 function parseLabels(a: Args, v: string): string | undefined {
   for (const pair of v.split(',').filter((p) => p !== '')) {
@@ -143,17 +156,44 @@ const ACTIONS: Record<string, Action> = {
 
 async function probe(a: Args, io: CliIO): Promise<number> {
   const [from = '', to = '', portText] = a.positional;
-  const port = Number(portText);
-  if (to === '' || !Number.isInteger(port) || port < 1 || port > 65535) return usage(io, 'probe needs FROM TO PORT, with PORT in 1-65535');
+  const port = portNumber(portText);
+  if (to === '' || port === undefined) return usage(io, 'probe needs FROM TO PORT, with PORT in 1-65535');
   const dp = attach(a);
   const target = dp.hosts().find((h) => h.key === to);
   const addresses = target === undefined ? [to] : [...target.ipv4, ...target.ipv6];
+  const p = { from, to, port, protocol: protocolOf(a) };
   try {
-    const open = await probeEach(dp, { from, to, port, protocol: a.udp ? 'UDP' : 'TCP' }, addresses, io);
-    return open ? 0 : 1;
+    if (a.everyMs !== undefined) return await probeRepeatedly(dp, p, addresses[0] ?? to, { everyMs: a.everyMs, forMs: a.forMs ?? 2000 }, io);
+    return (await probeEach(dp, p, addresses, io)) ? 0 : 1;
   } finally {
     dp.close();
   }
+}
+
+function portNumber(text: string | undefined): number | undefined {
+  const port = Number(text);
+  return Number.isInteger(port) && port >= 1 && port <= 65535 ? port : undefined;
+}
+
+const protocolOf = (a: Args): Protocol => (a.udp ? 'UDP' : 'TCP');
+
+/**
+ * probeRepeatedly opens a new connection every `everyMs` for `forMs` (no retry: it measures when
+ * connections get through) and prints how many did, and between when and when.
+ */
+async function probeRepeatedly(dp: Dataplane, p: { from: string; to: string; port: number; protocol: Protocol }, address: string, t: { everyMs: number; forMs: number }, io: CliIO): Promise<number> {
+  const began = Date.now();
+  const attempts: Promise<{ at: number; open: boolean }>[] = [];
+  while (Date.now() - began < t.forMs) {
+    const at = Date.now() - began;
+    attempts.push(dp.probe(p.from, address, p.protocol, p.port, { timeoutMs: 200, retry: false }).then((r) => ({ at, open: r.open })));
+    await new Promise((resolve) => setTimeout(resolve, t.everyMs));
+  }
+  const done = await Promise.all(attempts);
+  const open = done.filter((x) => x.open).map((x) => x.at);
+  const when = open.length === 0 ? '' : ` (between ${Math.min(...open)} and ${Math.max(...open) + t.everyMs} ms)`;
+  io.stdout(`${p.from} -> ${p.to} ${address} ${p.protocol}/${p.port}: ${open.length} of ${done.length} new connections got through in ${t.forMs} ms${when}\n`);
+  return 0;
 }
 
 /** probeEach probes every address of the target and prints each verdict; true when all connected. */
