@@ -102,7 +102,7 @@ fuzz: build control-plane ## Property tests from a random seed with 20x the runs
 	  --testPathPatterns 'differential|compile-analysis|semantics|connections|seed'
 
 .PHONY: bench
-bench: build control-plane ## Benchmarks (ratios within one run): analysis, pod cache, and operator convergence vs a bare client.
+bench: build control-plane enforcer ## Benchmarks (within one run): analysis, pod cache, operator convergence vs a bare client, dataplane propagation and drift window (root).
 	$(NODE) --expose-gc dist/bench/run.js
 
 .PHONY: chart
@@ -124,3 +124,7 @@ bench-cache: build ## Pod cache benchmark: heap of 5,000 pods as decoded vs as t
 .PHONY: bench-convergence
 bench-convergence: build control-plane ## Operator convergence time over a bare client's for the same writes (local control plane).
 	$(NODE) dist/bench/convergence.js
+
+.PHONY: bench-dataplane
+bench-dataplane: build control-plane enforcer ## Dataplane benchmark only (root): policy propagation and drift window on packets, enforcer memory.
+	$(NODE) dist/bench/dataplane.js

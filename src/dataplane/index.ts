@@ -9,3 +9,5 @@ export type { ProbeAnswer, Protocol } from './agent.js';
 export { findEnforcer } from './enforcer-binary.js';
 export { PREFIX, RUN_DIR, slotLayout } from './layout.js';
 export type { PodPort } from './kube.js';
+export { openWindow, probeLoop } from './probe-loop.js';
+export type { Attempt, ProbeLoop } from './probe-loop.js';
