@@ -5,6 +5,7 @@ import type { z } from 'zod';
 import { cidrContains, parseCidr } from './cidr.js';
 import { DEFAULT_DENY, METADATA_ADDRESSES } from './constants.js';
 import { aiWorkloadSpecSchema } from './schema.js';
+import { selectorImplies } from './selector-overlap.js';
 import type { AIWorkloadSpec, Role } from './types.js';
 
 export interface FieldProblem {
@@ -87,6 +88,7 @@ export function semanticProblems(spec: AIWorkloadSpec): FieldProblem[] {
       });
     }
   });
+  problems.push(...overlapProblems(spec));
   spec.components.forEach((c, i) => {
     if (spec.namespaceDefaultDeny && c.name === DEFAULT_DENY) {
       problems.push({ field: `spec.components[${i}].name`, message: `"${DEFAULT_DENY}" names the namespace default deny when namespaceDefaultDeny is true; rename the component` });
@@ -107,6 +109,25 @@ export function semanticProblems(spec: AIWorkloadSpec): FieldProblem[] {
           message: `access to ${group === '' ? p.resource : group} would let the segment change identities or permissions; Bulkhead never grants it`,
         });
       }
+    });
+  });
+  return problems;
+}
+
+/**
+ * overlapProblems: two components whose selectors provably share pods (one selects a subset of the
+ * other's) would add their policies together on those pods (a Dataset getting a Pipeline's egress).
+ */
+function overlapProblems(spec: AIWorkloadSpec): FieldProblem[] {
+  const problems: FieldProblem[] = [];
+  spec.components.forEach((c, j) => {
+    const i = spec.components.findIndex((d, k) => k !== j && selectorImplies(c.selector, d.selector) && (k < j || !selectorImplies(d.selector, c.selector)));
+    const other = spec.components[i];
+    if (other === undefined) return;
+    problems.push({
+      field: `spec.components[${j}].selector`,
+      message: `every pod it selects is also selected by component ${other.name} (components[${i}]), so component ${c.name} would get both segments' rules; ` +
+        `make the selectors disjoint (a label only one of them requires, or one excluded with NotIn or DoesNotExist)`,
     });
   });
   return problems;

@@ -75,3 +75,27 @@ describe('wouldBlock', () => {
     expect(lines).toContain(`${NS}/vectors-0[Pod] => ${V6_WORLD} : All Connections`);
   });
 });
+
+describe('exposure through the workload\'s own overlapping segments', () => {
+  const overlapping = specOf({
+    components: [
+      { name: 'data', role: 'Dataset', selector: { matchLabels: { app: 'minio' } }, ports: [{ name: 's3', port: 9000 }] },
+      { name: 'ingest', role: 'Pipeline', selector: { matchLabels: { job: 'ingest' } } },
+    ],
+    egress: [{ from: 'ingest', to: { cidr: '0.0.0.0/0', except: ['10.0.0.0/8'] }, ports: [443] }],
+  });
+  const ours = compile({ name: 'w', namespace: NS, spec: overlapping }, { platform: DEFAULT_PLATFORM, workloads: new Map() }).objects;
+  const world = (pods: Pod[]): ClusterFacts => ({ namespaces: [{ metadata: { name: NS } }], pods, workloads: [], networkPolicies: [] });
+
+  it('reports the data store that also carries the pipeline\'s labels, via the pipeline\'s policy', () => {
+    const messages = exposureMessages(world([pod('minio-0', { app: 'minio', job: 'ingest' })]), NS, overlapping, ours);
+    const data = messages.find((m) => m.startsWith('data: '));
+    expect(data).toContain(`${NS}/minio-0[Pod] can reach`);
+    expect(data).toContain('TCP 443');
+    expect(data).toContain(`via ${NS}/w-ingest`);
+  });
+
+  it('reports nothing while the segments share no pod', () => {
+    expect(exposureMessages(world([pod('minio-0', { app: 'minio' }), pod('ingest-0', { job: 'ingest' })]), NS, overlapping, ours)).toEqual([]);
+  });
+});

@@ -3,6 +3,7 @@
 // its pods. Policies are additive, so an allow-all added to the namespace silently widens every
 // segment in it: callers nobody declared, or a way out for a dataset meant to have none.
 import { ConnSet, type ClusterFacts, type ExposureFinding, analyze, findExposures } from '../analysis/index.js';
+import { selectorMatches } from '../analysis/selectors.js';
 import type { AnalysisOptions, NetworkPolicy as AnalysisPolicy } from '../analysis/types.js';
 import type { AIWorkloadSpec } from '../api/types.js';
 import type { GeneratedObject, NetworkPolicy } from '../compile/objects.js';
@@ -41,8 +42,10 @@ export function exposureFindings(
     ...(ours as unknown as AnalysisPolicy[]),
   ];
   // Only a policy in the segment's namespace can admit anyone to its pods: with none but this
-  // workload's own (which admit exactly what was declared), nothing can be exposed.
-  if (!policies.some((p) => p.metadata?.namespace === namespace && !ours.includes(p as unknown as NetworkPolicy))) return [];
+  // workload's own (which admit exactly what was declared), nothing can be exposed, unless a pod is
+  // in two of its segments and so gets the rules of both.
+  const foreign = policies.some((p) => p.metadata?.namespace === namespace && !ours.includes(p as unknown as NetworkPolicy));
+  if (!foreign && !segmentsSharePods(facts, namespace, spec)) return [];
   const withDesired: ClusterFacts = { ...facts, networkPolicies: policies };
   const segments = spec.components.flatMap((component) => {
     const policy = ours.find((p) => p.metadata.labels['bulkhead.dev/component'] === component.name);
@@ -51,6 +54,12 @@ export function exposureFindings(
   });
   const findings = findExposures(withDesired, segments.map((s) => s.segment), LIVE);
   return segments.map((s, i) => ({ component: s.component, findings: findings[i] ?? [] })).filter((e) => e.findings.length > 0);
+}
+
+/** segmentsSharePods: some pod of the namespace is selected by two components of `spec`. */
+function segmentsSharePods(facts: ClusterFacts, namespace: string, spec: AIWorkloadSpec): boolean {
+  return facts.pods.some((p) => (p.metadata?.namespace ?? 'default') === namespace &&
+    spec.components.filter((c) => selectorMatches(c.selector, p.metadata?.labels ?? {})).length > 1);
 }
 
 /** One component's message: its first few findings and how many more; none when not exposed. */

@@ -203,6 +203,8 @@ export class Manager {
       for (const dep of dependentsOf(view, ns, obj.metadata.name)) enqueue(dep);
       // Workloads this one names as peers re-check consent.
       for (const peer of peersOf(obj)) enqueue(peer);
+      // Workloads of its namespace re-check which pods their segments share with it (Overlapping).
+      for (const w of workloads.listByNamespace(ns)) enqueue(`${ns}/${w.metadata.name}`);
     };
     // bulkhead_segments{condition}: segments (components) of every AIWorkload by their conditions,
     // recounted from the cache whenever an AIWorkload (or its status) changes.

@@ -15,6 +15,7 @@ import type { Logger } from '../observe/logger.js';
 import type { Metrics } from '../observe/metrics.js';
 import type { Clock } from './clock.js';
 import { identityDriftMessage } from './identity-drift.js';
+import { type SegmentRef, overlapMessages } from './overlap.js';
 import { type ReconcileOutcome, type WriteFailure, failedOutcome } from './outcome.js';
 import { type AppliedOutcome, computeStatus, jsonEqual } from './status.js';
 import { type LiveObject, type PlannedApply, type WritePlan, describeApply, describePlan, describePrune, liveKey, ownedBy, planWrites } from './write-plan.js';
@@ -360,9 +361,22 @@ export class Reconciler {
       consentPending: result.components.flatMap((c) => c.consentPending.map((p) => `${c.name}: ${p.message}`)),
       identityDrift: reports.flatMap((r) => (r.identityDrift !== undefined ? [r.identityDrift] : [])),
       exposed: this.deps.exposure?.(t.workload, spec, result.objects) ?? [],
+      overlapping: this.overlaps(t, spec, pods),
       wouldBlock: audit ? (this.deps.wouldBlock?.(t.workload, result.objects) ?? []) : [],
       ceiling,
     };
+  }
+
+  /** overlaps: pods of the namespace in two segments, at least one of them this workload's. */
+  private overlaps(t: Target, spec: AIWorkloadSpec, pods: readonly KubeObject[]): string[] {
+    const segments = (name: string, s: AIWorkloadSpec): SegmentRef[] => s.components.map((c) => ({ workload: name, component: c.name, selector: c.selector }));
+    const others = this.deps.view.listWorkloads()
+      .filter((w) => (w.metadata.namespace ?? 'default') === t.namespace && w.metadata.name !== t.workload.metadata.name && w.metadata.deletionTimestamp === undefined)
+      .flatMap((w) => {
+        const v = validateSpec(w.spec);
+        return v.ok ? segments(w.metadata.name, v.spec) : [];
+      });
+    return overlapMessages(segments(t.workload.metadata.name, spec), others, pods.map((p) => ({ name: p.metadata.name, labels: p.metadata.labels ?? {} })));
   }
 
   /**
@@ -386,7 +400,7 @@ export class Reconciler {
 
   private async announceFindings(workload: AIWorkloadObject, outcome: AppliedOutcome): Promise<void> {
     // Each finding's condition has the Event's reason as its type.
-    for (const [reason, messages] of [['ConsentPending', outcome.consentPending], ['Exposed', outcome.exposed]] as const) {
+    for (const [reason, messages] of [['ConsentPending', outcome.consentPending], ['Exposed', outcome.exposed], ['Overlapping', outcome.overlapping ?? []]] as const) {
       if (messages.length > 0 && conditionMessage(workload, reason) !== messages.join('; ')) await this.event(workload, 'Warning', reason, messages.join('; '));
     }
   }

@@ -1,5 +1,5 @@
 // Status as kstatus reads it: conditions keyed by type (Ready, Reconciling, Stalled, ConsentPending,
-// IdentityDrift, Exposed), each with reason, message and lastTransitionTime, plus observedGeneration.
+// IdentityDrift, Exposed, Overlapping), each with reason, message and lastTransitionTime, plus observedGeneration.
 // Pure: the reconciler passes in the outcome and the time.
 import type { AIWorkloadStatus, ComponentStatus, Condition } from '../api/types.js';
 
@@ -11,6 +11,8 @@ export interface AppliedOutcome {
   consentPending: string[];
   identityDrift: string[];
   exposed: string[];
+  /** Pods in two or more segments (this AIWorkload's, or one of ours and another's). */
+  overlapping?: string[];
   ceiling: string[];
   /** Audit mode: current connections the desired policies would cut. */
   wouldBlock?: string[];
@@ -130,10 +132,11 @@ const FINDINGS = [
   { field: 'consentPending', type: 'ConsentPending', reason: 'PeerHasNotDeclared' },
   { field: 'identityDrift', type: 'IdentityDrift', reason: 'PodsUnderOtherServiceAccount' },
   { field: 'exposed', type: 'Exposed', reason: 'UndeclaredPeerCanConnect' },
+  { field: 'overlapping', type: 'Overlapping', reason: 'PodsInSeveralSegments' },
 ] as const;
 
 function findingConditions(outcome: AppliedOutcome): ConditionInput[] {
-  return FINDINGS.filter((f) => outcome[f.field].length > 0).map((f) => ({ type: f.type, status: 'True', reason: f.reason, message: outcome[f.field].join('; ') }));
+  return FINDINGS.filter((f) => (outcome[f.field] ?? []).length > 0).map((f) => ({ type: f.type, status: 'True', reason: f.reason, message: (outcome[f.field] ?? []).join('; ') }));
 }
 
 const isObject = (v: unknown): v is object => typeof v === 'object' && v !== null;
