@@ -6,9 +6,9 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { analyze } from './analyze.js';
-import { ConnSet, type Protocol } from './connections.js';
 import { formatConnlist } from './connectivity.js';
 import { emptyFacts, parseManifests } from './manifests.js';
+import { connlistFromExplain, expectedConnlist as expectedOf, isCaseManifest } from './oracle-expected.js';
 
 const VENDORED = join(dirname(fileURLToPath(import.meta.url)), 'testdata', 'netpol-analyzer');
 
@@ -17,14 +17,12 @@ function oracleDir(): string {
   return fromEnv !== undefined && fromEnv !== '' ? fromEnv : VENDORED;
 }
 
-const MANIFEST_EXT = /\.(ya?ml|json)$/;
-
 function manifestFiles(dir: string): string[] {
   const out: string[] = [];
   for (const name of readdirSync(dir).sort()) {
     const p = join(dir, name);
     if (statSync(p).isDirectory()) out.push(...manifestFiles(p));
-    else if (MANIFEST_EXT.test(name) && !name.startsWith('expected_') && !name.startsWith('connlist_output')) out.push(p);
+    else if (isCaseManifest(name)) out.push(p);
   }
   return out;
 }
@@ -35,69 +33,13 @@ function actualLines(caseDir: string): string[] {
   return formatConnlist(analyze(facts)).sort();
 }
 
-const keep = (l: string): boolean => l.trim() !== '' && !l.startsWith('{ingress-controller}');
+const readIf = (file: string): string | undefined => (existsSync(file) ? readFileSync(file, 'utf8') : undefined);
 
 /** The connlist block of expected_connlist.txt or expected_exposure.txt. */
 function expectedConnlist(caseDir: string): string[] | undefined {
-  const connlist = join(caseDir, 'expected_connlist.txt');
-  if (existsSync(connlist)) return readFileSync(connlist, 'utf8').split('\n').map((l) => l.trimEnd()).filter(keep).sort();
-  const exposure = join(caseDir, 'expected_exposure.txt');
-  if (existsSync(exposure)) {
-    const text = readFileSync(exposure, 'utf8');
-    const block = text.split('Exposure Analysis Result')[0] ?? '';
-    return block.split('\n').map((l) => l.trimEnd()).filter(keep).sort();
-  }
-  return undefined;
-}
-
-/** `TCP:[1-79,81-65535], UDP, SCTP` (explain notation) -> ConnSet. */
-function parseExplainConns(text: string): ConnSet {
-  let acc = ConnSet.empty();
-  for (const m of text.matchAll(/(TCP|UDP|SCTP)(?::\[([^\]]*)\])?/g)) {
-    const proto = m[1] as Protocol;
-    if (m[2] === undefined) {
-      acc = acc.union(ConnSet.protocol(proto));
-      continue;
-    }
-    for (const r of m[2].split(',')) {
-      const [lo, hi] = r.split('-').map(Number);
-      acc = acc.union(ConnSet.ports(proto, lo as number, hi ?? (lo)));
-    }
-  }
-  return acc;
-}
-
-/**
- * For the cases with only expected_explain.txt: the allowed connections of each pair are the union
- * of its "Allowed ..." lines, and the pairs listed under "All Connections due to the system
- * default" have all connections. That is the same information as a connlist.
- */
-function connlistFromExplain(text: string): string[] {
-  const pairs = new Map<string, ConnSet>();
-  let current: string | undefined;
-  let inDefault = false;
-  for (const raw of text.split('\n')) {
-    const line = raw.trim();
-    const between = /^Connections between (.+) => (.+):$/.exec(line);
-    if (between !== null) {
-      current = `${between[1]} => ${between[2]}`;
-      pairs.set(current, pairs.get(current) ?? ConnSet.empty());
-      inDefault = false;
-      continue;
-    }
-    if (line.startsWith('# All Connections due to the system default')) {
-      inDefault = true;
-      current = undefined;
-      continue;
-    }
-    const allowed = /^Allowed (.+) due to /.exec(line);
-    if (allowed !== null && current !== undefined) {
-      pairs.set(current, (pairs.get(current) as ConnSet).union(parseExplainConns(allowed[1] as string)));
-      continue;
-    }
-    if (inDefault && / => /.test(line) && !line.startsWith('#')) pairs.set(line, ConnSet.all());
-  }
-  return [...pairs.entries()].filter(([, c]) => !c.isEmpty()).map(([p, c]) => `${p} : ${c.toString()}`).filter(keep).sort();
+  const connlist = readIf(join(caseDir, 'expected_connlist.txt'));
+  const exposure = readIf(join(caseDir, 'expected_exposure.txt'));
+  return connlist === undefined && exposure === undefined ? undefined : expectedOf({ ...(connlist === undefined ? {} : { connlist }), ...(exposure === undefined ? {} : { exposure }) });
 }
 
 /**
