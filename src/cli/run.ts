@@ -5,6 +5,7 @@ import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import { LeaderElector, kubeLeaseStore } from '../controller/leader-election.js';
 import { Manager, type ManagerOptions } from '../controller/manager.js';
+import { DEFAULT_KEEP_METADATA } from '../controller/write-plan.js';
 import { type Logger, createLogger } from '../observe/logger.js';
 import { createMetrics } from '../observe/metrics.js';
 import { HELP, helpFlag, parseFlagTable, unknownPairFlag, type Flag, type FlagTable, type Stop } from './flag-table.js';
@@ -22,6 +23,9 @@ ${PLATFORM_USAGE}  --leader-elect true|false         elect a leader on a Lease; 
   --leader-election-id NAME         name of the Lease (default bulkhead-operator)
   --lease-duration SECONDS          (default 15)   --renew-deadline SECONDS (default 10)   --retry-period SECONDS (default 2)
   --identity NAME                   this replica's identity (default $POD_NAME, else host name and a random suffix)
+  --keep-metadata KEY,...           label and annotation keys left on generated objects when others add them
+                                    (a trailing * matches a prefix); every other undeclared key is removed as
+                                    drift (default: kubectl.kubernetes.io/last-applied-configuration)
 Environment: KUBECONFIG, BULKHEAD_LOG_LEVEL (error|warn|info|debug).
 Exits 1 at once when it cannot start: a port in use, the CRD not installed, a list it may not make.
 `;
@@ -40,6 +44,7 @@ interface RunArgs {
   workers: number;
   resyncSeconds: number;
   platform: PlatformConfig;
+  keepMetadata: string[];
 }
 
 function defaults(): RunArgs {
@@ -57,6 +62,7 @@ function defaults(): RunArgs {
     workers: 2,
     resyncSeconds: 600,
     platform: defaultPlatform(),
+    keepMetadata: [...DEFAULT_KEEP_METADATA],
   };
 }
 
@@ -124,6 +130,7 @@ const FLAGS: FlagTable<RunArgs> = {
     { names: ['--renew-deadline'], set: seconds('renewDeadlineMs') },
     { names: ['--retry-period'], set: seconds('retryPeriodMs') },
     ...platformFlags<RunArgs>(),
+    { names: ['--keep-metadata'], set: (args, value) => { args.keepMetadata = [...DEFAULT_KEEP_METADATA, ...value.split(',').filter((k) => k !== '')]; } },
   ],
   other: unknownPairFlag,
 };
@@ -220,6 +227,7 @@ export async function runController(argv: string[], io: CliIO): Promise<number> 
     platform: args.platform,
     workers: args.workers,
     resyncMs: args.resyncSeconds * 1000,
+    keepMetadata: args.keepMetadata,
     identity: args.identity,
     ...listeners(args),
     ...(elector !== undefined ? { mayWrite: () => elector.isLeader(), election: { isLeader: () => elector.isLeader(), hasObservedLease: () => elector.hasObservedLease() } } : {}),

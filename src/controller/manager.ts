@@ -32,6 +32,8 @@ export interface ManagerOptions {
   workers?: number;
   /** Re-reconcile every AIWorkload this often (level-based safety net). @default 10 min */
   resyncMs?: number;
+  /** Label and annotation keys left on generated objects (see planWrites). */
+  keepMetadata?: readonly string[];
   /** The metrics listener (also /healthz and /readyz unless `probes` is set); omit to not serve. */
   health?: { host: string; port: number };
   /** A listener of its own for /healthz and /readyz. */
@@ -191,7 +193,8 @@ export class Manager {
         return [`could not be computed: ${err instanceof Error ? err.message : String(err)}`];
       }
     };
-    this.reconciler = new Reconciler({ view, writer, platform: opts.platform, clock: this.clock, logger: opts.logger, metrics: opts.metrics, exposure, wouldBlock: blocked });
+    this.reconciler = new Reconciler({ view, writer, platform: opts.platform, clock: this.clock, logger: opts.logger, metrics: opts.metrics, exposure, wouldBlock: blocked,
+      ...(opts.keepMetadata === undefined ? {} : { keepMetadata: opts.keepMetadata }) });
 
     // --- event handlers: map to keys, enqueue, never block ------------------------------------
     const enqueue = (key: string | undefined): void => {

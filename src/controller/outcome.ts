@@ -7,7 +7,7 @@ import type { ReconcileResult } from './workqueue.js';
 
 /** One write the API server did not accept. */
 export interface WriteFailure {
-  verb: 'apply' | 'prune';
+  verb: 'apply' | 'prune' | 'strip metadata of';
   kind: string;
   namespace: string;
   name: string;

@@ -17,7 +17,7 @@ import { type AIWorkloadObject, type ClusterView, type ClusterWriter, type KubeO
 const NS = 'ml';
 const UID = 'uid-w';
 
-type Verb = 'apply' | 'prune';
+type Verb = 'apply' | 'prune' | 'strip';
 /** A refusal: which write, and what the API server answers. */
 type Refusal = { verb: Verb; kind: GeneratedKind; name?: string; err: () => Error };
 
@@ -64,6 +64,16 @@ class FakeCluster {
       if (refused !== undefined) return Promise.reject(refused.err());
       this.recorded.writes.push(`prune ${kind} ${name}`);
       this.objects.delete(`${kind}/${namespace}/${name}`);
+      return Promise.resolve();
+    },
+    stripMetadata: (kind, namespace, name, keys) => {
+      const refused = this.refusal('strip', kind, name);
+      if (refused !== undefined) return Promise.reject(refused.err());
+      this.recorded.writes.push(`strip ${kind} ${name} ${[...keys.labels, ...keys.annotations].join(',')}`);
+      const obj = this.objects.get(`${kind}/${namespace}/${name}`);
+      const meta = obj?.metadata as { labels?: Record<string, string>; annotations?: Record<string, string> } | undefined;
+      for (const k of keys.labels) delete meta?.labels?.[k];
+      for (const k of keys.annotations) delete meta?.annotations?.[k];
       return Promise.resolve();
     },
     writeStatus: (_ns, _name, status) => {
@@ -181,6 +191,32 @@ const cases: Case[] = [
     conditions: [['Ready', 'False', 'ApplyFailed'], ['Reconciling', 'True', 'Retrying'], ['Stalled', 'False', 'Retrying']],
     events: ['Normal Applied: Applied: create ServiceAccount w-model', 'Warning ApplyFailed: apply NetworkPolicy ml/w-model failed: PATCH'],
     writes: ['apply ServiceAccount w-model'],
+  },
+  {
+    name: 'an annotation someone added to a segment\'s ServiceAccount is removed as drift (a cloud identity it never declared)',
+    convergeFirst: (c) => {
+      const sa = c.objects.get(`ServiceAccount/${NS}/w-model`)?.metadata as { annotations?: Record<string, string>; labels?: Record<string, string> };
+      sa.annotations = { 'eks.amazonaws.com/role-arn': 'arn:aws:iam::1:role/admin', 'kubectl.kubernetes.io/last-applied-configuration': '{}' };
+      sa.labels = { ...sa.labels, team: 'x' };
+    },
+    refusals: [],
+    outcome: { kind: 'applied' },
+    conditions: [['Ready', 'True', 'Applied'], ['Reconciling', 'False', 'Converged'], ['Stalled', 'False', 'Converged']],
+    observedGeneration: 1,
+    events: ['Normal DriftCorrected: Corrected drift: remove label team, annotation eks.amazonaws.com/role-arn from ServiceAccount w-model'],
+    writes: ['strip ServiceAccount w-model team,eks.amazonaws.com/role-arn'],
+  },
+  {
+    name: 'a metadata repair refused: ApplyFailed names it',
+    convergeFirst: (c) => {
+      (c.objects.get(`ServiceAccount/${NS}/w-model`)?.metadata as { annotations?: Record<string, string> }).annotations = { 'iam.gke.io/gcp-service-account': 'a@b.iam.gserviceaccount.com' };
+    },
+    refusals: [{ verb: 'strip', kind: 'ServiceAccount', err: ADMISSION_DENIED }],
+    outcome: { kind: 'failed', refused: true, message: 'strip metadata of ServiceAccount ml/w-model refused: 403 Forbidden: serviceaccounts "w-model" is forbidden: ValidatingAdmissionPolicy \'bulkhead-tamper-protection\' with binding \'bulkhead-tamper-protection\' denied request: only the operator may change managed objects' },
+    conditions: [['Ready', 'False', 'ApplyFailed'], ['Reconciling', 'False', 'ApplyFailed'], ['Stalled', 'True', 'ApplyFailed']],
+    observedGeneration: 1,
+    events: ['Warning ApplyFailed: strip metadata of ServiceAccount ml/w-model refused'],
+    writes: [],
   },
   {
     name: 'a drift repair refused after Ready=True turns Ready false',

@@ -18,7 +18,7 @@ import { identityDriftMessage } from './identity-drift.js';
 import { type SegmentRef, overlapMessages } from './overlap.js';
 import { type ReconcileOutcome, type WriteFailure, failedOutcome } from './outcome.js';
 import { type AppliedOutcome, computeStatus, jsonEqual } from './status.js';
-import { type LiveObject, type PlannedApply, type WritePlan, describeApply, describePlan, describePrune, liveKey, ownedBy, planWrites } from './write-plan.js';
+import { type LiveObject, type PlannedApply, type PlannedStrip, type WritePlan, describeApply, describePlan, describePrune, describeStrip, liveKey, ownedBy, planWrites } from './write-plan.js';
 
 export interface ObjectMetaLike {
   name: string;
@@ -59,6 +59,8 @@ export interface ClusterView {
 export interface ClusterWriter {
   apply(obj: GeneratedObject): Promise<void>;
   remove(kind: GeneratedKind, namespace: string, name: string, uid: string): Promise<void>;
+  /** Removes labels and annotations by key, only while the object is at `resourceVersion`. */
+  stripMetadata(kind: GeneratedKind, namespace: string, name: string, keys: { labels: string[]; annotations: string[] }, resourceVersion?: string): Promise<void>;
   writeStatus(namespace: string, name: string, status: AIWorkloadStatus): Promise<void>;
   event(target: AIWorkloadObject, type: 'Normal' | 'Warning', reason: string, message: string): Promise<void>;
 }
@@ -74,6 +76,8 @@ export interface ReconcilerDeps {
   exposure?: (workload: AIWorkloadObject, spec: AIWorkloadSpec, objects: GeneratedObject[]) => string[];
   /** Audit mode: connections possible now that the desired policies would cut. */
   wouldBlock?: (workload: AIWorkloadObject, objects: GeneratedObject[]) => string[];
+  /** Label and annotation keys left in place on generated objects (a trailing * is a prefix). @default DEFAULT_KEEP_METADATA */
+  keepMetadata?: readonly string[];
 }
 
 export type { ReconcileOutcome } from './outcome.js';
@@ -201,7 +205,7 @@ export class Reconciler {
     const spec = validation.spec;
     const audit = spec.enforcement === 'Audit';
     const result = compile({ name: target.name, namespace: target.namespace, uid: target.uid, spec }, this.compileFacts());
-    const plan = planWrites(result.objects, this.liveObjects(target), target.uid);
+    const plan = planWrites(result.objects, this.liveObjects(target), target.uid, this.deps.keepMetadata);
     const written = audit ? { changes: describePlan(plan), ceiling: [], failures: [] } : await this.write(target, plan);
     if (written.failures.length > 0) return this.reportFailed(target, written, attempt);
     const outcome = this.appliedOutcome(target, spec, result, audit, written.ceiling);
@@ -291,8 +295,26 @@ export class Reconciler {
   private async write(t: Target, plan: WritePlan): Promise<WriteResult> {
     const applied = await this.applyAll(t, plan.apply);
     if (applied.failures.length > 0) return applied;
+    const stripped = await this.stripAll(t, plan.strip);
     const pruned = await this.pruneAll(t, plan.prune);
-    return { changes: [...applied.changes, ...pruned.changes], ceiling: applied.ceiling, failures: pruned.failures };
+    return { changes: [...applied.changes, ...stripped.changes, ...pruned.changes], ceiling: applied.ceiling, failures: [...stripped.failures, ...pruned.failures] };
+  }
+
+  /** stripAll removes the labels and annotations someone else added; each is drift repaired. */
+  private async stripAll(t: Target, strips: readonly PlannedStrip[]): Promise<{ changes: string[]; failures: WriteFailure[] }> {
+    const changes: string[] = [];
+    const failures: WriteFailure[] = [];
+    for (const s of strips) {
+      t.log.info(`Removing metadata Bulkhead did not declare from ${s.kind}`, { name: s.name, labels: s.labels, annotations: s.annotations });
+      try {
+        await this.deps.writer.stripMetadata(s.kind, t.namespace, s.name, { labels: s.labels, annotations: s.annotations }, s.resourceVersion);
+        changes.push(describeStrip(s));
+        this.deps.metrics?.driftRepairs.inc({ kind: s.kind });
+      } catch (err) {
+        failures.push(writeFailure(err, 'strip metadata of', s.kind, t.namespace, s.name));
+      }
+    }
+    return { changes, failures };
   }
 
   /**

@@ -18,10 +18,42 @@ export interface PlannedApply {
   exists: boolean;
 }
 
-/** WritePlan lists the writes in the order they are made: every apply, then every prune. */
+/**
+ * PlannedStrip removes labels and annotations that someone else added to a generated object: a
+ * cloud identity annotation on a segment's ServiceAccount (eks.amazonaws.com/role-arn, say) would
+ * hand it credentials the AIWorkload never declared. Server-side apply cannot remove another
+ * manager's fields, so this is a merge patch, conditional on the resourceVersion it was planned on.
+ */
+export interface PlannedStrip {
+  kind: GeneratedKind;
+  name: string;
+  labels: string[];
+  annotations: string[];
+  resourceVersion?: string;
+}
+
+/** WritePlan lists the writes in the order they are made: every apply, every strip, every prune. */
 export interface WritePlan {
   apply: PlannedApply[];
+  strip: PlannedStrip[];
   prune: LiveObject[];
+}
+
+/**
+ * DEFAULT_KEEP_METADATA: keys other tools legitimately add to objects they did not create, left in
+ * place (`bulkhead run --keep-metadata` adds more; a trailing `*` matches a prefix).
+ */
+export const DEFAULT_KEEP_METADATA: readonly string[] = ['kubectl.kubernetes.io/last-applied-configuration'];
+
+const kept = (key: string, keep: readonly string[]): boolean =>
+  keep.some((k) => (k.endsWith('*') ? key.startsWith(k.slice(0, -1)) : key === k));
+
+/** foreignMetadata: the label and annotation keys of `live` that `desired` does not declare and `keep` does not spare. */
+export function foreignMetadata(desired: GeneratedObject, live: KubeObject, keep: readonly string[]): { labels: string[]; annotations: string[] } {
+  const extra = (have: Record<string, string> | undefined, want: Record<string, string> | undefined): string[] =>
+    Object.keys(have ?? {}).filter((k) => !Object.hasOwn(want ?? {}, k) && !kept(k, keep)).sort();
+  const liveAnnotations = (live.metadata as { annotations?: Record<string, string> }).annotations;
+  return { labels: extra(live.metadata.labels, desired.metadata.labels), annotations: extra(liveAnnotations, desired.metadata.annotations) };
 }
 
 export const liveKey = (kind: GeneratedKind, name: string): string => `${kind}/${name}`;
@@ -36,15 +68,21 @@ export const ownedBy = (obj: KubeObject, uid: string): boolean =>
  * that is no longer desired. An object only labelled for the workload is never pruned: it may be
  * someone else's.
  */
-export function planWrites(desired: readonly GeneratedObject[], live: LiveObjects, uid: string): WritePlan {
+export function planWrites(desired: readonly GeneratedObject[], live: LiveObjects, uid: string, keep: readonly string[] = DEFAULT_KEEP_METADATA): WritePlan {
   const apply: PlannedApply[] = [];
+  const strip: PlannedStrip[] = [];
   for (const obj of desired) {
     const current = live.get(liveKey(obj.kind, obj.metadata.name));
     if (current === undefined || !isSubset(obj, current.obj)) apply.push({ obj, exists: current !== undefined });
+    if (current === undefined) continue;
+    const foreign = foreignMetadata(obj, current.obj, keep);
+    if (foreign.labels.length + foreign.annotations.length === 0) continue;
+    const resourceVersion = current.obj.metadata.resourceVersion;
+    strip.push({ kind: obj.kind, name: obj.metadata.name, ...foreign, ...(resourceVersion === undefined ? {} : { resourceVersion }) });
   }
   const desiredKeys = new Set(desired.map((o) => liveKey(o.kind, o.metadata.name)));
   const prune = [...live].filter(([key, l]) => !desiredKeys.has(key) && ownedBy(l.obj, uid)).map(([, l]) => l);
-  return { apply, prune };
+  return { apply, strip, prune };
 }
 
 /** The change an apply makes, as Events and audit reports name it: `create Role model`. */
@@ -53,5 +91,9 @@ export const describeApply = (a: PlannedApply): string => `${a.exists ? 'update'
 /** The change a prune makes: `delete Role model`. */
 export const describePrune = (p: LiveObject): string => `delete ${p.kind} ${p.obj.metadata.name}`;
 
-/** Every change of the plan, applies first. */
-export const describePlan = (plan: WritePlan): string[] => [...plan.apply.map(describeApply), ...plan.prune.map(describePrune)];
+/** The change a strip makes: `remove annotation eks.amazonaws.com/role-arn from ServiceAccount w-model`. */
+export const describeStrip = (s: PlannedStrip): string =>
+  `remove ${[...s.labels.map((k) => `label ${k}`), ...s.annotations.map((k) => `annotation ${k}`)].join(', ')} from ${s.kind} ${s.name}`;
+
+/** Every change of the plan, in the order it is made. */
+export const describePlan = (plan: WritePlan): string[] => [...plan.apply.map(describeApply), ...plan.strip.map(describeStrip), ...plan.prune.map(describePrune)];

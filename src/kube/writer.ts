@@ -97,6 +97,14 @@ export function createWriter(rest: RestClient, opts: WriterOptions): ClusterWrit
         if (!isNotFound(err)) throw err;
       }
     },
+    async stripMetadata(kind: GeneratedKind, namespace: string, name: string, keys: { labels: string[]; annotations: string[] }, resourceVersion?: string) {
+      guard();
+      // A merge patch: null removes a key whoever owns it. The resourceVersion makes it conditional
+      // (409 when the object changed since the plan; the next reconcile plans again).
+      const nulls = (list: string[]): Record<string, null> | undefined => (list.length === 0 ? undefined : Object.fromEntries(list.map((k) => [k, null])));
+      const metadata = { labels: nulls(keys.labels), annotations: nulls(keys.annotations), ...(resourceVersion === undefined ? {} : { resourceVersion }) };
+      await rest.request('PATCH', objectPath(RESOURCES[kind], namespace, name), { body: { metadata }, contentType: 'application/merge-patch+json' });
+    },
     async writeStatus(namespace: string, name: string, status: AIWorkloadStatus) {
       guard();
       await rest.request('PATCH', `${objectPath(RESOURCES.AIWorkload, namespace, name)}/status`, {
