@@ -1,7 +1,18 @@
 # Bulkhead — `make help` lists the targets.
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
-NODE ?= node
+# Everything runs on the pinned Node.js that hack/install-node.sh installs into ~/.cache/bulkhead
+# (once; `make help` does without it). Its bin directory comes first on PATH, so npm, npx, ESLint
+# and the scripts in hack/ run on it too, and so do the processes the code spawns (process.execPath).
+# NODE=/path/to/node runs the targets on another Node instead (npm from PATH).
+ifneq ($(filter-out help,$(or $(MAKECMDGOALS),help)),)
+ifeq ($(origin NODE),undefined)
+NODE_BIN := $(shell bash hack/install-node.sh)
+$(if $(NODE_BIN),,$(error hack/install-node.sh did not install Node.js))
+NODE := $(NODE_BIN)/node
+export PATH := $(NODE_BIN):$(PATH)
+endif
+endif
 JEST := $(NODE) --experimental-vm-modules node_modules/jest/bin/jest.js
 BULKHEAD := $(NODE) bin/bulkhead.js
 LOCAL_KUBECONFIG := $(CURDIR)/.local/kubeconfig
@@ -10,6 +21,10 @@ export BULKHEAD_ROOT := $(CURDIR)
 .PHONY: help
 help: ## List the targets.
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  \033[36m%-18s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+.PHONY: node
+node: ## Install the pinned Node.js 24 (and its npm) from the npm registry into ~/.cache/bulkhead (once); everything else runs on it.
+	@bash hack/install-node.sh >/dev/null
 
 node_modules: package.json package-lock.json
 	npm ci --no-audit --no-fund
