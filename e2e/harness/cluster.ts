@@ -131,3 +131,12 @@ export async function deleteNamespace(name: string): Promise<void> {
 export function userKubeconfig(name: string, groups: readonly string[] = []): Promise<string> {
   return testCluster().userKubeconfig(name, groups);
 }
+
+/**
+ * waitEstablished waits until a CRD is served. Not `kubectl wait --for=condition=Established`: that
+ * fails at once, instead of waiting, while a CRD just created has no conditions yet.
+ */
+export async function waitEstablished(crd: string): Promise<void> {
+  const jsonpath = '-o=jsonpath={.status.conditions[?(@.type=="Established")].status}';
+  await waitFor(async () => (await kubectlOk(['get', `crd/${crd}`, jsonpath])) === 'True', { timeoutMs: 60_000, description: `crd/${crd} Established` });
+}

@@ -11,7 +11,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { dump, load, loadAll } from 'js-yaml';
-import { kubectl, kubectlOk, testCluster, userKubeconfig } from './cluster.js';
+import { kubectl, kubectlOk, testCluster, userKubeconfig, waitEstablished } from './cluster.js';
 
 /** Where the shipped manifests live (the repository root). */
 export const REPO_ROOT = process.env['BULKHEAD_ROOT'] ?? process.cwd();
@@ -53,7 +53,7 @@ export async function operatorIdentity(opts: OperatorIdentityOptions = {}): Prom
     serviceAccount: OPERATOR_SERVICE_ACCOUNT,
   };
   await kubectlOk(['apply', '--server-side', '--force-conflicts', '-f', CRD_MANIFEST]);
-  await kubectlOk(['wait', '--for=condition=Established', '--timeout=60s', `crd/aiworkloads.bulkhead.dev`]);
+  await waitEstablished('aiworkloads.bulkhead.dev');
   for (const file of [...IDENTITY_MANIFESTS, RBAC_MANIFEST]) await kubectlOk(['apply', '--server-side', '--force-conflicts', '-f', file]);
   if (existsSync(identity.kubeconfig) && (await whoami(identity.kubeconfig)) === identity.username) return identity;
 

@@ -3,7 +3,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import path from 'node:path';
-import { kubectlOk, waitFor } from './cluster.js';
+import { kubectlOk, waitEstablished, waitFor } from './cluster.js';
 import { operatorIdentity } from './operator-identity.js';
 
 export const repoRoot = (): string => process.env['BULKHEAD_ROOT'] ?? process.cwd();
@@ -11,7 +11,7 @@ export const repoRoot = (): string => process.env['BULKHEAD_ROOT'] ?? process.cw
 /** Installs (or updates) the generated CRD and waits until it is served. */
 export async function ensureCrd(): Promise<void> {
   await kubectlOk(['apply', '--server-side', '--force-conflicts', '-f', path.join(repoRoot(), 'crds')]);
-  await kubectlOk(['wait', '--for=condition=Established', 'crd/aiworkloads.bulkhead.dev', '--timeout=60s']);
+  await waitEstablished('aiworkloads.bulkhead.dev');
 }
 
 export interface OperatorOptions {
