@@ -17,9 +17,11 @@
  */
 import * as http from 'node:http';
 import * as https from 'node:https';
-import { type KubeConfig, Watch } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
 import { type Clock, realClock, type TimerHandle } from './clock.js';
 import type { Logger } from '../observe/logger.js';
+import { classifyError } from '../kube/rest.js';
+import { watchStream } from '../kube/watch.js';
 
 /** KubeObject is the part of any Kubernetes object the informer needs. */
 export interface KubeObject {
@@ -193,8 +195,9 @@ function listUrl(server: string, path: string, opts: ListOptions): URL {
 
 /**
  * kubeListWatch is the real transport: lists with a plain GET (raw JSON, so listed and watched
- * objects have the same shape) using the kubeconfig's TLS and auth, and watches with client-node's
- * `Watch`. Both work the same in client-node 1.x and 2.x.
+ * objects have the same shape) using the kubeconfig's TLS and auth, and watches with
+ * {@link watchStream} over the same transport (not client-node's `Watch`, which in 2.x ends any
+ * stream quiet for 30 s).
  */
 export function kubeListWatch<T extends KubeObject>(kc: KubeConfig, ref: ResourceRef): ListWatchTransport<T> {
   const path = collectionPath(ref);
@@ -215,21 +218,13 @@ export function kubeListWatch<T extends KubeObject>(kc: KubeConfig, ref: Resourc
         fieldSelector: opts.fieldSelector,
         timeoutSeconds: opts.timeoutSeconds,
       };
-      let stopped = false;
-      const controller = await new Watch(kc).watch(
+      return watchStream(
+        kc,
         path,
-        query,
-        (phase: string, obj: unknown) => {
-          if (!stopped) onEvent({ type: phase as WatchEventType, object: obj as T | WatchStatus });
-        },
-        (err: unknown) => onDone(err ?? undefined),
+        { query },
+        (type, obj) => onEvent({ type: type as WatchEventType, object: obj as T | WatchStatus }),
+        onDone,
       );
-      return {
-        stop(): void {
-          stopped = true;
-          controller.abort();
-        },
-      };
     },
   };
 }
@@ -288,6 +283,7 @@ export function diffRelist<T extends KubeObject>(current: ReadonlyMap<string, T>
 
 /** isGone tells whether an error or ERROR status means the resourceVersion expired (HTTP 410). */
 export function isGone(err: unknown): boolean {
+  if (classifyError(err) === 'gone') return true;
   if (typeof err !== 'object' || err === null) return false;
   const e = err as { statusCode?: unknown; code?: unknown; reason?: unknown };
   return e.statusCode === 410 || e.code === 410 || e.reason === 'Expired' || e.reason === 'Gone';

@@ -91,7 +91,7 @@ function toLease(name: string, namespace: string, record: LeaseRecord, resourceV
   return lease;
 }
 
-/** kubeLeaseStore is the LeaseStore backed by CoordinationV1Api (client-node 1.x object-style calls). */
+/** kubeLeaseStore is the LeaseStore backed by CoordinationV1Api (client-node's object-style calls, 1.x and 2.x alike). */
 export function kubeLeaseStore(kc: KubeConfig, namespace: string, name: string): LeaseStore {
   const api = kc.makeApiClient(CoordinationV1Api);
   const conflict = (err: unknown): unknown =>

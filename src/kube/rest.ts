@@ -1,7 +1,8 @@
 // A small REST client for the Kubernetes API over node:https, configured by client-node's KubeConfig
-// (credentials, CA, proxy-free). Used where the generated clients of @kubernetes/client-node 1.x
-// fall short (subresources, server-side apply, dry-run, label-selected lists), and kept independent
-// of the client's major version: only KubeConfig.applyToHTTPSOptions is used.
+// (credentials, CA, proxy-free). Used where the generated clients of @kubernetes/client-node fall
+// short (subresources, server-side apply, dry-run, label-selected lists), and kept independent of
+// the client's major version (1.x on node-fetch, 2.x on undici): only KubeConfig.applyToHTTPSOptions
+// is used.
 import * as http from 'node:http';
 import * as https from 'node:https';
 import type { KubeConfig } from '@kubernetes/client-node';
