@@ -7,7 +7,8 @@
 #
 # The chart and manifests/ run this image with a read-only root filesystem, no capabilities and
 # uid/gid 65532; nothing here writes outside /tmp (an emptyDir in the pod).
-ARG NODE_IMAGE=node:22-bookworm-slim
+# The Node.js that make and CI run the tests on: keep it equal to NODE_VERSION in hack/install-node.sh.
+ARG NODE_IMAGE=node:24.22.3-bookworm-slim
 
 FROM ${NODE_IMAGE} AS build
 WORKDIR /src
