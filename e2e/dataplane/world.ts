@@ -134,11 +134,8 @@ function shortHash(s: string): string {
 export async function createWorld(dp: Dataplane, plans: readonly HostPlan[], ensureNamespace: (ns: string) => Promise<void>): Promise<HostRecord[]> {
   const namespaces = new Set(plans.flatMap((p) => (p.pod === undefined ? [] : [p.pod.namespace])));
   for (const ns of namespaces) await ensureNamespace(ns);
-  const hosts: HostRecord[] = [];
-  for (const p of plans) {
-    if (p.pod !== undefined) hosts.push(await dp.addPod(p.pod));
-    else if (p.outside !== undefined) hosts.push(await dp.addOutside({ name: p.key, ...p.outside }));
-  }
+  const hosts = await dp.addPods(plans.flatMap((p) => (p.pod === undefined ? [] : [p.pod])));
+  for (const p of plans) if (p.outside !== undefined) hosts.push(await dp.addOutside({ name: p.key, ...p.outside }));
   return hosts;
 }
 

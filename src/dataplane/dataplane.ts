@@ -93,6 +93,8 @@ const AGENT = (): string => path.join(repoRoot(), 'dist', 'dataplane', 'agent.js
 
 export class Dataplane {
   private readonly clients = new Map<string, AgentClient>();
+  /** Indexes handed out to hosts still being made, so that hosts can be added concurrently. */
+  private readonly reserved = new Set<number>();
 
   private constructor(readonly layout: SlotLayout, private state: SlotState, private readonly api: KubeApi | undefined) {}
 
@@ -185,14 +187,31 @@ export class Dataplane {
       // A Pod object with no host behind it would be probed as something it is not.
       await api.remove(`${base}/${spec.name}`).catch(() => undefined);
       throw err;
+    } finally {
+      this.reserved.delete(index);
     }
+  }
+
+  /** addPods adds pods with at most `concurrency` being made at once (agents start in parallel). */
+  async addPods(specs: readonly PodSpec[], concurrency = 8): Promise<HostRecord[]> {
+    const out = new Array<HostRecord>(specs.length);
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      for (let i = next++; i < specs.length; i = next++) out[i] = await this.addPod(specs[i] as PodSpec);
+    };
+    await Promise.all(Array.from({ length: Math.min(concurrency, specs.length) }, worker));
+    return out;
   }
 
   /** addOutside makes a host that is no pod: a listener at addresses outside the pod ranges. */
   async addOutside(spec: OutsideSpec): Promise<HostRecord> {
     const index = this.freeIndex();
     const ports = [...spec.ports];
-    return this.addHost({ key: spec.name, index, ipv4: [...(spec.ipv4 ?? [])], ipv6: [...(spec.ipv6 ?? [])], tcp: ports, udp: ports });
+    try {
+      return await this.addHost({ key: spec.name, index, ipv4: [...(spec.ipv4 ?? [])], ipv6: [...(spec.ipv6 ?? [])], tcp: ports, udp: ports });
+    } finally {
+      this.reserved.delete(index);
+    }
   }
 
   /** removePod deletes the Pod object, then its agent and network namespace. */
@@ -272,9 +291,14 @@ export class Dataplane {
     return this.api;
   }
 
+  /** freeIndex hands out (and reserves) the lowest index no host has or is being given. */
   private freeIndex(): number {
-    const used = new Set(this.state.hosts.map((h) => h.index));
-    for (let i = 0; i < MAX_HOSTS; i++) if (!used.has(i)) return i;
+    const used = new Set([...this.state.hosts.map((h) => h.index), ...this.reserved]);
+    for (let i = 0; i < MAX_HOSTS; i++) {
+      if (used.has(i)) continue;
+      this.reserved.add(i);
+      return i;
+    }
     throw new Error(`dataplane slot ${this.slot} is full (${MAX_HOSTS} hosts)`);
   }
 
