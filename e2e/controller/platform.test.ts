@@ -3,7 +3,7 @@
 // the operator wrote (without them it would put kube-dns back).
 import { dump } from 'js-yaml';
 import { type CliResult, bulkhead } from '../harness/cli.js';
-import { deleteNamespace, freshNamespace, kubectlOk } from '../harness/cluster.js';
+import { deleteNamespace, freshNamespace, kubectl, kubectlOk, waitFor } from '../harness/cluster.js';
 import { type RunningOperator, ensureCrd, startOperator } from '../harness/operator.js';
 
 const PLATFORM = ['--dns-namespace', 'dns-system', '--dns-pod-labels', 'app.kubernetes.io/name=coredns,tier=node'];
@@ -44,4 +44,34 @@ test('the DNS rule follows --dns-namespace and --dns-pod-labels, and diff with t
   expect(stock.stdout).toContain(`--- NetworkPolicy ${ns}/w-model`);
   expect(stock.stdout).toMatch(/^\+ +k8s-app: kube-dns$/m);
   expect(stock.stdout).toMatch(/^- +tier: node$/m);
+}, 90_000);
+
+test('a KubeAPIServer peer with no EndpointSlice is a PeerUnresolved condition naming the component and the peer, and clears when the endpoint appears', async () => {
+  const slice = await kubectl(['-n', 'default', 'get', 'endpointslice', 'kubernetes', '-o', 'json']);
+  await kubectl(['-n', 'default', 'delete', 'endpointslice', 'kubernetes', '--ignore-not-found']);
+  try {
+    await kubectlOk(['apply', '-f', '-'], {
+      input: dump({
+        apiVersion: 'bulkhead.dev/v1alpha1', kind: 'AIWorkload', metadata: { name: 'ctl', namespace: ns },
+        spec: { components: [{ name: 'server', selector: { matchLabels: { app: 'server' } } }], egress: [{ from: 'server', to: { platform: 'KubeAPIServer' } }] },
+      }),
+    });
+    const condition = async (): Promise<string> => kubectlOk(['-n', ns, 'get', 'aiworkload', 'ctl', '-o', 'jsonpath={.status.conditions[?(@.type=="PeerUnresolved")].status}|{.status.conditions[?(@.type=="PeerUnresolved")].message}']);
+    await waitFor(async () => (await condition()) === 'True|server: platform/KubeAPIServer: the default/kubernetes EndpointSlice has no addresses', { description: 'PeerUnresolved naming server and the peer' });
+    const events = await kubectlOk(['-n', ns, 'get', 'events', '--field-selector', 'involvedObject.name=ctl,reason=PeerUnresolved', '-o', 'jsonpath={.items[*].type}']);
+    expect(events).toContain('Warning');
+    await kubectlOk(['apply', '--server-side', '-f', '-'], {
+      input: JSON.stringify({ apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice', metadata: { name: 'kubernetes', namespace: 'default', labels: { 'kubernetes.io/service-name': 'kubernetes' } }, addressType: 'IPv4', endpoints: [{ addresses: ['198.18.0.20'] }], ports: [{ name: 'https', port: 6443, protocol: 'TCP' }] }),
+    });
+    await waitFor(async () => (await condition()) === '|', { description: 'PeerUnresolved to clear' });
+    const np = JSON.parse(await kubectlOk(['-n', ns, 'get', 'networkpolicy', 'ctl-server', '-o', 'json'])) as { spec: { egress: { to: { ipBlock?: { cidr: string } }[] }[] } };
+    expect(np.spec.egress.flatMap((r) => r.to.map((t) => t.ipBlock?.cidr))).toContain('198.18.0.20/32');
+  } finally {
+    await kubectl(['-n', 'default', 'delete', 'endpointslice', 'kubernetes', '--ignore-not-found']);
+    if (slice.code === 0) {
+      const saved = JSON.parse(slice.stdout) as { metadata: Record<string, unknown> };
+      saved.metadata = { name: 'kubernetes', namespace: 'default', labels: saved.metadata['labels'] };
+      await kubectlOk(['apply', '--server-side', '--force-conflicts', '-f', '-'], { input: JSON.stringify(saved) });
+    }
+  }
 }, 90_000);

@@ -381,6 +381,8 @@ export class Reconciler {
       audit,
       components: reports.map((r) => r.status),
       consentPending: result.components.flatMap((c) => c.consentPending.map((p) => `${c.name}: ${p.message}`)),
+      // A peer that resolves to nothing gets no rule (never a fallback to everything): the flow is closed.
+      unresolved: result.components.flatMap((c) => c.unresolvedPeers.map((p) => `${c.name}: ${p.peer}: ${p.message}`)),
       identityDrift: reports.flatMap((r) => (r.identityDrift !== undefined ? [r.identityDrift] : [])),
       exposed: this.deps.exposure?.(t.workload, spec, result.objects) ?? [],
       overlapping: this.overlaps(t, spec, pods),
@@ -422,7 +424,7 @@ export class Reconciler {
 
   private async announceFindings(workload: AIWorkloadObject, outcome: AppliedOutcome): Promise<void> {
     // Each finding's condition has the Event's reason as its type.
-    for (const [reason, messages] of [['ConsentPending', outcome.consentPending], ['Exposed', outcome.exposed], ['Overlapping', outcome.overlapping ?? []]] as const) {
+    for (const [reason, messages] of [['ConsentPending', outcome.consentPending], ['Exposed', outcome.exposed], ['Overlapping', outcome.overlapping ?? []], ['PeerUnresolved', outcome.unresolved ?? []]] as const) {
       if (messages.length > 0 && conditionMessage(workload, reason) !== messages.join('; ')) await this.event(workload, 'Warning', reason, messages.join('; '));
     }
   }

@@ -1,5 +1,5 @@
 // Status as kstatus reads it: conditions keyed by type (Ready, Reconciling, Stalled, ConsentPending,
-// IdentityDrift, Exposed, Overlapping), each with reason, message and lastTransitionTime, plus observedGeneration.
+// IdentityDrift, Exposed, Overlapping, PeerUnresolved), each with reason, message and lastTransitionTime, plus observedGeneration.
 // Pure: the reconciler passes in the outcome and the time.
 import type { AIWorkloadStatus, ComponentStatus, Condition } from '../api/types.js';
 
@@ -13,6 +13,8 @@ export interface AppliedOutcome {
   exposed: string[];
   /** Pods in two or more segments (this AIWorkload's, or one of ours and another's). */
   overlapping?: string[];
+  /** Declared peers that resolve to nothing (no EndpointSlice for KubeAPIServer, an AIWorkload that is not there). */
+  unresolved?: string[];
   ceiling: string[];
   /** Audit mode: current connections the desired policies would cut. */
   wouldBlock?: string[];
@@ -133,6 +135,7 @@ const FINDINGS = [
   { field: 'identityDrift', type: 'IdentityDrift', reason: 'PodsUnderOtherServiceAccount' },
   { field: 'exposed', type: 'Exposed', reason: 'UndeclaredPeerCanConnect' },
   { field: 'overlapping', type: 'Overlapping', reason: 'PodsInSeveralSegments' },
+  { field: 'unresolved', type: 'PeerUnresolved', reason: 'PeerResolvesToNothing' },
 ] as const;
 
 function findingConditions(outcome: AppliedOutcome): ConditionInput[] {
