@@ -3,6 +3,7 @@
 import { bulkhead } from '../harness/cli.js';
 import type { HostRecord, Probe } from '../harness/dataplane.js';
 import type { Protocol } from '../../src/dataplane/index.js';
+import { addressValue } from './declared.js';
 
 interface Line {
   src: string;
@@ -41,7 +42,7 @@ type Peer = { pod: string } | { lo: bigint; hi: bigint };
 function parsePeer(id: string): Peer {
   if (!id.endsWith('[External]')) return { pod: id };
   const [lo = '', hi = ''] = id.replace('[External]', '').split('-');
-  return { lo: toBigInt(lo), hi: toBigInt(hi) };
+  return { lo: addressValue(lo), hi: addressValue(hi) };
 }
 
 function matcher(h: HostRecord | undefined, address: string): (p: Peer) => boolean {
@@ -49,7 +50,7 @@ function matcher(h: HostRecord | undefined, address: string): (p: Peer) => boole
     const id = `${h.pod.namespace}/${h.pod.name}[Pod]`;
     return (p) => 'pod' in p && p.pod === id;
   }
-  const ip = toBigInt(address);
+  const ip = addressValue(address);
   return (p) => 'lo' in p && p.lo <= ip && ip <= p.hi;
 }
 
@@ -80,14 +81,4 @@ export function parseConn(text: string): Conn {
     ranges.set(protocol, [...(ranges.get(protocol) ?? []), [lo, m[3] === undefined ? lo : Number(m[3])]]);
   }
   return new Conn(false, ranges);
-}
-
-/** IPv4 below 2^32, IPv6 above it, so one comparison orders both families. */
-function toBigInt(ip: string): bigint {
-  if (!ip.includes(':')) return ip.split('.').reduce((acc, o) => (acc << 8n) + BigInt(Number(o)), 0n);
-  const [head = '', tail = ''] = ip.split('::');
-  const h = head === '' ? [] : head.split(':');
-  const t = ip.includes('::') ? (tail === '' ? [] : tail.split(':')) : [];
-  const groups = ip.includes('::') ? [...h, ...new Array<string>(8 - h.length - t.length).fill('0'), ...t] : h;
-  return (1n << 32n) + groups.reduce((acc, g) => (acc << 16n) + BigInt(parseInt(g, 16)), 0n);
 }

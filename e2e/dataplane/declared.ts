@@ -248,17 +248,21 @@ export function inCidr(address: string, cidr: string): boolean {
   if (address.includes(':') !== base.includes(':')) return false;
   const width = address.includes(':') ? 128 : 32;
   const bits = Number(bitsText);
-  const a = toBigInt(address);
-  const b = toBigInt(base);
+  // Without the IPv6 offset, which would carry into the prefix bits.
+  const raw = (ip: string): bigint => addressValue(ip) - (ip.includes(':') ? 1n << 32n : 0n);
   const shift = BigInt(width - bits);
-  return a >> shift === b >> shift;
+  return raw(address) >> shift === raw(base) >> shift;
 }
 
-function toBigInt(ip: string): bigint {
+/**
+ * addressValue is an address as a number: IPv4 below 2^32, IPv6 above it, so one comparison
+ * orders both families (the suites' own parser: the analysis's is what they check).
+ */
+export function addressValue(ip: string): bigint {
   if (!ip.includes(':')) return ip.split('.').reduce((acc, o) => (acc << 8n) + BigInt(Number(o)), 0n);
   const [head = '', tail = ''] = ip.split('::');
   const h = head === '' ? [] : head.split(':');
   const t = ip.includes('::') ? (tail === '' ? [] : tail.split(':')) : [];
   const groups = ip.includes('::') ? [...h, ...new Array<string>(8 - h.length - t.length).fill('0'), ...t] : h;
-  return groups.reduce((acc, g) => (acc << 16n) + BigInt(parseInt(g, 16)), 0n);
+  return (1n << 32n) + groups.reduce((acc, g) => (acc << 16n) + BigInt(parseInt(g, 16)), 0n);
 }

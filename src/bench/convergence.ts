@@ -2,24 +2,18 @@
 // client's time to server-side-apply the very same objects, on one local control plane in one run.
 // The ratio is the operator's overhead (informers, queue, status, Events) over the writes it must
 // make anyway.
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { KubeConfig } from '@kubernetes/client-node';
 import { API_VERSION, FIELD_MANAGER, KIND } from '../api/constants.js';
 import { validateSpec } from '../api/validate.js';
 import { compile } from '../compile/compile.js';
 import { DEFAULT_PLATFORM } from '../compile/facts.js';
 import { Manager } from '../controller/manager.js';
-import { DevCluster } from '../devcluster/index.js';
-import { createRestClient, type RestClient } from '../kube/rest.js';
+import type { RestClient } from '../kube/rest.js';
 import { RESOURCES, collectionPath, objectPath } from '../kube/resources.js';
 import { silentLogger } from '../observe/logger.js';
+import { runAsMain, withBenchCluster } from './bench-cluster.js';
 import { createMetrics } from '../observe/metrics.js';
 
-const run = promisify(execFile);
 const WORKLOADS = 40;
 
 function spec(i: number): unknown {
@@ -86,14 +80,7 @@ async function operator(kc: KubeConfig, rest: RestClient, ns: string): Promise<n
 }
 
 export async function runConvergenceBench(): Promise<string> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'bulkhead-bench-'));
-  const cluster = await DevCluster.start({ dir });
-  try {
-    await run(cluster.binaries.kubectl, [`--kubeconfig=${cluster.kubeconfig}`, 'apply', '-f', path.join(process.env['BULKHEAD_ROOT'] ?? process.cwd(), 'crds')]);
-    await run(cluster.binaries.kubectl, [`--kubeconfig=${cluster.kubeconfig}`, 'wait', '--for=condition=Established', 'crd/aiworkloads.bulkhead.dev', '--timeout=60s']);
-    const kc = new KubeConfig();
-    kc.loadFromString(await readFile(cluster.kubeconfig, 'utf8'));
-    const rest = createRestClient(kc);
+  return withBenchCluster(async ({ kc, rest }) => {
     await createNamespace(rest, 'bench-bare');
     await createNamespace(rest, 'bench-operator');
     const bare = await bareClient(rest, 'bench-bare');
@@ -105,18 +92,7 @@ export async function runConvergenceBench(): Promise<string> {
       `   ratio operator / bare client: ${(op / bare.ms).toFixed(2)}x (includes status writes, Events and the AIWorkload creates)`,
       '',
     ].join('\n');
-  } finally {
-    await cluster.stop();
-    await rm(dir, { recursive: true, force: true });
-  }
+  });
 }
 
-if (process.argv[1] !== undefined && import.meta.url === `file://${process.argv[1]}`) {
-  runConvergenceBench().then(
-    (report) => process.stdout.write(report),
-    (err: unknown) => {
-      process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-      process.exitCode = 1;
-    },
-  );
-}
+runAsMain(import.meta.url, runConvergenceBench);

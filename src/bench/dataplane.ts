@@ -4,23 +4,16 @@
 //     that was reachable before it (a new connection every 10 ms);
 //   - the drift window: how long connections got through after a segment policy was deleted;
 //   - the enforcer's resident memory as pods and policies are added.
-import { readFile, mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
-import { KubeConfig } from '@kubernetes/client-node';
 import { API_VERSION, KIND } from '../api/constants.js';
 import { DEFAULT_PLATFORM } from '../compile/facts.js';
 import { Manager } from '../controller/manager.js';
 import { Dataplane, findEnforcer, openWindow, probeLoop, type HostRecord } from '../dataplane/index.js';
-import { DevCluster } from '../devcluster/index.js';
-import { createRestClient, type RestClient } from '../kube/rest.js';
+import type { RestClient } from '../kube/rest.js';
 import { RESOURCES, collectionPath, objectPath } from '../kube/resources.js';
 import { silentLogger } from '../observe/logger.js';
 import { createMetrics } from '../observe/metrics.js';
+import { runAsMain, withBenchCluster } from './bench-cluster.js';
 
-const run = promisify(execFile);
 const ROUNDS = 15;
 const INTERVAL_MS = 10;
 
@@ -93,53 +86,36 @@ function distribution(values: readonly number[]): string {
 const mib = (bytes: number | undefined): string => (bytes === undefined ? '-' : `${(bytes / 2 ** 20).toFixed(1)} MiB`);
 
 export async function runDataplaneBench(): Promise<string> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'bulkhead-bench-dp-'));
-  const cluster = await DevCluster.start({ dir });
-  let dp: Dataplane | undefined;
-  let manager: Manager | undefined;
-  try {
-    await run(cluster.binaries.kubectl, [`--kubeconfig=${cluster.kubeconfig}`, 'apply', '-f', path.join(process.env['BULKHEAD_ROOT'] ?? process.cwd(), 'crds')]);
-    await run(cluster.binaries.kubectl, [`--kubeconfig=${cluster.kubeconfig}`, 'wait', '--for=condition=Established', 'crd/aiworkloads.bulkhead.dev', '--timeout=60s']);
-    const kc = new KubeConfig();
-    kc.loadFromString(await readFile(cluster.kubeconfig, 'utf8'));
-    const rest = createRestClient(kc);
-    dp = await Dataplane.start({ server: cluster.server, tls: cluster.adminTls(), enforcer: await findEnforcer() });
-    const idleRss = dp.enforcerRss();
-    manager = new Manager({ kubeConfig: kc, logger: silentLogger(), metrics: createMetrics(), platform: DEFAULT_PLATFORM, workers: 2 });
-    await manager.startCaches();
-    manager.startWorkers();
-    await createNamespace(rest, 'bench-dp-outside');
-    const env: Env = { rest, dp, intruder: await dp.addPod({ namespace: 'bench-dp-outside', name: 'intruder', labels: { app: 'intruder' } }) };
-    const propagations: number[] = [];
-    const windows: number[] = [];
-    const rss: number[] = [];
-    for (let i = 0; i < ROUNDS; i++) {
-      const { ms, model } = await propagation(env, i);
-      propagations.push(ms);
-      windows.push(await driftWindow(env, i, model));
-      rss.push(dp.enforcerRss() ?? 0);
+  return withBenchCluster(async ({ cluster, kc, rest }) => {
+    const dp = await Dataplane.start({ server: cluster.server, tls: cluster.adminTls(), enforcer: await findEnforcer() });
+    const manager = new Manager({ kubeConfig: kc, logger: silentLogger(), metrics: createMetrics(), platform: DEFAULT_PLATFORM, workers: 2 });
+    try {
+      const idleRss = dp.enforcerRss();
+      await manager.startCaches();
+      manager.startWorkers();
+      await createNamespace(rest, 'bench-dp-outside');
+      const env: Env = { rest, dp, intruder: await dp.addPod({ namespace: 'bench-dp-outside', name: 'intruder', labels: { app: 'intruder' } }) };
+      const propagations: number[] = [];
+      const windows: number[] = [];
+      const rss: number[] = [];
+      for (let i = 0; i < ROUNDS; i++) {
+        const { ms, model } = await propagation(env, i);
+        propagations.push(ms);
+        windows.push(await driftWindow(env, i, model));
+        rss.push(dp.enforcerRss() ?? 0);
+      }
+      return [
+        `Dataplane benchmark (one run; kube-network-policies on one local control plane; a new connection every ${INTERVAL_MS} ms; ${ROUNDS} rounds)`,
+        `   policy propagation, AIWorkload created -> first refused connection: ${distribution(propagations)}`,
+        `   drift window, segment policy deleted -> connections refused again:  ${distribution(windows)}`,
+        `   enforcer RSS: ${mib(idleRss)} idle, ${mib(Math.min(...rss))}-${mib(Math.max(...rss))} with 1-${ROUNDS} segments and ${ROUNDS + 1} pods`,
+        '',
+      ].join('\n');
+    } finally {
+      await manager.stop();
+      await dp.stop();
     }
-    return [
-      `Dataplane benchmark (one run; kube-network-policies on one local control plane; a new connection every ${INTERVAL_MS} ms; ${ROUNDS} rounds)`,
-      `   policy propagation, AIWorkload created -> first refused connection: ${distribution(propagations)}`,
-      `   drift window, segment policy deleted -> connections refused again:  ${distribution(windows)}`,
-      `   enforcer RSS: ${mib(idleRss)} idle, ${mib(Math.min(...rss))}-${mib(Math.max(...rss))} with 1-${ROUNDS} segments and ${ROUNDS + 1} pods`,
-      '',
-    ].join('\n');
-  } finally {
-    await manager?.stop();
-    await dp?.stop();
-    await cluster.stop();
-    await rm(dir, { recursive: true, force: true });
-  }
+  });
 }
 
-if (process.argv[1] !== undefined && import.meta.url === `file://${process.argv[1]}`) {
-  runDataplaneBench().then(
-    (report) => process.stdout.write(report),
-    (err: unknown) => {
-      process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-      process.exitCode = 1;
-    },
-  );
-}
+runAsMain(import.meta.url, runDataplaneBench);

@@ -48,7 +48,16 @@ export function binariesIn(binDir: string): ControlPlaneBinaries {
 export async function findBinaries(): Promise<ControlPlaneBinaries> {
   const fromEnv = process.env['BULKHEAD_CP_BIN'];
   if (fromEnv !== undefined && fromEnv !== '') return binariesIn(fromEnv);
-  const script = path.join(repoRoot(), 'hack', 'build-control-plane.sh');
+  return binariesIn(await runBuildScript('build-control-plane.sh'));
+}
+
+/**
+ * runBuildScript runs hack/NAME (which builds once into the cache, then answers from it) and
+ * returns the last line it prints: the path it built. Its progress goes to this process's
+ * stderr, since a cold build takes minutes.
+ */
+export async function runBuildScript(name: string): Promise<string> {
+  const script = path.join(repoRoot(), 'hack', name);
   const stdout = await new Promise<string>((resolve, reject) => {
     const child = spawn('bash', [script], { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
@@ -58,7 +67,7 @@ export async function findBinaries(): Promise<ControlPlaneBinaries> {
       code === 0 ? resolve(out) : reject(new Error(`${script} exited with ${code ?? 'a signal'}`)),
     );
   });
-  const binDir = stdout.trim().split('\n').pop();
-  if (binDir === undefined || binDir === '') throw new Error(`${script} printed no bin directory`);
-  return binariesIn(binDir);
+  const last = stdout.trim().split('\n').pop();
+  if (last === undefined || last === '') throw new Error(`${script} printed no path`);
+  return last;
 }

@@ -7,7 +7,7 @@ export { DevCluster, sweepStaleClusters, CLUSTER_FILES } from './cluster.js';
 export type { ClusterState, Component, ProcessInfo, StartOptions } from './cluster.js';
 export { parseAuditLog, writesByUser, AUDIT_POLICY } from './audit.js';
 export type { AuditEvent } from './audit.js';
-export { findBinaries, binariesIn, repoRoot } from './binaries.js';
+export { findBinaries, binariesIn, repoRoot, runBuildScript } from './binaries.js';
 export type { ControlPlaneBinaries } from './binaries.js';
 export { CONTROLLERS } from './flags.js';
 export { request } from './http.js';
