@@ -10,6 +10,7 @@ import { emptyFacts, ManifestError, parseManifests, type MutableFacts } from '..
 import { buildModel } from '../analysis/model.js';
 import { compilePolicy } from '../analysis/policy.js';
 import { withDefaults, type AnalysisOptions, type ClusterFacts, type IpFamilies } from '../analysis/types.js';
+import { podsThatCount } from '../compile/live-facts.js';
 import { HELP, helpFlag, parseFlagTable, type FlagTable } from './flag-table.js';
 import type { CliIO } from './main.js';
 
@@ -160,11 +161,10 @@ export async function loadLiveFacts(): Promise<ClusterFacts> {
     list('/apis/batch/v1/cronjobs', 'CronJob'),
     list('/apis/networking.k8s.io/v1/networkpolicies', 'NetworkPolicy'),
   ]);
-  // Pods that have finished no longer take part in networking.
-  const running = pods.filter((p) => p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed');
   return {
     namespaces: namespaces,
-    pods: running as ClusterFacts['pods'],
+    // As the operator counts them: finished pods no longer take part in networking.
+    pods: podsThatCount(pods) as ClusterFacts['pods'],
     workloads: [...deployments, ...statefulSets, ...daemonSets, ...replicaSets, ...rcs, ...jobs, ...cronJobs] as ClusterFacts['workloads'],
     networkPolicies: policies,
   };

@@ -6,6 +6,7 @@ import type { ClusterFacts } from '../analysis/types.js';
 import { validateSpec } from '../api/validate.js';
 import { compile } from '../compile/compile.js';
 import { defaultPlatform, type CompileFacts, type PlatformConfig } from '../compile/facts.js';
+import { podsThatCount } from '../compile/live-facts.js';
 import { exposureFindings } from '../controller/exposure.js';
 import { createRestClient } from '../kube/rest.js';
 import { HELP, type FlagTable, type Stop, helpFlag, parseFlagTable } from './flag-table.js';
@@ -65,8 +66,7 @@ async function clusterFacts(rest: ReturnType<typeof createRestClient>): Promise<
     list<ClusterFacts['networkPolicies'][number]>('/apis/networking.k8s.io/v1/networkpolicies', 'NetworkPolicy'),
   ]);
   // Pods that have finished no longer take part in networking.
-  const running = pods.filter((p) => p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed');
-  return { namespaces, pods: running, workloads: [], networkPolicies };
+  return { namespaces, pods: podsThatCount(pods), workloads: [], networkPolicies };
 }
 
 /** The rows of one AIWorkload; none when its spec is invalid (it is Stalled, nothing is generated). */

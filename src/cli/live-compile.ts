@@ -1,12 +1,12 @@
 // What the compiler needs from a live cluster, read as the operator reads it: the other
 // AIWorkloads (workload peers) and the API server's endpoints. Shared by `diff` and `exposure`.
-import { validateSpec } from '../api/validate.js';
 import type { CompileFacts, PeerWorkload, PlatformConfig } from '../compile/facts.js';
+import { type EndpointSliceLike, apiServerEndpoints, peerWorkloads } from '../compile/live-facts.js';
 import { type RestClient, isNotFound } from '../kube/rest.js';
 import { RESOURCES, collectionPath, objectPath } from '../kube/resources.js';
 
 export interface LiveAIWorkload {
-  metadata?: { name?: string; namespace?: string; uid?: string };
+  metadata?: { name?: string; namespace?: string; uid?: string; deletionTimestamp?: string };
   spec?: unknown;
 }
 
@@ -15,30 +15,17 @@ export async function listAIWorkloads(rest: RestClient, namespace?: string): Pro
   return (await rest.request<{ items: LiveAIWorkload[] }>('GET', collectionPath(RESOURCES.AIWorkload, namespace))).items;
 }
 
-/** The valid AIWorkloads by `namespace/name`: the peers `{workload: …}` resolve against. */
-export function peersOf(workloads: readonly LiveAIWorkload[]): Map<string, PeerWorkload> {
-  const peers = new Map<string, PeerWorkload>();
-  for (const w of workloads) {
-    const v = validateSpec(w.spec);
-    const ns = w.metadata?.namespace ?? '';
-    if (v.ok && w.metadata?.name !== undefined) peers.set(`${ns}/${w.metadata.name}`, { namespace: ns, name: w.metadata.name, spec: v.spec });
-  }
-  return peers;
-}
-
-type Slice = { endpoints?: { addresses?: string[] }[]; ports?: { port?: number }[] };
+/** The valid AIWorkloads by `namespace/name`: the peers `{workload: …}` resolve against (as the operator gathers them). */
+export const peersOf = peerWorkloads;
 
 /** The API server's endpoints from the default/kubernetes EndpointSlice; undefined when unknown. */
 export async function kubeAPIServer(rest: RestClient): Promise<CompileFacts['kubeAPIServer']> {
-  let slice: Slice | undefined;
   try {
-    slice = await rest.request<Slice>('GET', objectPath(RESOURCES.EndpointSlice, 'default', 'kubernetes'));
+    return apiServerEndpoints([await rest.request<EndpointSliceLike>('GET', objectPath(RESOURCES.EndpointSlice, 'default', 'kubernetes'))]);
   } catch (err) {
     if (!isNotFound(err)) throw err;
+    return undefined;
   }
-  const addresses = (slice?.endpoints ?? []).flatMap((e) => e.addresses ?? []);
-  const ports = (slice?.ports ?? []).flatMap((p) => (p.port === undefined ? [] : [p.port]));
-  return addresses.length > 0 ? { addresses, ports } : undefined;
 }
 
 /** Compile facts from the live cluster; `extra` workloads (from files) win over the live ones. */

@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { LABEL_MANAGED_BY, LABEL_WORKLOAD, MANAGED_SELECTOR, MANAGED_BY_VALUE, KIND } from '../api/constants.js';
 import type { PlatformConfig } from '../compile/facts.js';
+import { type EndpointSliceLike, type PodLike, apiServerEndpoints, podsThatCount } from '../compile/live-facts.js';
 import type { GeneratedKind, GeneratedObject } from '../compile/objects.js';
 import type { ClusterFacts as AnalysisFacts } from '../analysis/index.js';
 import type { AIWorkloadSpec } from '../api/types.js';
@@ -137,7 +138,7 @@ export class Manager {
       listWorkloads: () => workloads.list() as AIWorkloadObject[],
       listManaged: (kind, ns) =>
         (managed.get(kind)?.listByNamespace(ns) ?? []).filter((o) => o.metadata.labels?.[LABEL_MANAGED_BY] === MANAGED_BY_VALUE),
-      listPods: (ns) => pods.listByNamespace(ns),
+      listPods: (ns) => podsThatCount(pods.listByNamespace(ns) as (KubeObject & PodLike)[]),
       namespaceTerminating: (ns) => {
         const n = namespaces.get(undefined, ns) as (KubeObject & { status?: { phase?: string } }) | undefined;
         // Not in the (synced) cache: the namespace is gone, and its AIWorkloads' deletions are on
@@ -145,15 +146,7 @@ export class Manager {
         if (n === undefined) return namespaces.hasSynced();
         return n.metadata.deletionTimestamp !== undefined || n.status?.phase === 'Terminating';
       },
-      kubeAPIServer: () => {
-        const addresses: string[] = [];
-        const ports = new Set<number>();
-        for (const s of slices.list()) {
-          for (const e of (s.endpoints as { addresses?: string[] }[] | undefined) ?? []) addresses.push(...(e.addresses ?? []));
-          for (const p of (s.ports as { port?: number }[] | undefined) ?? []) if (p.port !== undefined) ports.add(p.port);
-        }
-        return addresses.length === 0 ? undefined : { addresses, ports: [...ports].sort((a, b) => a - b) };
-      },
+      kubeAPIServer: () => apiServerEndpoints(slices.list() as EndpointSliceLike[]),
     };
 
     const rest = createRestClient(kc);
@@ -168,7 +161,7 @@ export class Manager {
     const exposedByWorkload = new Map<string, number>();
     const analysisFacts = (): AnalysisFacts => ({
       namespaces: namespaces.list() as AnalysisFacts['namespaces'],
-      pods: pods.list() as AnalysisFacts['pods'],
+      pods: podsThatCount(pods.list() as (KubeObject & PodLike)[]) as AnalysisFacts['pods'],
       workloads: [],
       networkPolicies: (managed.get('NetworkPolicy')?.list() ?? []) as AnalysisFacts['networkPolicies'],
     });
@@ -258,7 +251,9 @@ export class Manager {
     pods.addEventHandler({
       onAdd: enqueueNamespace,
       onUpdate: (o, n) => {
-        if (JSON.stringify(o.metadata.labels) !== JSON.stringify(n.metadata.labels) || JSON.stringify(o.spec) !== JSON.stringify(n.spec)) enqueueNamespace(n);
+        // A pod that finishes stops counting (podsThatCount): its phase matters as its labels do.
+        const phase = (p: KubeObject): unknown => (p as { status?: { phase?: string } }).status?.phase;
+        if (JSON.stringify(o.metadata.labels) !== JSON.stringify(n.metadata.labels) || JSON.stringify(o.spec) !== JSON.stringify(n.spec) || phase(o) !== phase(n)) enqueueNamespace(n);
       },
       onDelete: enqueueNamespace,
     });

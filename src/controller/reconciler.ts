@@ -9,6 +9,7 @@ import type { AIWorkloadSpec, AIWorkloadStatus, ComponentStatus } from '../api/t
 import { formatProblems, validateSpec } from '../api/validate.js';
 import { type CompileResult, type ComponentReport, compile } from '../compile/compile.js';
 import type { CompileFacts, PeerWorkload, PlatformConfig } from '../compile/facts.js';
+import { peerWorkloads } from '../compile/live-facts.js';
 import { labelValue } from '../compile/names.js';
 import type { GeneratedKind, GeneratedObject } from '../compile/objects.js';
 import type { Logger } from '../observe/logger.js';
@@ -103,14 +104,7 @@ export function dependentsOf(view: ClusterView, namespace: string, name: string)
 }
 
 function peerFacts(view: ClusterView): Map<string, PeerWorkload> {
-  const map = new Map<string, PeerWorkload>();
-  for (const w of view.listWorkloads()) {
-    const result = validateSpec(w.spec);
-    if (!result.ok || w.metadata.deletionTimestamp !== undefined) continue;
-    const namespace = w.metadata.namespace ?? 'default';
-    map.set(`${namespace}/${w.metadata.name}`, { namespace, name: w.metadata.name, spec: result.spec });
-  }
-  return map;
+  return peerWorkloads(view.listWorkloads());
 }
 
 /**
