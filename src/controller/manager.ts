@@ -2,7 +2,7 @@
 // server together. Event handlers only map an object to AIWorkload keys and enqueue them.
 import { randomUUID } from 'node:crypto';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { LABEL_MANAGED_BY, LABEL_WORKLOAD, MANAGED_SELECTOR, MANAGED_BY_VALUE, KIND } from '../api/constants.js';
+import { LABEL_MANAGED_BY, MANAGED_SELECTOR, MANAGED_BY_VALUE } from '../api/constants.js';
 import type { PlatformConfig } from '../compile/facts.js';
 import { type EndpointSliceLike, type PodLike, apiServerEndpoints, podsThatCount } from '../compile/live-facts.js';
 import type { GeneratedKind, GeneratedObject } from '../compile/objects.js';
@@ -19,7 +19,8 @@ import { type Metrics, type SegmentCondition, observeReconcile, workQueueMetrics
 import { ALL_ENDPOINTS, type Endpoint, type HealthServer, readinessCheck, startHealthServer } from '../observe/health.js';
 import { type Clock, realClock } from './clock.js';
 import { Informer, kubeListWatch, type KubeObject as InformerObject } from './informer.js';
-import { type AIWorkloadObject, type ClusterView, type KubeObject, Reconciler, dependentsOf } from './reconciler.js';
+import { type AIWorkloadObject, type ClusterView, type KubeObject, Reconciler } from './reconciler.js';
+import { WATCHES, type Watch, type WatchIndex, updateKeys } from './watches.js';
 import { queueResult, resultLabel } from './outcome.js';
 import { StartupError, listFailure, syncTimeout } from './startup.js';
 import { WorkQueue } from './workqueue.js';
@@ -53,23 +54,6 @@ export interface ManagerOptions {
 type AnyInformer = Informer<KubeObject & InformerObject>;
 
 const GENERATED: readonly GeneratedKind[] = ['ServiceAccount', 'Role', 'RoleBinding', 'NetworkPolicy'];
-
-function ownerKey(obj: KubeObject): string | undefined {
-  const ns = obj.metadata.namespace;
-  const owner = (obj.metadata.ownerReferences as { kind?: string; name?: string; controller?: boolean }[] | undefined)?.find(
-    (o) => o.kind === KIND && o.controller === true,
-  );
-  if (ns === undefined || owner?.name === undefined) return undefined;
-  return `${ns}/${owner.name}`;
-}
-
-/** `namespace/name` of every AIWorkload that `obj` names as a peer. */
-function peersOf(obj: KubeObject): string[] {
-  const spec = obj.spec as { ingress?: { from?: Peerish }[]; egress?: { to?: Peerish }[] } | undefined;
-  const refs = [...(spec?.ingress ?? []).map((r) => r.from), ...(spec?.egress ?? []).map((r) => r.to)];
-  return refs.flatMap((p) => (p?.workload?.namespace !== undefined && p.workload.name !== undefined ? [`${p.workload.namespace}/${p.workload.name}`] : []));
-}
-type Peerish = { workload?: { namespace?: string; name?: string } } | undefined;
 
 /** The conditions bulkhead_segments counts, by condition type. */
 const SEGMENT_CONDITIONS: Record<string, SegmentCondition> = { Ready: 'ready', Reconciling: 'reconciling', Stalled: 'stalled', ConsentPending: 'consent_pending', Exposed: 'exposed' };
@@ -193,71 +177,31 @@ export class Manager {
     const enqueue = (key: string | undefined): void => {
       if (key !== undefined) this.queue.add(key);
     };
-    const enqueueWorkload = (obj: KubeObject): void => {
-      const ns = obj.metadata.namespace ?? 'default';
-      enqueue(`${ns}/${obj.metadata.name}`);
-      for (const dep of dependentsOf(view, ns, obj.metadata.name)) enqueue(dep);
-      // Workloads this one names as peers re-check consent.
-      for (const peer of peersOf(obj)) enqueue(peer);
-      // Workloads of its namespace re-check which pods their segments share with it (Overlapping).
-      for (const w of workloads.listByNamespace(ns)) enqueue(`${ns}/${w.metadata.name}`);
-    };
     // bulkhead_segments{condition}: segments (components) of every AIWorkload by their conditions,
     // recounted from the cache whenever an AIWorkload (or its status) changes.
     const countSegments = (): void => {
       for (const [condition, n] of Object.entries(segmentCounts(workloads.list() as AIWorkloadObject[]))) opts.metrics.segments.set({ condition }, n);
     };
     workloads.addEventHandler({ onAdd: countSegments, onUpdate: countSegments, onDelete: countSegments });
-    workloads.addEventHandler({
-      onAdd: enqueueWorkload,
-      onUpdate: (oldObj, newObj) => {
-        // A status-only change (our own write) needs no reconcile.
-        if (oldObj.metadata.generation === newObj.metadata.generation && oldObj.metadata.deletionTimestamp === newObj.metadata.deletionTimestamp) return;
-        enqueueWorkload(newObj);
-      },
-      onDelete: enqueueWorkload,
-    });
-    const enqueueOwner = (obj: KubeObject): void => {
-      if (obj.metadata.labels?.[LABEL_MANAGED_BY] === MANAGED_BY_VALUE) {
-        const key = ownerKey(obj);
-        if (key !== undefined) return enqueue(key);
-        const label = obj.metadata.labels[LABEL_WORKLOAD];
-        if (label !== undefined) enqueue(`${obj.metadata.namespace ?? ''}/${label}`);
-        return;
-      }
+    const index: WatchIndex = { workloadsIn: (ns) => workloads.listByNamespace(ns), allWorkloads: () => workloads.list() };
+    const informersOf: Record<Watch['resource'], AnyInformer[]> = {
+      aiworkloads: [workloads],
+      managed: [...managed].filter(([kind]) => kind !== 'NetworkPolicy').map(([, inf]) => inf),
+      networkpolicies: [managed.get('NetworkPolicy')].filter((i): i is AnyInformer => i !== undefined),
+      pods: [pods],
+      namespaces: [namespaces],
+      endpointslices: [slices],
     };
-    for (const [kind, inf] of managed) {
-      if (kind !== 'NetworkPolicy') inf.addEventHandler({ onAdd: enqueueOwner, onUpdate: (_o, n) => enqueueOwner(n), onDelete: enqueueOwner });
+    // The watches and their map functions are declared in watches.ts; here they only meet informers.
+    for (const w of WATCHES) {
+      const add = (obj: KubeObject): void => {
+        for (const key of w.map(obj, index)) enqueue(key);
+      };
+      const update = (o: KubeObject, n: KubeObject): void => {
+        for (const key of updateKeys(w, o, n, index)) enqueue(key);
+      };
+      for (const inf of informersOf[w.resource]) inf.addEventHandler(w.updatesOnly === true ? { onUpdate: update } : { onAdd: add, onUpdate: update, onDelete: add });
     }
-    // Someone else's NetworkPolicy may widen a segment (policies are additive): re-check the
-    // namespace's workloads for exposure.
-    const onPolicy = (obj: KubeObject): void => {
-      if (obj.metadata.labels?.[LABEL_MANAGED_BY] === MANAGED_BY_VALUE) return enqueueOwner(obj);
-      for (const w of workloads.listByNamespace(obj.metadata.namespace ?? '')) enqueue(`${w.metadata.namespace ?? ''}/${w.metadata.name}`);
-    };
-    managed.get('NetworkPolicy')?.addEventHandler({ onAdd: onPolicy, onUpdate: (_o, n) => onPolicy(n), onDelete: onPolicy });
-    const enqueueAll = (): void => {
-      for (const w of workloads.list()) enqueue(`${w.metadata.namespace ?? ''}/${w.metadata.name}`);
-    };
-    // Namespace labels decide namespaceSelector matches (exposure): a relabel re-checks everyone.
-    namespaces.addEventHandler({
-      onUpdate: (o, n) => {
-        if (JSON.stringify(o.metadata.labels) !== JSON.stringify(n.metadata.labels)) enqueueAll();
-      },
-    });
-    const enqueueNamespace = (obj: KubeObject): void => {
-      for (const w of workloads.listByNamespace(obj.metadata.namespace ?? '')) enqueue(`${w.metadata.namespace ?? ''}/${w.metadata.name}`);
-    };
-    pods.addEventHandler({
-      onAdd: enqueueNamespace,
-      onUpdate: (o, n) => {
-        // A pod that finishes stops counting (podsThatCount): its phase matters as its labels do.
-        const phase = (p: KubeObject): unknown => (p as { status?: { phase?: string } }).status?.phase;
-        if (JSON.stringify(o.metadata.labels) !== JSON.stringify(n.metadata.labels) || JSON.stringify(o.spec) !== JSON.stringify(n.spec) || phase(o) !== phase(n)) enqueueNamespace(n);
-      },
-      onDelete: enqueueNamespace,
-    });
-    slices.addEventHandler({ onAdd: enqueueAll, onUpdate: enqueueAll, onDelete: enqueueAll });
   }
 
   cachesSynced(): boolean {

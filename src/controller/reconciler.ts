@@ -90,19 +90,6 @@ export function splitKey(key: string): { namespace: string; name: string } {
   return { namespace: key.slice(0, i), name: key.slice(i + 1) };
 }
 
-/** Workloads that name `namespace/name` as a peer: they must be reconciled when it changes. */
-export function dependentsOf(view: ClusterView, namespace: string, name: string): string[] {
-  const out: string[] = [];
-  for (const w of view.listWorkloads()) {
-    const spec = w.spec as Partial<AIWorkloadSpec> | undefined;
-    const peers = [...(spec?.ingress ?? []).map((r) => r.from), ...(spec?.egress ?? []).map((r) => r.to)];
-    if (peers.some((p) => p?.workload?.namespace === namespace && p.workload.name === name)) {
-      out.push(`${w.metadata.namespace ?? ''}/${w.metadata.name}`);
-    }
-  }
-  return out;
-}
-
 function peerFacts(view: ClusterView): Map<string, PeerWorkload> {
   return peerWorkloads(view.listWorkloads());
 }

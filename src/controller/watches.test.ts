@@ -1,0 +1,65 @@
+import { KIND, LABEL_MANAGED_BY, LABEL_WORKLOAD, MANAGED_BY_VALUE } from '../api/constants.js';
+import { WATCHES, type WatchIndex, type WatchedObject, allKeys, namespaceKeys, ownerKeys, podChanged, policyKeys, specOrDeletionChanged, updateKeys, workloadKeys } from './watches.js';
+
+const workload = (namespace: string, name: string, peers: { namespace: string; name: string }[] = []): WatchedObject => ({
+  metadata: { namespace, name },
+  spec: { components: [], egress: peers.map((p) => ({ from: 'a', to: { workload: { ...p, component: 'c' } } })) },
+});
+const W = [workload('a', 'client', [{ namespace: 'b', name: 'server' }]), workload('b', 'server'), workload('b', 'other'), workload('c', 'lonely')];
+const index: WatchIndex = { workloadsIn: (ns) => W.filter((w) => w.metadata.namespace === ns), allWorkloads: () => W };
+const managed = (labels: Record<string, string>, owner?: string): WatchedObject => ({
+  metadata: { namespace: 'b', name: 'x', labels: { [LABEL_MANAGED_BY]: MANAGED_BY_VALUE, ...labels }, ...(owner === undefined ? {} : { ownerReferences: [{ kind: KIND, name: owner, controller: true }] }) },
+});
+
+describe('map functions', () => {
+  it('workloadKeys: itself, who names it, whom it names, and its namespace', () => {
+    expect(workloadKeys(W[1] as WatchedObject, index).sort()).toEqual(['a/client', 'b/other', 'b/server']);
+    expect(workloadKeys(W[0] as WatchedObject, index).sort()).toEqual(['a/client', 'b/server']);
+    expect(workloadKeys(W[3] as WatchedObject, index)).toEqual(['c/lonely']);
+  });
+
+  it('ownerKeys: the controlling AIWorkload, else the workload label, and nothing for objects not ours', () => {
+    expect(ownerKeys(managed({}, 'server'))).toEqual(['b/server']);
+    expect(ownerKeys(managed({ [LABEL_WORKLOAD]: 'other' }))).toEqual(['b/other']);
+    expect(ownerKeys({ metadata: { namespace: 'b', name: 'x', ownerReferences: [{ kind: KIND, name: 'server', controller: true }] } })).toEqual([]);
+  });
+
+  it('policyKeys: ours wake their owner, anyone else\'s the whole namespace', () => {
+    expect(policyKeys(managed({}, 'server'), index)).toEqual(['b/server']);
+    expect(policyKeys({ metadata: { namespace: 'b', name: 'allow-all' } }, index).sort()).toEqual(['b/other', 'b/server']);
+  });
+
+  it('namespaceKeys and allKeys', () => {
+    expect(namespaceKeys({ metadata: { namespace: 'c', name: 'pod' } }, index)).toEqual(['c/lonely']);
+    expect(allKeys({ metadata: { name: 'ns' } }, index)).toHaveLength(4);
+  });
+});
+
+describe('which updates matter', () => {
+  it('an AIWorkload: spec (generation) or deletion, not status', () => {
+    const o: WatchedObject = { metadata: { name: 'w', generation: 1 } };
+    expect(specOrDeletionChanged(o, { ...o, status: { x: 1 } })).toBe(false);
+    expect(specOrDeletionChanged(o, { metadata: { name: 'w', generation: 2 } })).toBe(true);
+    expect(specOrDeletionChanged(o, { metadata: { name: 'w', generation: 1, deletionTimestamp: 'now' } })).toBe(true);
+  });
+
+  it('a pod: labels, spec or phase', () => {
+    const p: WatchedObject = { metadata: { name: 'p', labels: { app: 'a' } }, status: { phase: 'Running', podIP: '10.0.0.1' } };
+    expect(podChanged(p, { ...p, status: { phase: 'Running', podIP: '10.0.0.2' } })).toBe(false);
+    expect(podChanged(p, { ...p, status: { phase: 'Succeeded' } })).toBe(true);
+    expect(podChanged(p, { ...p, metadata: { name: 'p', labels: { app: 'b' } } })).toBe(true);
+  });
+
+  it('an update maps both the old and the new object: a pod that moved segments wakes both', () => {
+    const pods = WATCHES.find((w) => w.resource === 'pods');
+    if (pods === undefined) throw new Error('no pods watch');
+    const before: WatchedObject = { metadata: { namespace: 'b', name: 'p', labels: { app: 'a' } } };
+    const after: WatchedObject = { metadata: { namespace: 'b', name: 'p', labels: { app: 'b' } } };
+    expect(updateKeys(pods, before, after, index).sort()).toEqual(['b/other', 'b/server']);
+    expect(updateKeys(pods, before, before, index)).toEqual([]);
+  });
+
+  it('every informer the manager makes has a watch', () => {
+    expect(WATCHES.map((w) => w.resource).sort()).toEqual(['aiworkloads', 'endpointslices', 'managed', 'namespaces', 'networkpolicies', 'pods']);
+  });
+});

@@ -1,0 +1,118 @@
+// What the controller watches and which AIWorkloads each event wakes, in one place (the shape of
+// controller-runtime's For / Owns / Watches). Every map is a named pure function of the object and
+// a read-only index of the caches, unit-tested on its own; the manager only wires informers to
+// them. An update maps the old and the new object, so a pod relabelled out of a segment wakes the
+// workloads it left as well as those it joined.
+import { KIND, LABEL_MANAGED_BY, LABEL_WORKLOAD, MANAGED_BY_VALUE } from '../api/constants.js';
+import type { AIWorkloadSpec } from '../api/types.js';
+
+export interface WatchedObject {
+  metadata: {
+    name: string;
+    namespace?: string;
+    generation?: number;
+    deletionTimestamp?: string;
+    labels?: Record<string, string>;
+    ownerReferences?: { kind?: string; name?: string; controller?: boolean; uid?: string }[];
+  };
+  spec?: unknown;
+  status?: unknown;
+}
+
+/** What the map functions may read of the caches. */
+export interface WatchIndex {
+  workloadsIn(namespace: string): readonly WatchedObject[];
+  allWorkloads(): readonly WatchedObject[];
+}
+
+export type MapFunc = (obj: WatchedObject, index: WatchIndex) => string[];
+
+export interface Watch {
+  /** The informer it hangs on. */
+  resource: 'aiworkloads' | 'managed' | 'networkpolicies' | 'pods' | 'namespaces' | 'endpointslices';
+  map: MapFunc;
+  /** Whether an update matters at all; absent: every update does. */
+  changed?: (oldObj: WatchedObject, newObj: WatchedObject) => boolean;
+  /** Only updates matter (a namespace added or gone changes no selector match of an existing pod). */
+  updatesOnly?: boolean;
+}
+
+const keyOf = (obj: WatchedObject): string => `${obj.metadata.namespace ?? 'default'}/${obj.metadata.name}`;
+const keys = (objs: readonly WatchedObject[]): string[] => objs.map(keyOf);
+const json = (v: unknown): string => JSON.stringify(v) ?? '';
+
+type Peerish = { workload?: { namespace?: string; name?: string } } | undefined;
+
+/** `namespace/name` of every AIWorkload that `obj` names as a peer. */
+export function peerKeys(obj: WatchedObject): string[] {
+  const spec = obj.spec as Partial<Pick<AIWorkloadSpec, 'ingress' | 'egress'>> | undefined;
+  const refs: Peerish[] = [...(spec?.ingress ?? []).map((r) => r.from), ...(spec?.egress ?? []).map((r) => r.to)];
+  return refs.flatMap((p) => (p?.workload?.namespace !== undefined && p.workload.name !== undefined ? [`${p.workload.namespace}/${p.workload.name}`] : []));
+}
+
+/**
+ * workloadKeys (For AIWorkload): the workload itself; the workloads that name it as a peer and
+ * those it names (consent is checked on both sides); and the workloads of its namespace (their
+ * segments may share pods with its segments: Overlapping).
+ */
+export function workloadKeys(obj: WatchedObject, index: WatchIndex): string[] {
+  const ns = obj.metadata.namespace ?? 'default';
+  const self = keyOf(obj);
+  const naming = index.allWorkloads().filter((w) => peerKeys(w).includes(self));
+  return unique([self, ...keys(naming), ...peerKeys(obj), ...keys(index.workloadsIn(ns))]);
+}
+
+/** A status-only change (the operator's own write) needs no reconcile. */
+export const specOrDeletionChanged = (o: WatchedObject, n: WatchedObject): boolean =>
+  o.metadata.generation !== n.metadata.generation || o.metadata.deletionTimestamp !== n.metadata.deletionTimestamp;
+
+/** ownerKeys (Owns): the AIWorkload that controls a generated object, or the one its label names. */
+export function ownerKeys(obj: WatchedObject): string[] {
+  if (obj.metadata.labels?.[LABEL_MANAGED_BY] !== MANAGED_BY_VALUE) return [];
+  const ns = obj.metadata.namespace ?? 'default';
+  const owner = obj.metadata.ownerReferences?.find((o) => o.kind === KIND && o.controller === true);
+  if (owner?.name !== undefined) return [`${ns}/${owner.name}`];
+  const label = obj.metadata.labels[LABEL_WORKLOAD];
+  return label === undefined ? [] : [`${ns}/${label}`];
+}
+
+/** namespaceKeys: every AIWorkload of the object's namespace. */
+export const namespaceKeys: MapFunc = (obj, index) => keys(index.workloadsIn(obj.metadata.namespace ?? 'default'));
+
+/**
+ * policyKeys (Watches NetworkPolicy): ours wake their owner; anyone else's may widen a segment of
+ * its namespace (policies add up), so every workload there re-checks exposure.
+ */
+export const policyKeys: MapFunc = (obj, index) =>
+  obj.metadata.labels?.[LABEL_MANAGED_BY] === MANAGED_BY_VALUE ? ownerKeys(obj) : namespaceKeys(obj, index);
+
+/** A pod matters when its labels, spec or phase change (finished pods stop counting). */
+export const podChanged = (o: WatchedObject, n: WatchedObject): boolean =>
+  json(o.metadata.labels) !== json(n.metadata.labels) || json(o.spec) !== json(n.spec) ||
+  json((o.status as { phase?: string } | undefined)?.phase) !== json((n.status as { phase?: string } | undefined)?.phase);
+
+/** allKeys: every AIWorkload (namespace labels decide namespaceSelectors; the API server's endpoints every KubeAPIServer rule). */
+export const allKeys: MapFunc = (_obj, index) => keys(index.allWorkloads());
+
+/** Namespaces matter when their labels change. */
+export const labelsChanged = (o: WatchedObject, n: WatchedObject): boolean => json(o.metadata.labels) !== json(n.metadata.labels);
+
+/** WATCHES: For AIWorkload, Owns the generated kinds, Watches policies, pods, namespaces and the API server's endpoints. */
+export const WATCHES: readonly Watch[] = [
+  { resource: 'aiworkloads', map: workloadKeys, changed: specOrDeletionChanged },
+  { resource: 'managed', map: ownerKeys },
+  { resource: 'networkpolicies', map: policyKeys },
+  { resource: 'pods', map: namespaceKeys, changed: podChanged },
+  { resource: 'namespaces', map: allKeys, changed: labelsChanged, updatesOnly: true },
+  { resource: 'endpointslices', map: allKeys },
+];
+
+/** updateKeys maps an update: nothing when it does not matter, else the keys of old and new. */
+export function updateKeys(w: Watch, oldObj: WatchedObject, newObj: WatchedObject, index: WatchIndex): string[] {
+  if (w.changed !== undefined && !w.changed(oldObj, newObj)) return [];
+  return unique([...w.map(oldObj, index), ...w.map(newObj, index)]);
+}
+
+function unique(list: readonly string[]): string[] {
+  return [...new Set(list)];
+}
