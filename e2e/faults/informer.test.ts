@@ -2,7 +2,7 @@
 // server closes cleanly (a 1 s server-side timeout) are reopened from the last resourceVersion, with
 // backoff, and no change made across the reopenings is lost.
 import { KubeConfig } from '@kubernetes/client-node';
-import { Informer, type KubeObject, type RestartReason, kubeListWatch } from '../../src/controller/informer.js';
+import { Informer, type KubeObject, type RestartReason, kubeListWatch } from '../../src/runtime/informer.js';
 import { adminKubeconfig, deleteNamespace, freshNamespace, kubectlOk, waitFor } from '../harness/cluster.js';
 import { getJson } from './support.js';
 

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { KubeConfig } from '@kubernetes/client-node';
 import fc from 'fast-check';
 import { aiWorkloadSpecSchema } from '../../src/api/schema.js';
-import { ApiError, type RestClient, createRestClient } from '../../src/kube/rest.js';
+import { ApiError, type RestClient, createRestClient } from '../../src/runtime/rest.js';
 import { adminKubeconfig, deleteNamespace, freshNamespace } from '../harness/cluster.js';
 import { operatorIdentity } from '../harness/operator-identity.js';
 import { runs } from '../harness/seed.js';

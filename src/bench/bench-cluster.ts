@@ -7,7 +7,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { KubeConfig } from '@kubernetes/client-node';
 import { DevCluster } from '../devcluster/index.js';
-import { createRestClient, type RestClient } from '../kube/rest.js';
+import { createRestClient, type RestClient } from '../runtime/rest.js';
 
 const run = promisify(execFile);
 

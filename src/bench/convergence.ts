@@ -8,7 +8,7 @@ import { validateSpec } from '../api/validate.js';
 import { compile } from '../compile/compile.js';
 import { DEFAULT_PLATFORM } from '../compile/facts.js';
 import { Manager } from '../controller/manager.js';
-import type { RestClient } from '../kube/rest.js';
+import type { RestClient } from '../runtime/rest.js';
 import { RESOURCES, collectionPath, objectPath } from '../kube/resources.js';
 import { silentLogger } from '../observe/logger.js';
 import { runAsMain, withBenchCluster } from './bench-cluster.js';

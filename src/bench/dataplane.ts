@@ -8,7 +8,7 @@ import { API_VERSION, KIND } from '../api/constants.js';
 import { DEFAULT_PLATFORM } from '../compile/facts.js';
 import { Manager } from '../controller/manager.js';
 import { Dataplane, findEnforcer, openWindow, probeLoop, type HostRecord } from '../dataplane/index.js';
-import type { RestClient } from '../kube/rest.js';
+import type { RestClient } from '../runtime/rest.js';
 import { RESOURCES, collectionPath, objectPath } from '../kube/resources.js';
 import { silentLogger } from '../observe/logger.js';
 import { createMetrics } from '../observe/metrics.js';

@@ -4,7 +4,7 @@
 import { KubeConfig } from '@kubernetes/client-node';
 import { buildCrd } from '../api/crd.js';
 import { CRD_NAME, VERSION } from '../api/constants.js';
-import { type RestClient, createRestClient, isNotFound } from '../kube/rest.js';
+import { type RestClient, createRestClient, isNotFound } from '../runtime/rest.js';
 import {
   ADMISSION_POLICIES,
   type Finding,

@@ -9,7 +9,7 @@ import { compile } from '../compile/compile.js';
 import type { CompileFacts } from '../compile/facts.js';
 import { labelValue } from '../compile/names.js';
 import type { GeneratedKind, GeneratedObject } from '../compile/objects.js';
-import { type RestClient, createRestClient, isNotFound } from '../kube/rest.js';
+import { type RestClient, createRestClient, isNotFound } from '../runtime/rest.js';
 import { RESOURCES, collectionPath, objectPath } from '../kube/resources.js';
 import { HELP, unknownPairFlag } from './flag-table.js';
 import { lineDiff, withContext } from './line-diff.js';

@@ -142,7 +142,7 @@ export async function loadManifestDirs(dirs: readonly string[]): Promise<Cluster
  */
 export async function loadLiveFacts(): Promise<ClusterFacts> {
   const { KubeConfig } = await import('@kubernetes/client-node');
-  const { createRestClient } = await import('../kube/rest.js');
+  const { createRestClient } = await import('../runtime/rest.js');
   const kc = new KubeConfig();
   kc.loadFromDefault();
   const rest = createRestClient(kc);

@@ -8,7 +8,7 @@ import { compile } from '../compile/compile.js';
 import { defaultPlatform, type CompileFacts, type PlatformConfig } from '../compile/facts.js';
 import { podsThatCount } from '../compile/live-facts.js';
 import { exposureFindings } from '../controller/exposure.js';
-import { createRestClient } from '../kube/rest.js';
+import { createRestClient } from '../runtime/rest.js';
 import { HELP, type FlagTable, type Stop, helpFlag, parseFlagTable } from './flag-table.js';
 import { listAIWorkloads, type LiveAIWorkload, liveCompileFacts } from './live-compile.js';
 import type { CliIO } from './main.js';

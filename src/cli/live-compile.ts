@@ -2,7 +2,7 @@
 // AIWorkloads (workload peers) and the API server's endpoints. Shared by `diff` and `exposure`.
 import type { CompileFacts, PeerWorkload, PlatformConfig } from '../compile/facts.js';
 import { type EndpointSliceLike, apiServerEndpoints, peerWorkloads } from '../compile/live-facts.js';
-import { type RestClient, isNotFound } from '../kube/rest.js';
+import { type RestClient, isNotFound } from '../runtime/rest.js';
 import { RESOURCES, collectionPath, objectPath } from '../kube/resources.js';
 
 export interface LiveAIWorkload {

@@ -3,7 +3,7 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { defaultPlatform, type PlatformConfig } from '../compile/facts.js';
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
-import { LeaderElector, kubeLeaseStore } from '../controller/leader-election.js';
+import { LeaderElector, kubeLeaseStore } from '../runtime/leader-election.js';
 import { Manager, type ManagerOptions } from '../controller/manager.js';
 import { DEFAULT_KEEP_METADATA } from '../controller/write-plan.js';
 import { type Logger, createLogger } from '../observe/logger.js';

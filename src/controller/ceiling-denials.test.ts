@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { ApiError } from '../kube/rest.js';
+import { ApiError } from '../runtime/rest.js';
 import { ceilingDenials } from './reconciler.js';
 
 const rules = [

@@ -10,20 +10,20 @@ import type { ClusterFacts as AnalysisFacts } from '../analysis/index.js';
 import type { AIWorkloadSpec } from '../api/types.js';
 import { exposureMessages, wouldBlock } from './exposure.js';
 import { slimPod, withoutManagedFields } from './slim.js';
-import { createRestClient } from '../kube/rest.js';
+import { createRestClient } from '../runtime/rest.js';
 import { RESOURCES, type ResourceInfo } from '../kube/resources.js';
 import { createWriter } from '../kube/writer.js';
 import { EventCorrelator } from '../observe/event-correlator.js';
 import type { Logger } from '../observe/logger.js';
 import { type Metrics, type SegmentCondition, observeReconcile, workQueueMetricsHooks } from '../observe/metrics.js';
 import { ALL_ENDPOINTS, type Endpoint, type HealthServer, readinessCheck, startHealthServer } from '../observe/health.js';
-import { type Clock, realClock } from './clock.js';
-import { Informer, kubeListWatch, type KubeObject as InformerObject } from './informer.js';
+import { type Clock, realClock } from '../runtime/clock.js';
+import { Informer, kubeListWatch, type KubeObject as InformerObject } from '../runtime/informer.js';
 import { type AIWorkloadObject, type ClusterView, type KubeObject, Reconciler } from './reconciler.js';
 import { WATCHES, type Watch, type WatchIndex, updateKeys } from './watches.js';
 import { queueResult, resultLabel } from './outcome.js';
 import { StartupError, listFailure, syncTimeout } from './startup.js';
-import { WorkQueue } from './workqueue.js';
+import { WorkQueue } from '../runtime/workqueue.js';
 
 export interface ManagerOptions {
   kubeConfig: KubeConfig;

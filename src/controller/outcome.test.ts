@@ -1,4 +1,4 @@
-import type { ErrorClass } from '../kube/rest.js';
+import type { ErrorClass } from '../runtime/rest.js';
 import { MAX_CONFLICT_RETRIES, REFUSED_RETRY_MS, type ReconcileOutcome, type WriteFailure, failedOutcome, failureMessage, queueResult, resultLabel } from './outcome.js';
 
 const failure = (cls: ErrorClass, name = 'w-model', verb: WriteFailure['verb'] = 'apply'): WriteFailure => ({ verb, kind: 'NetworkPolicy', namespace: 'ml', name, class: cls, message: `${cls} words` });

@@ -1,9 +1,9 @@
 // What one reconcile came to. The reconciler returns an outcome on every path, failures included;
 // the work queue's next step and the reconcile metric are derived from it here, as the status is
 // in status.ts, so that none of them can disagree about what happened.
-import type { ErrorClass } from '../kube/rest.js';
+import type { ErrorClass } from '../runtime/rest.js';
 import type { ReconcileResultLabel } from '../observe/metrics.js';
-import type { ReconcileResult } from './workqueue.js';
+import type { ReconcileResult } from '../runtime/workqueue.js';
 
 /** One write the API server did not accept. */
 export interface WriteFailure {

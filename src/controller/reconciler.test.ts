@@ -6,11 +6,11 @@ import { LABEL_COMPONENT, LABEL_MANAGED_BY, LABEL_WORKLOAD, MANAGED_BY_VALUE } f
 import type { AIWorkloadStatus } from '../api/types.js';
 import { defaultPlatform } from '../compile/facts.js';
 import type { GeneratedKind, GeneratedObject } from '../compile/objects.js';
-import { ApiError } from '../kube/rest.js';
+import { ApiError } from '../runtime/rest.js';
 import { NotLeaderError } from '../kube/writer.js';
 import { createLogger } from '../observe/logger.js';
 import { createMetrics } from '../observe/metrics.js';
-import { FakeClock } from './clock.js';
+import { FakeClock } from '../runtime/clock.js';
 import { MAX_CONFLICT_RETRIES } from './outcome.js';
 import { type AIWorkloadObject, type ClusterView, type ClusterWriter, type KubeObject, type ReconcileOutcome, Reconciler } from './reconciler.js';
 

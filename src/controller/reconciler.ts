@@ -2,7 +2,7 @@
 // what event woke it; it reads the world for one AIWorkload key and converges it.
 import { randomUUID } from 'node:crypto';
 import { LABEL_COMPONENT, LABEL_WORKLOAD } from '../api/constants.js';
-import { classifyError, isForbidden, serverMessage } from '../kube/rest.js';
+import { classifyError, isForbidden, serverMessage } from '../runtime/rest.js';
 import { NotLeaderError } from '../kube/writer.js';
 import { selectorMatches } from '../analysis/selectors.js';
 import type { AIWorkloadSpec, AIWorkloadStatus, ComponentStatus } from '../api/types.js';
@@ -14,7 +14,7 @@ import { labelValue } from '../compile/names.js';
 import type { GeneratedKind, GeneratedObject } from '../compile/objects.js';
 import type { Logger } from '../observe/logger.js';
 import type { Metrics } from '../observe/metrics.js';
-import type { Clock } from './clock.js';
+import type { Clock } from '../runtime/clock.js';
 import { identityDriftMessage } from './identity-drift.js';
 import { type SegmentRef, overlapMessages } from './overlap.js';
 import { type ReconcileOutcome, type WriteFailure, failedOutcome } from './outcome.js';

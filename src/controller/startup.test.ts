@@ -1,4 +1,4 @@
-import { HttpStatusError } from './informer.js';
+import { HttpStatusError } from '../runtime/informer.js';
 import { listFailure, syncTimeout } from './startup.js';
 
 const status = (code: number, message: string): HttpStatusError => new HttpStatusError(code, JSON.stringify({ kind: 'Status', status: 'Failure', message, code }));

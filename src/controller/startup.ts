@@ -2,7 +2,7 @@
 // installed, the operator may not list a kind, its credentials are not accepted) will not succeed
 // by retrying, and an operator that keeps its watches open while reconciling nothing looks alive
 // to everyone. Such a list ends the process with a message that says what to fix. Pure.
-import { HttpStatusError } from './informer.js';
+import { HttpStatusError } from '../runtime/informer.js';
 
 /** StartupError ends `bulkhead run` with exit code 1 and its message. */
 export class StartupError extends Error {

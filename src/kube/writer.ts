@@ -6,7 +6,7 @@ import type { AIWorkloadStatus } from '../api/types.js';
 import type { GeneratedKind, GeneratedObject } from '../compile/objects.js';
 import type { AIWorkloadObject, ClusterWriter } from '../controller/reconciler.js';
 import { EventCorrelator } from '../observe/event-correlator.js';
-import { type RestClient, isInvalid, isNotFound } from './rest.js';
+import { type RestClient, isInvalid, isNotFound } from '../runtime/rest.js';
 import { RESOURCES, collectionPath, objectPath } from './resources.js';
 
 const APPLY = { fieldManager: FIELD_MANAGER, force: true };

@@ -1,5 +1,5 @@
-import { FakeClock } from '../controller/clock.js';
-import { WorkQueue } from '../controller/workqueue.js';
+import { FakeClock } from '../runtime/clock.js';
+import { WorkQueue } from '../runtime/workqueue.js';
 import { createMetrics, observeReconcile, workQueueMetricsHooks } from './metrics.js';
 
 describe('metrics', () => {

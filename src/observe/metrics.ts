@@ -4,7 +4,7 @@
  * docs/operations.md lists every metric and what it means.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { QueueMetricsHooks } from '../controller/workqueue.js';
+import type { QueueMetricsHooks } from '../runtime/workqueue.js';
 
 /** ReconcileResultLabel is the `result` label of the reconcile metrics. */
 export type ReconcileResultLabel = 'success' | 'error' | 'requeue' | 'requeue_after' | 'invalid';

@@ -16,8 +16,9 @@
  * One deliberate difference: a leader that observes the Lease held by someone else stops at once
  * instead of retrying until the renew deadline (a write that is already lost cannot be won back).
  */
-import { CoordinationV1Api, type KubeConfig, V1MicroTime, type V1Lease } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
 import { type Clock, realClock, type TimerHandle } from './clock.js';
+import { createRestClient, isConflict, isNotFound } from './rest.js';
 import type { Logger } from '../observe/logger.js';
 
 /** LeaseRecord is the election state in a Lease's spec; times are epoch milliseconds. */
@@ -54,68 +55,72 @@ export interface LeaseStore {
   describe(): string;
 }
 
-function statusCode(err: unknown): number | undefined {
-  if (typeof err !== 'object' || err === null) return undefined;
-  const e = err as { code?: unknown; statusCode?: unknown };
-  if (typeof e.code === 'number') return e.code;
-  return typeof e.statusCode === 'number' ? e.statusCode : undefined;
+/** The Lease as the API serves it (coordination.k8s.io/v1); times are MicroTime strings. */
+interface LeaseObject {
+  apiVersion?: string;
+  kind?: string;
+  metadata?: { name?: string; namespace?: string; resourceVersion?: string };
+  spec?: { holderIdentity?: string; leaseDurationSeconds?: number; leaseTransitions?: number; acquireTime?: string; renewTime?: string };
 }
 
-function toStored(lease: V1Lease): StoredLease {
+function toStored(lease: LeaseObject): StoredLease {
   const s = lease.spec ?? {};
   const record: LeaseRecord = {
     holderIdentity: s.holderIdentity ?? '',
     leaseDurationSeconds: s.leaseDurationSeconds ?? 0,
     leaseTransitions: s.leaseTransitions ?? 0,
   };
-  // The client deserialises MicroTime to a Date; a raw string is tolerated too.
   if (s.acquireTime) record.acquireTime = new Date(s.acquireTime).getTime();
   if (s.renewTime) record.renewTime = new Date(s.renewTime).getTime();
   return { record, resourceVersion: lease.metadata?.resourceVersion ?? '' };
 }
 
-function toLease(name: string, namespace: string, record: LeaseRecord, resourceVersion?: string): V1Lease {
-  const lease: V1Lease = {
+/** microTime formats epoch milliseconds as a MicroTime (RFC 3339 with six fractional digits). */
+export const microTime = (ms: number): string => new Date(ms).toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
+
+function toLease(name: string, namespace: string, record: LeaseRecord, resourceVersion?: string): LeaseObject {
+  return {
     apiVersion: 'coordination.k8s.io/v1',
     kind: 'Lease',
-    metadata: { name, namespace },
+    metadata: { name, namespace, ...(resourceVersion ? { resourceVersion } : {}) },
     spec: {
       holderIdentity: record.holderIdentity,
       leaseDurationSeconds: record.leaseDurationSeconds,
       leaseTransitions: record.leaseTransitions,
+      ...(record.acquireTime !== undefined ? { acquireTime: microTime(record.acquireTime) } : {}),
+      ...(record.renewTime !== undefined ? { renewTime: microTime(record.renewTime) } : {}),
     },
   };
-  if (resourceVersion && lease.metadata) lease.metadata.resourceVersion = resourceVersion;
-  if (lease.spec && record.acquireTime !== undefined) lease.spec.acquireTime = new V1MicroTime(record.acquireTime);
-  if (lease.spec && record.renewTime !== undefined) lease.spec.renewTime = new V1MicroTime(record.renewTime);
-  return lease;
 }
 
-/** kubeLeaseStore is the LeaseStore backed by CoordinationV1Api (client-node's object-style calls, 1.x and 2.x alike). */
+/**
+ * kubeLeaseStore is the LeaseStore on the operator's one transport (rest.ts): the same timeouts
+ * and error model as every other request, and a 409 is the conflict the elector retries.
+ */
 export function kubeLeaseStore(kc: KubeConfig, namespace: string, name: string): LeaseStore {
-  const api = kc.makeApiClient(CoordinationV1Api);
-  const conflict = (err: unknown): unknown =>
-    statusCode(err) === 409 ? new LeaseConflictError(`lease ${namespace}/${name}: conflict`) : err;
+  const rest = createRestClient(kc);
+  const collection = `/apis/coordination.k8s.io/v1/namespaces/${encodeURIComponent(namespace)}/leases`;
+  const object = `${collection}/${encodeURIComponent(name)}`;
+  const conflict = (err: unknown): unknown => (isConflict(err) ? new LeaseConflictError(`lease ${namespace}/${name}: conflict`) : err);
   return {
     async get(): Promise<StoredLease | undefined> {
       try {
-        return toStored(await api.readNamespacedLease({ name, namespace }));
+        return toStored(await rest.request<LeaseObject>('GET', object));
       } catch (err) {
-        if (statusCode(err) === 404) return undefined;
+        if (isNotFound(err)) return undefined;
         throw err;
       }
     },
     async create(record: LeaseRecord): Promise<StoredLease> {
       try {
-        return toStored(await api.createNamespacedLease({ namespace, body: toLease(name, namespace, record) }));
+        return toStored(await rest.request<LeaseObject>('POST', collection, { body: toLease(name, namespace, record) }));
       } catch (err) {
         throw conflict(err);
       }
     },
     async update(record: LeaseRecord, resourceVersion: string): Promise<StoredLease> {
       try {
-        const body = toLease(name, namespace, record, resourceVersion);
-        return toStored(await api.replaceNamespacedLease({ name, namespace, body }));
+        return toStored(await rest.request<LeaseObject>('PUT', object, { body: toLease(name, namespace, record, resourceVersion) }));
       } catch (err) {
         throw conflict(err);
       }

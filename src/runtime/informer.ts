@@ -20,8 +20,8 @@ import * as https from 'node:https';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { type Clock, realClock, type TimerHandle } from './clock.js';
 import type { Logger } from '../observe/logger.js';
-import { classifyError } from '../kube/rest.js';
-import { watchStream } from '../kube/watch.js';
+import { classifyError } from './rest.js';
+import { watchStream } from './watch.js';
 
 /** KubeObject is the part of any Kubernetes object the informer needs. */
 export interface KubeObject {

@@ -247,3 +247,10 @@ describe('LeaderElector', () => {
     expect(clock.pendingTimers()).toBe(0);
   });
 });
+
+describe('microTime', () => {
+  it('writes six fractional digits, as the API server parses MicroTime', async () => {
+    const { microTime } = await import('./leader-election.js');
+    expect(microTime(Date.UTC(2026, 11, 1, 14, 0, 0, 123))).toBe('2026-12-01T14:00:00.123000Z');
+  });
+});
