@@ -8,7 +8,7 @@ import { FIELD_MANAGER, LABEL_WORKLOAD } from '../api/constants.js';
 import { compile } from '../compile/compile.js';
 import type { CompileFacts } from '../compile/facts.js';
 import { labelValue } from '../compile/names.js';
-import type { GeneratedKind, GeneratedObject } from '../compile/objects.js';
+import { GENERATED_KINDS, type GeneratedObject } from '../compile/objects.js';
 import { type RestClient, createRestClient, isNotFound } from '../runtime/rest.js';
 import { RESOURCES, collectionPath, objectPath } from '../kube/resources.js';
 import { HELP, unknownPairFlag } from './flag-table.js';
@@ -19,7 +19,6 @@ import { PLATFORM_USAGE } from './platform-flags.js';
 import { loadWorkloadFiles, parseWorkloadFileArgs, type LoadedWorkload } from './workload-files.js';
 
 const USAGE = `Usage: bulkhead diff -f FILE [-f FILE...] [-n NAMESPACE] [platform flags]\n  Server-side dry run against the current kubeconfig; exit 0 no change, 1 changes, 2 error.\n  Pass the platform flags the operator runs with:\n${PLATFORM_USAGE}`;
-const KINDS: readonly GeneratedKind[] = ['ServiceAccount', 'Role', 'RoleBinding', 'NetworkPolicy'];
 const APPLY_CONTENT_TYPE = 'application/apply-patch+yaml';
 
 type Obj = { kind?: string; metadata?: Record<string, unknown> & { name?: string; namespace?: string; uid?: string; labels?: Record<string, string> }; [k: string]: unknown };
@@ -86,7 +85,7 @@ async function diffGenerated(rest: RestClient, obj: GeneratedObject, out: DiffPr
 /** Objects labelled as the workload's that it no longer generates: the controller would prune them. */
 async function diffPruned(rest: RestClient, w: LoadedWorkload, objects: readonly GeneratedObject[], out: DiffPrinter): Promise<void> {
   const desired = new Set(objects.map((o) => `${o.kind}/${o.metadata.name}`));
-  for (const kind of KINDS) {
+  for (const kind of GENERATED_KINDS) {
     const list = await rest.request<{ items: Obj[] }>('GET', collectionPath(RESOURCES[kind], w.namespace), { query: { labelSelector: `${LABEL_WORKLOAD}=${labelValue(w.name)}` } });
     for (const o of list.items) {
       if (!desired.has(`${kind}/${o.metadata?.name ?? ''}`)) out.show(`${kind} ${w.namespace}/${o.metadata?.name ?? ''} (pruned)`, lineDiff(normalize({ ...o, kind }), ''));

@@ -3,7 +3,7 @@
 import type { WorkloadInput, CompileFacts } from './facts.js';
 import { buildRole, buildRoleBinding, buildServiceAccount } from './identity.js';
 import { buildDefaultDeny, buildNetworkPolicy } from './network-policy.js';
-import { type GeneratedObject, KIND_ORDER } from './objects.js';
+import { type GeneratedObject, GENERATED_KINDS } from './objects.js';
 import type { PeerProblem } from './peers.js';
 
 export interface ComponentReport {
@@ -41,7 +41,7 @@ export function compile(workload: WorkloadInput, facts: CompileFacts): CompileRe
   }
   if (workload.spec.namespaceDefaultDeny) objects.push(buildDefaultDeny(workload, facts));
   objects.sort((a, b) => {
-    const byKind = KIND_ORDER.indexOf(a.kind) - KIND_ORDER.indexOf(b.kind);
+    const byKind = GENERATED_KINDS.indexOf(a.kind) - GENERATED_KINDS.indexOf(b.kind);
     return byKind !== 0 ? byKind : a.metadata.name < b.metadata.name ? -1 : a.metadata.name > b.metadata.name ? 1 : 0;
   });
   return { objects, components };

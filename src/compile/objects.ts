@@ -85,5 +85,5 @@ export interface RoleBinding {
 export type GeneratedObject = NetworkPolicy | ServiceAccount | Role | RoleBinding;
 export type GeneratedKind = GeneratedObject['kind'];
 
-/** The order objects are listed and applied in: identities before the bindings that name them. */
-export const KIND_ORDER: readonly GeneratedKind[] = ['ServiceAccount', 'Role', 'RoleBinding', 'NetworkPolicy'];
+/** Every kind Bulkhead generates, in the order objects are listed and applied: identities before the bindings that name them. */
+export const GENERATED_KINDS: readonly GeneratedKind[] = ['ServiceAccount', 'Role', 'RoleBinding', 'NetworkPolicy'];

@@ -5,7 +5,7 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import { LABEL_MANAGED_BY, MANAGED_SELECTOR, MANAGED_BY_VALUE } from '../api/constants.js';
 import type { PlatformConfig } from '../compile/facts.js';
 import { type EndpointSliceLike, type PodLike, apiServerEndpoints, podsThatCount } from '../compile/live-facts.js';
-import type { GeneratedKind, GeneratedObject } from '../compile/objects.js';
+import { GENERATED_KINDS, type GeneratedKind, type GeneratedObject } from '../compile/objects.js';
 import type { ClusterFacts as AnalysisFacts } from '../analysis/index.js';
 import type { AIWorkloadSpec } from '../api/types.js';
 import { exposureMessages, wouldBlock } from './exposure.js';
@@ -53,7 +53,6 @@ export interface ManagerOptions {
 
 type AnyInformer = Informer<KubeObject & InformerObject>;
 
-const GENERATED: readonly GeneratedKind[] = ['ServiceAccount', 'Role', 'RoleBinding', 'NetworkPolicy'];
 
 /** The conditions bulkhead_segments counts, by condition type. */
 const SEGMENT_CONDITIONS: Record<string, SegmentCondition> = { Ready: 'ready', Reconciling: 'reconciling', Stalled: 'stalled', ConsentPending: 'consent_pending', Exposed: 'exposed' };
@@ -109,7 +108,7 @@ export class Manager {
     };
     const workloads = make('aiworkloads', RESOURCES.AIWorkload);
     const managed = new Map<GeneratedKind, AnyInformer>();
-    for (const kind of GENERATED) {
+    for (const kind of GENERATED_KINDS) {
       // NetworkPolicies are watched unfiltered: exposure detection needs everyone's policies.
       managed.set(kind, make(RESOURCES[kind].plural, RESOURCES[kind], kind === 'NetworkPolicy' ? undefined : MANAGED_SELECTOR));
     }

@@ -11,7 +11,7 @@ import { type CompileResult, type ComponentReport, compile } from '../compile/co
 import type { CompileFacts, PeerWorkload, PlatformConfig } from '../compile/facts.js';
 import { peerWorkloads } from '../compile/live-facts.js';
 import { labelValue } from '../compile/names.js';
-import type { GeneratedKind, GeneratedObject } from '../compile/objects.js';
+import { GENERATED_KINDS, type GeneratedKind, type GeneratedObject } from '../compile/objects.js';
 import type { Logger } from '../observe/logger.js';
 import type { Metrics } from '../observe/metrics.js';
 import type { Clock } from '../runtime/clock.js';
@@ -83,7 +83,6 @@ export interface ReconcilerDeps {
 
 export type { ReconcileOutcome } from './outcome.js';
 
-const GENERATED_KINDS: readonly GeneratedKind[] = ['ServiceAccount', 'Role', 'RoleBinding', 'NetworkPolicy'];
 
 export function splitKey(key: string): { namespace: string; name: string } {
   const i = key.indexOf('/');
