@@ -37,14 +37,16 @@ export function exposureFindings(
 ): { component: string; findings: ExposureFinding[] }[] {
   const ours = desired.filter((o): o is NetworkPolicy => o.kind === 'NetworkPolicy');
   const ourNames = new Set(ours.map((p) => p.metadata.name));
+  // A generated NetworkPolicy is an analysis NetworkPolicy as it stands (one model of the object).
+  const oursForAnalysis: readonly AnalysisPolicy[] = ours;
   const policies: AnalysisPolicy[] = [
     ...facts.networkPolicies.filter((p) => p.metadata?.namespace !== namespace || !ourNames.has(p.metadata?.name ?? '')),
-    ...(ours as unknown as AnalysisPolicy[]),
+    ...oursForAnalysis,
   ];
   // Only a policy in the segment's namespace can admit anyone to its pods: with none but this
   // workload's own (which admit exactly what was declared), nothing can be exposed, unless a pod is
   // in two of its segments and so gets the rules of both.
-  const foreign = policies.some((p) => p.metadata?.namespace === namespace && !ours.includes(p as unknown as NetworkPolicy));
+  const foreign = policies.some((p) => p.metadata?.namespace === namespace && !oursForAnalysis.includes(p));
   if (!foreign && !segmentsSharePods(facts, namespace, spec)) return [];
   const withDesired: ClusterFacts = { ...facts, networkPolicies: policies };
   const segments = spec.components.flatMap((component) => {
@@ -88,7 +90,7 @@ export function wouldBlock(facts: ClusterFacts, namespace: string, desired: read
     ...facts,
     networkPolicies: [
       ...facts.networkPolicies.filter((p) => p.metadata?.namespace !== namespace || !ourNames.has(p.metadata?.name ?? '')),
-      ...(ours as unknown as AnalysisPolicy[]),
+      ...ours,
     ],
   };
   const key = (src: string, dst: string): string => `${src} => ${dst}`;
