@@ -184,11 +184,12 @@ export class Reconciler {
     }
     const spec = validation.spec;
     const audit = spec.enforcement === 'Audit';
-    const result = compile({ name: target.name, namespace: target.namespace, uid: target.uid, spec }, this.compileFacts());
+    const facts = this.compileFacts();
+    const result = compile({ name: target.name, namespace: target.namespace, uid: target.uid, spec }, facts);
     const plan = planWrites(result.objects, this.liveObjects(target), target.uid, this.deps.keepMetadata);
     const written = audit ? { changes: describePlan(plan), ceiling: [], failures: [] } : await this.write(target, plan);
     if (written.failures.length > 0) return this.reportFailed(target, written, attempt);
-    const outcome = this.appliedOutcome(target, spec, result, audit, written.ceiling);
+    const outcome = this.appliedOutcome(target, spec, result, audit, written.ceiling, facts.workloads);
     await this.announce(target, outcome, written.changes);
     await this.report(target.workload, computeStatus(target.workload.status, outcome, target.generation, target.now));
     return written.ceiling.length > 0 ? { kind: 'applied', requeueAfter: CEILING_RETRY_MS } : { kind: 'applied' };
@@ -353,7 +354,7 @@ export class Reconciler {
   }
 
   /** appliedOutcome reads the result back from the caches (pods, policies) after the writes. */
-  private appliedOutcome(t: Target, spec: AIWorkloadSpec, result: CompileResult, audit: boolean, ceiling: string[]): AppliedOutcome {
+  private appliedOutcome(t: Target, spec: AIWorkloadSpec, result: CompileResult, audit: boolean, ceiling: string[], peers: ReadonlyMap<string, PeerWorkload>): AppliedOutcome {
     const pods = this.deps.view.listPods(t.namespace);
     const reports = result.components.map((c) => componentStatus(c, spec, pods));
     return {
@@ -365,21 +366,17 @@ export class Reconciler {
       unresolved: result.components.flatMap((c) => c.unresolvedPeers.map((p) => `${c.name}: ${p.peer}: ${p.message}`)),
       identityDrift: reports.flatMap((r) => (r.identityDrift !== undefined ? [r.identityDrift] : [])),
       exposed: this.deps.exposure?.(t.workload, spec, result.objects) ?? [],
-      overlapping: this.overlaps(t, spec, pods),
+      overlapping: this.overlaps(t, spec, pods, peers),
       wouldBlock: audit ? (this.deps.wouldBlock?.(t.workload, result.objects) ?? []) : [],
       ceiling,
     };
   }
 
   /** overlaps: pods of the namespace in two segments, at least one of them this workload's. */
-  private overlaps(t: Target, spec: AIWorkloadSpec, pods: readonly KubeObject[]): string[] {
+  private overlaps(t: Target, spec: AIWorkloadSpec, pods: readonly KubeObject[], peers: ReadonlyMap<string, PeerWorkload>): string[] {
     const segments = (name: string, s: AIWorkloadSpec): SegmentRef[] => s.components.map((c) => ({ workload: name, component: c.name, selector: c.selector }));
-    const others = this.deps.view.listWorkloads()
-      .filter((w) => (w.metadata.namespace ?? 'default') === t.namespace && w.metadata.name !== t.workload.metadata.name && w.metadata.deletionTimestamp === undefined)
-      .flatMap((w) => {
-        const v = validateSpec(w.spec);
-        return v.ok ? segments(w.metadata.name, v.spec) : [];
-      });
+    // The other valid, not deleting, AIWorkloads of the namespace: the peers the compiler was given.
+    const others = [...peers.values()].filter((w) => w.namespace === t.namespace && w.name !== t.name).flatMap((w) => segments(w.name, w.spec));
     return overlapMessages(segments(t.workload.metadata.name, spec), others, pods.map((p) => ({ name: p.metadata.name, labels: p.metadata.labels ?? {} })));
   }
 
