@@ -4,6 +4,8 @@
 // interval inside one family's span. Values are bigints: IPv6 needs 128 bits, and one type for
 // both keeps every interval operation family-blind. Which spans the outside world is made of (the
 // universe) is the caller's choice: IPv4 only, or IPv4 and IPv6 (see AnalysisOptions.ipFamilies).
+// The text of addresses and cidrs is read and written by src/api/cidr.ts, Bulkhead's one parser.
+import { cidrSize, formatIPv4, formatIPv6, parseAddress, parseCidr } from '../api/cidr.js';
 
 export type IpInterval = readonly [bigint, bigint];
 
@@ -14,93 +16,11 @@ export const IPV6_BASE = 1n << 32n;
 export const IPV4_SPACE: IpInterval = Object.freeze([0n, IPV6_BASE - 1n]) as IpInterval;
 export const IPV6_SPACE: IpInterval = Object.freeze([IPV6_BASE, IPV6_BASE + (1n << 128n) - 1n]) as IpInterval;
 
-const V4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
-
-/** Parses dotted-quad IPv4 into its 32-bit value; undefined for anything else (including IPv6). */
-export function parseIPv4(s: string): number | undefined {
-  const m = V4.exec(s.trim());
-  if (m === null) return undefined;
-  let n = 0;
-  for (let i = 1; i <= 4; i++) {
-    const octet = Number(m[i]);
-    if (octet > 255) return undefined;
-    n = n * 256 + octet;
-  }
-  return n;
-}
-
-export function formatIPv4(n: number): string {
-  return [Math.floor(n / 2 ** 24) % 256, Math.floor(n / 2 ** 16) % 256, Math.floor(n / 2 ** 8) % 256, n % 256].join('.');
-}
-
-const HEX_GROUP = /^[0-9a-fA-F]{1,4}$/;
-
-/** The 16-bit groups of one side of `::` (empty text: none); an IPv4 tail counts as two groups. */
-function ipv6Groups(text: string, mayEndInIPv4: boolean): number[] | undefined {
-  if (text === '') return [];
-  const parts = text.split(':');
-  const last = parts[parts.length - 1] as string;
-  const tail = mayEndInIPv4 && last.includes('.') ? parseIPv4(last) : undefined;
-  if (tail !== undefined) parts.pop();
-  else if (last.includes('.')) return undefined;
-  if (!parts.every((p) => HEX_GROUP.test(p))) return undefined;
-  const groups = parts.map((p) => parseInt(p, 16));
-  return tail === undefined ? groups : [...groups, Math.floor(tail / 65536), tail % 65536];
-}
-
-/**
- * Parses an IPv6 address in any RFC 4291 text form (`::`, `::1`, `2001:db8::8:800:200c:417a`,
- * `::ffff:1.2.3.4`, leading zeros in groups, either case) into its 128-bit value; undefined for
- * anything else (IPv4, a zone `%eth0`, a second `::`, too many or too few groups).
- */
-export function parseIPv6(s: string): bigint | undefined {
-  const halves = s.trim().split('::');
-  if (halves.length > 2) return undefined;
-  const head = ipv6Groups(halves[0] as string, halves.length === 1);
-  const tail = halves.length === 2 ? ipv6Groups(halves[1] as string, true) : [];
-  if (head === undefined || tail === undefined) return undefined;
-  const given = head.length + tail.length;
-  // `::` stands for at least one zero group; without it all eight must be there.
-  if (halves.length === 2 ? given > 7 : given !== 8) return undefined;
-  const groups = [...head, ...new Array<number>(8 - given).fill(0), ...tail];
-  return groups.reduce((acc, g) => (acc << 16n) | BigInt(g), 0n);
-}
-
-/** The longest run of at least two zero groups (the first of equals), as [start, length]; [-1, 0] when none. */
-function longestZeroRun(groups: readonly number[]): [number, number] {
-  let best: [number, number] = [-1, 0];
-  let start = -1;
-  groups.forEach((g, i) => {
-    if (g !== 0) start = -1;
-    else if (start < 0) start = i;
-    const length = start < 0 ? 0 : i - start + 1;
-    if (length >= 2 && length > best[1]) best = [start, length];
-  });
-  return best;
-}
-
-const IPV4_MAPPED_PREFIX = 0xffffn;
-
-/**
- * Formats a 128-bit IPv6 value as RFC 5952 text: lowercase hex, no leading zeros, the longest run
- * of two or more zero groups (the first of equals) as `::`. IPv4-mapped addresses
- * (`::ffff:0:0/96`) are written with their IPv4 tail (`::ffff:1.2.3.4`), as section 5 recommends.
- */
-export function formatIPv6(x: bigint): string {
-  if (x >> 32n === IPV4_MAPPED_PREFIX) return `::ffff:${formatIPv4(Number(x & 0xffffffffn))}`;
-  const groups = Array.from({ length: 8 }, (_, i) => Number((x >> BigInt(112 - 16 * i)) & 0xffffn));
-  const [start, length] = longestZeroRun(groups);
-  const hex = (gs: readonly number[]): string => gs.map((g) => g.toString(16)).join(':');
-  if (start < 0) return hex(groups);
-  return `${hex(groups.slice(0, start))}::${hex(groups.slice(start + length))}`;
-}
-
 /** Parses an address of either family onto the line; undefined when it is neither. */
-export function parseIp(s: string): bigint | undefined {
-  const v4 = parseIPv4(s);
-  if (v4 !== undefined) return BigInt(v4);
-  const v6 = parseIPv6(s);
-  return v6 === undefined ? undefined : IPV6_BASE + v6;
+export function parseIp(text: string): bigint | undefined {
+  const a = parseAddress(text.trim());
+  if (a === undefined) return undefined;
+  return a.family === 4 ? a.value : IPV6_BASE + a.value;
 }
 
 export function isIPv6(ip: bigint): boolean {
@@ -109,47 +29,19 @@ export function isIPv6(ip: bigint): boolean {
 
 /** Formats a point of the line as IPv4 or IPv6 text. */
 export function formatIp(ip: bigint): string {
-  return isIPv6(ip) ? formatIPv6(ip - IPV6_BASE) : formatIPv4(Number(ip));
-}
-
-/** How a cidr of each family is read: its address, its prefix length, where it sits on the line. */
-interface CidrFamily {
-  parse: (addr: string) => bigint | undefined;
-  prefix: RegExp;
-  bits: number;
-  offset: bigint;
-}
-
-const CIDR_IPV4: CidrFamily = {
-  parse: (addr) => {
-    const n = parseIPv4(addr);
-    return n === undefined ? undefined : BigInt(n);
-  },
-  prefix: /^\d{1,2}$/,
-  bits: 32,
-  offset: 0n,
-};
-const CIDR_IPV6: CidrFamily = { parse: parseIPv6, prefix: /^\d{1,3}$/, bits: 128, offset: IPV6_BASE };
-
-function invalidCidr(cidr: string): Error {
-  return new Error(`invalid CIDR "${cidr}"`);
+  return isIPv6(ip) ? formatIPv6(ip - IPV6_BASE) : formatIPv4(ip);
 }
 
 /**
- * Parses `a.b.c.d/len` or `ipv6/len` into the interval it covers on the line. Host bits are
- * ignored (as the API server does for NetworkPolicy cidrs). Throws on malformed input, of either
- * family: the API server would have rejected it.
+ * The interval a cidr (`a.b.c.d/len` or `ipv6/len`, read by src/api/cidr.ts) covers on the line.
+ * Host bits are ignored (as the API server does for NetworkPolicy cidrs). Throws on malformed
+ * input, of either family: the API server would have rejected it.
  */
-export function parseCidr(cidr: string): IpInterval {
-  const [addr, lenText, ...rest] = cidr.trim().split('/');
-  if (addr === undefined || lenText === undefined || rest.length > 0) throw invalidCidr(cidr);
-  const family = addr.includes(':') ? CIDR_IPV6 : CIDR_IPV4;
-  const base = family.parse(addr);
-  const len = Number(lenText);
-  if (base === undefined || !family.prefix.test(lenText) || len > family.bits) throw invalidCidr(cidr);
-  const size = 1n << BigInt(family.bits - len);
-  const start = family.offset + base - (base % size);
-  return [start, start + size - 1n];
+export function cidrInterval(text: string): IpInterval {
+  const c = parseCidr(text.trim());
+  if (c === undefined) throw new Error(`invalid CIDR "${text}"`);
+  const start = (c.family === 6 ? IPV6_BASE : 0n) + c.base;
+  return [start, start + cidrSize(c) - 1n];
 }
 
 /** `lo-hi` in the family of the interval (which never spans both). */

@@ -1,7 +1,7 @@
 // NetworkPolicy v1 compiled into a form that is quick to evaluate, and the per-direction semantics:
 // which policies isolate a pod, which of their rules admit a peer, and on which ports.
 import { ConnSet, PROTOCOLS, type Protocol } from './connections.js';
-import { anyIpIn, containedIn, parseCidr, subtractIpIntervals, type IpInterval } from './ip.js';
+import { anyIpIn, containedIn, cidrInterval, subtractIpIntervals, type IpInterval } from './ip.js';
 import { selectorMatches, validateSelector } from './selectors.js';
 import type { AnalysisOptions, IPBlock, LabelSelector, Labels, NetworkPolicy, NetworkPolicyPeer, NetworkPolicyPort } from './types.js';
 
@@ -94,7 +94,7 @@ function compileIpBlockPeer(p: NetworkPolicyPeer, ipBlock: IPBlock, where: strin
   // the model's choice (AnalysisOptions.ipFamilies), so an IPv6 block is inert in IPv4 mode.
   const cidr = ipBlock.cidr ?? '';
   const except = ipBlock.except ?? [];
-  const range = (text: string): IpInterval => withWhere(where, () => parseCidr(text));
+  const range = (text: string): IpInterval => withWhere(where, () => cidrInterval(text));
   return { kind: 'ipBlock', cidr, except, ranges: subtractIpIntervals([range(cidr)], except.map(range)) };
 }
 

@@ -3,7 +3,7 @@
 import fc from 'fast-check';
 import { analyze, analyzeClasses } from './analyze.js';
 import { formatConnlist } from './connectivity.js';
-import { atomPartition, formatIpInterval, parseCidr, subtractIpIntervals, type IpInterval } from './ip.js';
+import { atomPartition, formatIpInterval, cidrInterval, subtractIpIntervals, type IpInterval } from './ip.js';
 import { runs } from '../../e2e/harness/seed.js';
 import { analyzeNaive } from './naive.js';
 import { selectorMatches } from './selectors.js';
@@ -180,7 +180,7 @@ describe('NetworkPolicy semantics', () => {
   });
 
   it('the external partition merges pieces that belong to the same ipBlocks', () => {
-    const block = (cidr: string, except: string[]): IpInterval[] => subtractIpIntervals([parseCidr(cidr)], except.map(parseCidr));
+    const block = (cidr: string, except: string[]): IpInterval[] => subtractIpIntervals([cidrInterval(cidr)], except.map(cidrInterval));
     expect(atomPartition([block('0.0.0.0/0', ['10.0.0.0/8'])]).map(formatIpInterval)).toEqual(['0.0.0.0-9.255.255.255', '10.0.0.0-10.255.255.255', '11.0.0.0-255.255.255.255']);
   });
 
