@@ -7,7 +7,8 @@ import path from 'node:path';
 import type { PodPort, Protocol } from '../../src/dataplane/index.js';
 import { emptyFacts, parseManifests, type MutableFacts } from '../../src/analysis/manifests.js';
 import { expectedConnlist, isCaseManifest } from '../../src/analysis/oracle-expected.js';
-import { NAMESPACE_NAME_LABEL, WORKLOAD_KINDS, type Container, type LabelSelector, type Labels, type NetworkPolicy, type NetworkPolicyPeer, type OwnerReference, type Pod, type PodSpec, type PodTemplateSpec, type Workload } from '../../src/analysis/types.js';
+import { WORKLOAD_KINDS, type Container, type LabelSelector, type Labels, type NetworkPolicy, type NetworkPolicyPeer, type OwnerReference, type Pod, type PodSpec, type PodTemplateSpec, type Workload } from '../../src/api/kubernetes.js';
+import { LABEL_NAMESPACE_NAME } from '../../src/api/constants.js';
 import { repoRoot } from '../harness/operator.js';
 import { addressInside } from './world.js';
 
@@ -213,7 +214,7 @@ export function planCase(name: string, facts: MutableFacts, expected: string[] |
   const namespaces = new Map<string, Record<string, string>>();
   for (const ns of [...pods.map((p) => p.namespace), ...policies.map((np) => nsOf(np.metadata))]) {
     const labels = { ...(definedLabels.get(ns) ?? {}) };
-    delete labels[NAMESPACE_NAME_LABEL];
+    delete labels[LABEL_NAMESPACE_NAME];
     namespaces.set(ns, labels);
   }
   const ipBlocks = caseIpBlocks(policies);
@@ -262,8 +263,8 @@ export class Renamed {
   }
 
   private selector(s: LabelSelector): LabelSelector {
-    const matchLabels = s.matchLabels === undefined ? undefined : Object.fromEntries(Object.entries(s.matchLabels).map(([k, v]) => [k, k === NAMESPACE_NAME_LABEL ? this.ns(v) : v]));
-    const matchExpressions = s.matchExpressions?.map((e) => (e.key === NAMESPACE_NAME_LABEL && e.values !== undefined ? { ...e, values: e.values.map((v) => this.ns(v)) } : e));
+    const matchLabels = s.matchLabels === undefined ? undefined : Object.fromEntries(Object.entries(s.matchLabels).map(([k, v]) => [k, k === LABEL_NAMESPACE_NAME ? this.ns(v) : v]));
+    const matchExpressions = s.matchExpressions?.map((e) => (e.key === LABEL_NAMESPACE_NAME && e.values !== undefined ? { ...e, values: e.values.map((v) => this.ns(v)) } : e));
     return { ...(matchLabels === undefined ? {} : { matchLabels }), ...(matchExpressions === undefined ? {} : { matchExpressions }) };
   }
 }

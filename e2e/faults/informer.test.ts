@@ -2,7 +2,8 @@
 // server closes cleanly (a 1 s server-side timeout) are reopened from the last resourceVersion, with
 // backoff, and no change made across the reopenings is lost.
 import { KubeConfig } from '@kubernetes/client-node';
-import { Informer, type KubeObject, type RestartReason, kubeListWatch } from '../../src/runtime/informer.js';
+import type { KubeObject } from '../../src/api/kubernetes.js';
+import { Informer, type RestartReason, kubeListWatch } from '../../src/runtime/informer.js';
 import { adminKubeconfig, deleteNamespace, freshNamespace, kubectlOk, waitFor } from '../harness/cluster.js';
 import { getJson } from './support.js';
 

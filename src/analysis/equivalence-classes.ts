@@ -3,7 +3,7 @@
 // equivalence class, so policies need evaluating once per class rather than once per pod.
 import { anyIpIn, type IpInterval } from './ip.js';
 import type { Endpoint, Model } from './model.js';
-import type { Labels } from './types.js';
+import type { Labels } from '../api/kubernetes.js';
 
 function labelsKey(l: Labels): string {
   return JSON.stringify(Object.entries(l).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));

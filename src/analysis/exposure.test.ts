@@ -1,5 +1,6 @@
 import { findExposure, findExposures, type Segment } from './exposure.js';
-import type { ClusterFacts, NetworkPolicy, Workload } from './types.js';
+import type { NetworkPolicy, Workload } from '../api/kubernetes.js';
+import type { ClusterFacts } from './types.js';
 
 function deploy(ns: string, name: string, labels: Record<string, string>, ports: { name: string; containerPort: number }[] = []): Workload {
   return { kind: 'Deployment', metadata: { name, namespace: ns }, spec: { template: { metadata: { labels }, spec: { containers: [{ ports }] } } } };

@@ -7,15 +7,8 @@ import { analyzeModelClasses, type ClassAnalysis } from './analyze.js';
 import type { ConnSet } from './connections.js';
 import { buildModel, peerSortKey, type Endpoint, type Model, type PeerInfo } from './model.js';
 import { compilePolicy, evaluateDirection, policySelects, type CompiledPolicy, type Direction, type Target } from './policy.js';
-import {
-  withDefaults,
-  type AnalysisOptions,
-  type ClusterFacts,
-  type LabelSelector,
-  type NetworkPolicyEgressRule,
-  type NetworkPolicyPeer,
-  type NetworkPolicyPort,
-} from './types.js';
+import type { LabelSelector, NetworkPolicyEgressRule, NetworkPolicyPeer, NetworkPolicyPort } from '../api/kubernetes.js';
+import { withDefaults, type AnalysisOptions, type ClusterFacts } from './types.js';
 
 /** One declared caller of a segment, in NetworkPolicy ingress-rule terms. */
 export interface DeclaredIngress {

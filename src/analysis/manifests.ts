@@ -2,7 +2,8 @@
 // streams, JSON, and `List` kinds (List, PodList, NamespaceList, ...) are understood; kinds the
 // analysis does not need (Service, ConfigMap, RBAC, Ingress, Route, ...) are skipped.
 import { loadAll } from 'js-yaml';
-import { WORKLOAD_KINDS, type ClusterFacts, type Namespace, type NetworkPolicy, type Pod, type Workload } from './types.js';
+import { WORKLOAD_KINDS, type Namespace, type NetworkPolicy, type Pod, type Workload } from '../api/kubernetes.js';
+import type { ClusterFacts } from './types.js';
 
 export interface MutableFacts {
   namespaces: Namespace[];

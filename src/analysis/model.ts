@@ -3,20 +3,9 @@
 // and the external IP ranges (IPv4, and IPv6 when AnalysisOptions.ipFamilies is 'Dual').
 import { compilePolicies, type CompiledPolicy } from './policy.js';
 import { atomPartition, compareIntervals, formatIpInterval, IPV4_SPACE, IPV6_SPACE, isIPv6, parseIp, type IpInterval } from './ip.js';
-import {
-  NAMESPACE_NAME_LABEL,
-  WORKLOAD_KINDS,
-  type AnalysisOptions,
-  type ClusterFacts,
-  type IpFamilies,
-  type Labels,
-  type ContainerPort,
-  type Namespace,
-  type OwnerReference,
-  type Pod,
-  type PodSpec,
-  type Workload,
-} from './types.js';
+import { WORKLOAD_KINDS, type Labels, type ContainerPort, type Namespace, type OwnerReference, type Pod, type PodSpec, type Workload } from '../api/kubernetes.js';
+import { LABEL_NAMESPACE_NAME } from '../api/constants.js';
+import { type AnalysisOptions, type ClusterFacts, type IpFamilies } from './types.js';
 import type { Protocol } from './connections.js';
 
 export interface NamedPort {
@@ -157,7 +146,7 @@ function namespaceLabels(namespaces: readonly Namespace[]): Map<string, Labels> 
   for (const ns of namespaces) {
     const name = ns.metadata?.name;
     if (name === undefined) continue;
-    out.set(name, { [NAMESPACE_NAME_LABEL]: name, ...(ns.metadata?.labels ?? {}) });
+    out.set(name, { [LABEL_NAMESPACE_NAME]: name, ...(ns.metadata?.labels ?? {}) });
   }
   return out;
 }
@@ -166,7 +155,7 @@ function namespaceLabels(namespaces: readonly Namespace[]): Map<string, Labels> 
 function labelsOfNamespace(namespaces: Map<string, Labels>, ns: string): Labels {
   let l = namespaces.get(ns);
   if (l === undefined) {
-    l = { [NAMESPACE_NAME_LABEL]: ns };
+    l = { [LABEL_NAMESPACE_NAME]: ns };
     namespaces.set(ns, l);
   }
   return l;

@@ -3,7 +3,8 @@
 import { ConnSet, PROTOCOLS, type Protocol } from './connections.js';
 import { anyIpIn, containedIn, cidrInterval, subtractIpIntervals, type IpInterval } from './ip.js';
 import { selectorMatches, validateSelector } from './selectors.js';
-import type { AnalysisOptions, IPBlock, LabelSelector, Labels, NetworkPolicy, NetworkPolicyPeer, NetworkPolicyPort } from './types.js';
+import type { IPBlock, LabelSelector, Labels, NetworkPolicy, NetworkPolicyPeer, NetworkPolicyPort } from '../api/kubernetes.js';
+import type { AnalysisOptions } from './types.js';
 
 /** One entry of a rule's from/to list. */
 export type CompiledPeer =

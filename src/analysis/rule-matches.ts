@@ -5,7 +5,7 @@ import { anyIpIn, containedIn } from './ip.js';
 import type { Endpoint, Model } from './model.js';
 import { selectablePod, type CompiledPeer, type CompiledRule } from './policy.js';
 import { selectorMatches } from './selectors.js';
-import type { LabelSelector } from './types.js';
+import type { LabelSelector } from '../api/kubernetes.js';
 
 type IpBlockPeer = Extract<CompiledPeer, { kind: 'ipBlock' }>;
 type SelectorPeer = Extract<CompiledPeer, { kind: 'selector' }>;

@@ -1,7 +1,7 @@
 // Label selectors as in k8s.io/apimachinery: matchLabels and matchExpressions are ANDed; an empty
 // selector matches everything. (An absent selector is the caller's business: its meaning differs
 // per field.)
-import type { LabelSelector, LabelSelectorRequirement, Labels } from './types.js';
+import type { LabelSelector, LabelSelectorRequirement, Labels } from '../api/kubernetes.js';
 
 interface Operator {
   /** Whether API validation requires values (In, NotIn) or forbids them (Exists, DoesNotExist). */

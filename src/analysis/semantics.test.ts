@@ -7,7 +7,8 @@ import { atomPartition, formatIpInterval, cidrInterval, subtractIpIntervals, typ
 import { runs } from '../../e2e/harness/seed.js';
 import { analyzeNaive } from './naive.js';
 import { selectorMatches } from './selectors.js';
-import type { AnalysisOptions, ClusterFacts, Labels, NetworkPolicy, NetworkPolicyEgressRule, NetworkPolicyIngressRule, Pod } from './types.js';
+import type { Labels, NetworkPolicy, NetworkPolicyEgressRule, NetworkPolicyIngressRule, Pod } from '../api/kubernetes.js';
+import type { AnalysisOptions, ClusterFacts } from './types.js';
 
 /** `ip` is status.podIP; `ips` is status.podIPs (and podIP its first). */
 function pod(ns: string, name: string, labels: Labels, extra: { ports?: { name: string; containerPort: number; protocol?: string }[]; ip?: string; ips?: string[]; hostNetwork?: boolean } = {}): Pod {

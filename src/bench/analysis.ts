@@ -9,7 +9,8 @@ import { analyze } from '../analysis/analyze.js';
 import { formatConnlist } from '../analysis/connectivity.js';
 import { analyzeNaive } from '../analysis/naive.js';
 import { findExposure, findExposures, type Segment } from '../analysis/exposure.js';
-import type { ClusterFacts, LabelSelector, Namespace, NetworkPolicy, NetworkPolicyPeer, NetworkPolicyPort, Pod } from '../analysis/types.js';
+import type { LabelSelector, Namespace, NetworkPolicy, NetworkPolicyPeer, NetworkPolicyPort, Pod } from '../api/kubernetes.js';
+import type { ClusterFacts } from '../analysis/types.js';
 
 /** mulberry32: a small, fast, seedable PRNG (deterministic input across runs and machines). */
 export function prng(seed: number): () => number {

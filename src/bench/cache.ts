@@ -2,7 +2,7 @@
 // the heap that N pods take as the API server returns them and as the informer keeps them
 // (src/controller/slim.ts), in one run, as a ratio.
 import { pathToFileURL } from 'node:url';
-import type { Pod } from '../analysis/types.js';
+import type { Pod } from '../api/kubernetes.js';
 import { slimPod } from '../controller/slim.js';
 
 /** A model server pod as the API server returns it (abridged only in repetition). */

@@ -1,7 +1,8 @@
 // What the compiler needs from a live cluster, read as the operator reads it: the other
 // AIWorkloads (workload peers) and the API server's endpoints. Shared by `diff` and `exposure`.
 import type { CompileFacts, PeerWorkload, PlatformConfig } from '../compile/facts.js';
-import { type EndpointSliceLike, apiServerEndpoints, peerWorkloads } from '../compile/live-facts.js';
+import type { EndpointSlice } from '../api/kubernetes.js';
+import { apiServerEndpoints, peerWorkloads } from '../compile/live-facts.js';
 import { type RestClient, isNotFound } from '../runtime/rest.js';
 import { RESOURCES, collectionPath, objectPath } from '../kube/resources.js';
 
@@ -21,7 +22,7 @@ export const peersOf = peerWorkloads;
 /** The API server's endpoints from the default/kubernetes EndpointSlice; undefined when unknown. */
 export async function kubeAPIServer(rest: RestClient): Promise<CompileFacts['kubeAPIServer']> {
   try {
-    return apiServerEndpoints([await rest.request<EndpointSliceLike>('GET', objectPath(RESOURCES.EndpointSlice, 'default', 'kubernetes'))]);
+    return apiServerEndpoints([await rest.request<EndpointSlice>('GET', objectPath(RESOURCES.EndpointSlice, 'default', 'kubernetes'))]);
   } catch (err) {
     if (!isNotFound(err)) throw err;
     return undefined;

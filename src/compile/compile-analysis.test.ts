@@ -4,7 +4,8 @@
 // the generated policies alone expose nothing; an allow-all added beside them exposes everything.
 import fc from 'fast-check';
 import { analyze, ConnSet, findExposure } from '../analysis/index.js';
-import type { ClusterFacts, NetworkPolicy as AnalysisPolicy, Pod } from '../analysis/types.js';
+import type { NetworkPolicy as AnalysisPolicy, Pod } from '../api/kubernetes.js';
+import type { ClusterFacts } from '../analysis/types.js';
 import type { AIWorkloadSpec, Role } from '../api/types.js';
 import type { NetworkPolicy } from './objects.js';
 import { validateSpec } from '../api/validate.js';

@@ -2,11 +2,12 @@
 // operator (from its caches) and by the CLI (`diff`, `exposure`, `explain --live`, from lists), so
 // both see the same cluster: which AIWorkloads are peers, which pods count, where the API server
 // is. Pure: callers pass in what they listed or cached.
+import type { EndpointSlice, KubeObject, Pod } from '../api/kubernetes.js';
 import { validateSpec } from '../api/validate.js';
 import type { CompileFacts, PeerWorkload } from './facts.js';
 
-export interface WorkloadLike {
-  metadata?: { name?: string; namespace?: string; deletionTimestamp?: string };
+/** An AIWorkload as listed or cached: its spec not yet validated. */
+export interface WorkloadLike extends KubeObject {
   spec?: unknown;
 }
 
@@ -28,22 +29,13 @@ export function peerWorkloads(workloads: readonly WorkloadLike[]): Map<string, P
   return peers;
 }
 
-export interface PodLike {
-  status?: { phase?: string };
-}
-
 /** podsThatCount: pods that take part in networking, i.e. not finished (Succeeded or Failed). */
-export function podsThatCount<T extends PodLike>(pods: readonly T[]): T[] {
+export function podsThatCount<T extends Pod>(pods: readonly T[]): T[] {
   return pods.filter((p) => p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed');
 }
 
-export interface EndpointSliceLike {
-  endpoints?: { addresses?: string[] }[];
-  ports?: { port?: number }[];
-}
-
 /** apiServerEndpoints: the API server's addresses and ports from the default/kubernetes EndpointSlices; undefined when none. */
-export function apiServerEndpoints(slices: readonly EndpointSliceLike[]): CompileFacts['kubeAPIServer'] {
+export function apiServerEndpoints(slices: readonly EndpointSlice[]): CompileFacts['kubeAPIServer'] {
   const addresses = slices.flatMap((s) => (s.endpoints ?? []).flatMap((e) => e.addresses ?? []));
   const ports = [...new Set(slices.flatMap((s) => (s.ports ?? []).flatMap((p) => (p.port === undefined ? [] : [p.port]))))].sort((a, b) => a - b);
   return addresses.length === 0 ? undefined : { addresses, ports };

@@ -1,8 +1,12 @@
 // Shapes of the Kubernetes objects the compiler generates. Plain data, so that the compiler stays
-// free of the client library; they match the API's JSON field for field.
+// free of the client library; they match the API's JSON field for field. Each one extends its
+// counterpart in the one model of Kubernetes objects (src/api/kubernetes.ts), narrowed to what
+// Bulkhead always writes, so a generated object can be handed as it is to every reader of that
+// model (the analysis, the write plan, the caches' readers).
+import type * as Kube from '../api/kubernetes.js';
 import type { LabelSelector } from '../api/schema.js';
 
-export interface OwnerReference {
+export interface OwnerReference extends Kube.OwnerReference {
   apiVersion: string;
   kind: string;
   name: string;
@@ -11,7 +15,7 @@ export interface OwnerReference {
   blockOwnerDeletion: boolean;
 }
 
-export interface ObjectMeta {
+export interface ObjectMeta extends Kube.ObjectMeta {
   name: string;
   namespace: string;
   labels: Record<string, string>;
@@ -19,29 +23,29 @@ export interface ObjectMeta {
   ownerReferences?: OwnerReference[];
 }
 
-export interface NetworkPolicyPort {
+export interface NetworkPolicyPort extends Kube.NetworkPolicyPort {
   protocol: 'TCP' | 'UDP' | 'SCTP';
   port?: number | string;
   endPort?: number;
 }
 
-export interface NetworkPolicyPeer {
+export interface NetworkPolicyPeer extends Kube.NetworkPolicyPeer {
   podSelector?: LabelSelector;
   namespaceSelector?: LabelSelector;
   ipBlock?: { cidr: string; except?: string[] };
 }
 
-export interface NetworkPolicyIngressRule {
+export interface NetworkPolicyIngressRule extends Kube.NetworkPolicyIngressRule {
   from: NetworkPolicyPeer[];
   ports?: NetworkPolicyPort[];
 }
 
-export interface NetworkPolicyEgressRule {
+export interface NetworkPolicyEgressRule extends Kube.NetworkPolicyEgressRule {
   to: NetworkPolicyPeer[];
   ports?: NetworkPolicyPort[];
 }
 
-export interface NetworkPolicy {
+export interface NetworkPolicy extends Kube.NetworkPolicy {
   apiVersion: 'networking.k8s.io/v1';
   kind: 'NetworkPolicy';
   metadata: ObjectMeta;
@@ -53,7 +57,7 @@ export interface NetworkPolicy {
   };
 }
 
-export interface ServiceAccount {
+export interface ServiceAccount extends Kube.KubeObject {
   apiVersion: 'v1';
   kind: 'ServiceAccount';
   metadata: ObjectMeta;
@@ -67,14 +71,14 @@ export interface PolicyRule {
   verbs: string[];
 }
 
-export interface Role {
+export interface Role extends Kube.KubeObject {
   apiVersion: 'rbac.authorization.k8s.io/v1';
   kind: 'Role';
   metadata: ObjectMeta;
   rules: PolicyRule[];
 }
 
-export interface RoleBinding {
+export interface RoleBinding extends Kube.KubeObject {
   apiVersion: 'rbac.authorization.k8s.io/v1';
   kind: 'RoleBinding';
   metadata: ObjectMeta;

@@ -1,6 +1,7 @@
 // The controller's exposure messages model both address families: an IPv6 widening is reported,
 // and the findings named first stay the ones an IPv4-only analysis would name.
-import type { ClusterFacts, NetworkPolicy, Pod } from '../analysis/types.js';
+import type { NetworkPolicy, Pod } from '../api/kubernetes.js';
+import type { ClusterFacts } from '../analysis/types.js';
 import { validateSpec } from '../api/validate.js';
 import type { AIWorkloadSpec } from '../api/types.js';
 import { compile } from '../compile/compile.js';

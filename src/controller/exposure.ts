@@ -4,7 +4,8 @@
 // segment in it: callers nobody declared, or a way out for a dataset meant to have none.
 import { ConnSet, type ClusterFacts, type ExposureFinding, analyze, findExposures } from '../analysis/index.js';
 import { selectorMatches } from '../analysis/selectors.js';
-import type { AnalysisOptions, NetworkPolicy as AnalysisPolicy } from '../analysis/types.js';
+import type { NetworkPolicy as AnalysisPolicy } from '../api/kubernetes.js';
+import type { AnalysisOptions } from '../analysis/types.js';
 import type { AIWorkloadSpec } from '../api/types.js';
 import type { GeneratedObject, NetworkPolicy } from '../compile/objects.js';
 

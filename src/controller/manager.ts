@@ -4,7 +4,8 @@ import { randomUUID } from 'node:crypto';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { LABEL_MANAGED_BY, MANAGED_SELECTOR, MANAGED_BY_VALUE } from '../api/constants.js';
 import type { PlatformConfig } from '../compile/facts.js';
-import { type EndpointSliceLike, type PodLike, apiServerEndpoints, podsThatCount } from '../compile/live-facts.js';
+import type { EndpointSlice, Pod, Stored, StoredObject } from '../api/kubernetes.js';
+import { apiServerEndpoints, podsThatCount } from '../compile/live-facts.js';
 import { GENERATED_KINDS, type GeneratedKind, type GeneratedObject } from '../compile/objects.js';
 import type { ClusterFacts as AnalysisFacts } from '../analysis/index.js';
 import type { AIWorkloadSpec } from '../api/types.js';
@@ -18,8 +19,8 @@ import type { Logger } from '../observe/logger.js';
 import { type Metrics, type SegmentCondition, observeReconcile, workQueueMetricsHooks } from '../observe/metrics.js';
 import { ALL_ENDPOINTS, type Endpoint, type HealthServer, readinessCheck, startHealthServer } from '../observe/health.js';
 import { type Clock, realClock } from '../runtime/clock.js';
-import { Informer, kubeListWatch, type KubeObject as InformerObject } from '../runtime/informer.js';
-import { type AIWorkloadObject, type ClusterView, type KubeObject, Reconciler } from './reconciler.js';
+import { Informer, kubeListWatch } from '../runtime/informer.js';
+import { type AIWorkloadObject, type ClusterView, Reconciler } from './reconciler.js';
 import { WATCHES, type Watch, type WatchIndex, updateKeys } from './watches.js';
 import { queueResult, resultLabel } from './outcome.js';
 import { StartupError, listFailure, syncTimeout } from './startup.js';
@@ -51,7 +52,7 @@ export interface ManagerOptions {
   election?: { isLeader: () => boolean; hasObservedLease: () => boolean };
 }
 
-type AnyInformer = Informer<KubeObject & InformerObject>;
+type AnyInformer = Informer<StoredObject>;
 
 
 /** The conditions bulkhead_segments counts, by condition type. */
@@ -90,7 +91,7 @@ export class Manager {
     this.queue = new WorkQueue({ clock: this.clock, metrics: workQueueMetricsHooks(opts.metrics) });
     const kc = opts.kubeConfig;
     const make = (name: string, r: ResourceInfo, labelSelector?: string, namespace?: string): AnyInformer => {
-      const inf = new Informer<KubeObject & InformerObject>({
+      const inf = new Informer<StoredObject>({
         transport: kubeListWatch(kc, { group: r.group, version: r.version, plural: r.plural, ...(namespace !== undefined ? { namespace } : {}) }),
         resource: name,
         ...(labelSelector !== undefined ? { labelSelector } : {}),
@@ -121,15 +122,15 @@ export class Manager {
       listWorkloads: () => workloads.list() as AIWorkloadObject[],
       listManaged: (kind, ns) =>
         (managed.get(kind)?.listByNamespace(ns) ?? []).filter((o) => o.metadata.labels?.[LABEL_MANAGED_BY] === MANAGED_BY_VALUE),
-      listPods: (ns) => podsThatCount(pods.listByNamespace(ns) as (KubeObject & PodLike)[]),
+      listPods: (ns) => podsThatCount(pods.listByNamespace(ns) as Stored<Pod>[]),
       namespaceTerminating: (ns) => {
-        const n = namespaces.get(undefined, ns) as (KubeObject & { status?: { phase?: string } }) | undefined;
+        const n = namespaces.get(undefined, ns) as (StoredObject & { status?: { phase?: string } }) | undefined;
         // Not in the (synced) cache: the namespace is gone, and its AIWorkloads' deletions are on
         // their way; there is nothing to write there either.
         if (n === undefined) return namespaces.hasSynced();
         return n.metadata.deletionTimestamp !== undefined || n.status?.phase === 'Terminating';
       },
-      kubeAPIServer: () => apiServerEndpoints(slices.list() as EndpointSliceLike[]),
+      kubeAPIServer: () => apiServerEndpoints(slices.list() as EndpointSlice[]),
     };
 
     const rest = createRestClient(kc);
@@ -144,7 +145,7 @@ export class Manager {
     const exposedByWorkload = new Map<string, number>();
     const analysisFacts = (): AnalysisFacts => ({
       namespaces: namespaces.list() as AnalysisFacts['namespaces'],
-      pods: podsThatCount(pods.list() as (KubeObject & PodLike)[]) as AnalysisFacts['pods'],
+      pods: podsThatCount(pods.list() as Stored<Pod>[]),
       workloads: [],
       networkPolicies: (managed.get('NetworkPolicy')?.list() ?? []) as AnalysisFacts['networkPolicies'],
     });
@@ -193,10 +194,10 @@ export class Manager {
     };
     // The watches and their map functions are declared in watches.ts; here they only meet informers.
     for (const w of WATCHES) {
-      const add = (obj: KubeObject): void => {
+      const add = (obj: StoredObject): void => {
         for (const key of w.map(obj, index)) enqueue(key);
       };
-      const update = (o: KubeObject, n: KubeObject): void => {
+      const update = (o: StoredObject, n: StoredObject): void => {
         for (const key of updateKeys(w, o, n, index)) enqueue(key);
       };
       for (const inf of informersOf[w.resource]) inf.addEventHandler(w.updatesOnly === true ? { onUpdate: update } : { onAdd: add, onUpdate: update, onDelete: add });

@@ -3,6 +3,7 @@
 // Overlapping condition names it, and the exposure of the narrower segment shows what it gained.
 // Pure.
 import { selectorMatches } from '../analysis/selectors.js';
+import type { Labels } from '../api/kubernetes.js';
 import type { LabelSelector } from '../api/schema.js';
 
 export interface SegmentRef {
@@ -13,7 +14,7 @@ export interface SegmentRef {
 
 export interface PodLabels {
   name: string;
-  labels: Record<string, string>;
+  labels: Labels;
 }
 
 /** Pods named in the message; the rest are counted. */

@@ -12,7 +12,8 @@ import { createLogger } from '../observe/logger.js';
 import { createMetrics } from '../observe/metrics.js';
 import { FakeClock } from '../runtime/clock.js';
 import { MAX_CONFLICT_RETRIES } from './outcome.js';
-import { type AIWorkloadObject, type ClusterView, type ClusterWriter, type KubeObject, type ReconcileOutcome, Reconciler } from './reconciler.js';
+import type { StoredObject } from '../api/kubernetes.js';
+import { type AIWorkloadObject, type ClusterView, type ClusterWriter, type ReconcileOutcome, Reconciler } from './reconciler.js';
 
 const NS = 'ml';
 const UID = 'uid-w';
@@ -28,8 +29,8 @@ interface Recorded {
 
 /** FakeCluster is the caches and the API server in one: what is written is what is read next. */
 class FakeCluster {
-  readonly objects = new Map<string, KubeObject>();
-  readonly pods: KubeObject[] = [];
+  readonly objects = new Map<string, StoredObject>();
+  readonly pods: StoredObject[] = [];
   readonly recorded: Recorded = { events: [], writes: [] };
   refusals: Refusal[] = [];
   workload: AIWorkloadObject;
@@ -56,7 +57,7 @@ class FakeCluster {
       const refused = this.refusal('apply', obj.kind, obj.metadata.name);
       if (refused !== undefined) return Promise.reject(refused.err());
       this.recorded.writes.push(`apply ${obj.kind} ${obj.metadata.name}`);
-      this.objects.set(`${obj.kind}/${obj.metadata.namespace}/${obj.metadata.name}`, structuredClone(obj) as unknown as KubeObject);
+      this.objects.set(`${obj.kind}/${obj.metadata.namespace}/${obj.metadata.name}`, structuredClone(obj) as unknown as StoredObject);
       return Promise.resolve();
     },
     remove: (kind, namespace, name) => {
@@ -342,7 +343,7 @@ describe('Reconciler.reconcile: other outcomes', () => {
 
   test('IdentityDrift names the pods and the ServiceAccounts they run as', async () => {
     const cluster = new FakeCluster(spec());
-    const pod = (name: string, serviceAccountName?: string): KubeObject => ({
+    const pod = (name: string, serviceAccountName?: string): StoredObject => ({
       metadata: { name, namespace: NS, labels: { app: 'model' } },
       spec: serviceAccountName !== undefined ? { serviceAccountName } : {},
     });

@@ -5,6 +5,7 @@ import { LABEL_COMPONENT, LABEL_WORKLOAD } from '../api/constants.js';
 import { classifyError, isForbidden, serverMessage } from '../runtime/rest.js';
 import { NotLeaderError } from '../kube/writer.js';
 import { selectorMatches } from '../analysis/selectors.js';
+import type { Pod, Stored, StoredObject } from '../api/kubernetes.js';
 import type { AIWorkloadSpec, AIWorkloadStatus, ComponentStatus } from '../api/types.js';
 import { formatProblems, validateSpec } from '../api/validate.js';
 import { type CompileResult, type ComponentReport, compile } from '../compile/compile.js';
@@ -21,25 +22,7 @@ import { type ReconcileOutcome, type WriteFailure, failedOutcome } from './outco
 import { type AppliedOutcome, computeStatus, jsonEqual } from './status.js';
 import { type LiveObject, type PlannedApply, type PlannedStrip, type WritePlan, describeApply, describePlan, describePrune, describeStrip, liveKey, ownedBy, planWrites } from './write-plan.js';
 
-export interface ObjectMetaLike {
-  name: string;
-  namespace?: string;
-  uid?: string;
-  generation?: number;
-  resourceVersion?: string;
-  labels?: Record<string, string>;
-  ownerReferences?: { uid: string; controller?: boolean }[];
-  deletionTimestamp?: string;
-}
-
-export interface KubeObject {
-  apiVersion?: string;
-  kind?: string;
-  metadata: ObjectMetaLike;
-  [field: string]: unknown;
-}
-
-export interface AIWorkloadObject extends KubeObject {
+export interface AIWorkloadObject extends StoredObject {
   spec?: unknown;
   status?: AIWorkloadStatus;
 }
@@ -49,8 +32,8 @@ export interface ClusterView {
   getWorkload(namespace: string, name: string): AIWorkloadObject | undefined;
   listWorkloads(): AIWorkloadObject[];
   /** Managed objects (labelled managed-by=bulkhead) of a kind in a namespace. */
-  listManaged(kind: GeneratedKind, namespace: string): KubeObject[];
-  listPods(namespace: string): KubeObject[];
+  listManaged(kind: GeneratedKind, namespace: string): StoredObject[];
+  listPods(namespace: string): Stored<Pod>[];
   kubeAPIServer(): { addresses: string[]; ports: number[] } | undefined;
   /** True while the namespace is being deleted, or is gone: nothing can be created there any more. */
   namespaceTerminating(namespace: string): boolean;
@@ -97,7 +80,7 @@ function peerFacts(view: ClusterView): Map<string, PeerWorkload> {
  * componentStatus reports a segment and the pods its selector matches now, and the IdentityDrift
  * message when some of them run under another ServiceAccount.
  */
-function componentStatus(c: ComponentReport, spec: AIWorkloadSpec, pods: readonly KubeObject[]): { status: ComponentStatus; identityDrift?: string } {
+function componentStatus(c: ComponentReport, spec: AIWorkloadSpec, pods: readonly Stored<Pod>[]): { status: ComponentStatus; identityDrift?: string } {
   const selector = spec.components.find((s) => s.name === c.name)?.selector ?? {};
   const matched = pods.filter((p) => selectorMatches(selector, p.metadata.labels ?? {}));
   const other = matched.filter((p) => serviceAccountOf(p) !== c.serviceAccount);
@@ -110,7 +93,7 @@ function componentStatus(c: ComponentReport, spec: AIWorkloadSpec, pods: readonl
   return { status, identityDrift: identityDriftMessage(c.name, c.serviceAccount, identities) };
 }
 
-const serviceAccountOf = (pod: KubeObject): string => (pod.spec as { serviceAccountName?: string } | undefined)?.serviceAccountName ?? 'default';
+const serviceAccountOf = (pod: Pod): string => pod.spec?.serviceAccountName ?? 'default';
 
 /** The message of a condition in the status as last written (the cache's copy). */
 const conditionMessage = (workload: AIWorkloadObject, type: string): string | undefined =>
@@ -373,7 +356,7 @@ export class Reconciler {
   }
 
   /** overlaps: pods of the namespace in two segments, at least one of them this workload's. */
-  private overlaps(t: Target, spec: AIWorkloadSpec, pods: readonly KubeObject[], peers: ReadonlyMap<string, PeerWorkload>): string[] {
+  private overlaps(t: Target, spec: AIWorkloadSpec, pods: readonly Stored<Pod>[], peers: ReadonlyMap<string, PeerWorkload>): string[] {
     const segments = (name: string, s: AIWorkloadSpec): SegmentRef[] => s.components.map((c) => ({ workload: name, component: c.name, selector: c.selector }));
     // The other valid, not deleting, AIWorkloads of the namespace: the peers the compiler was given.
     const others = [...peers.values()].filter((w) => w.namespace === t.namespace && w.name !== t.name).flatMap((w) => segments(w.name, w.spec));

@@ -1,5 +1,6 @@
 import { analyze, formatConnlist } from '../analysis/index.js';
-import type { ClusterFacts, Pod } from '../analysis/types.js';
+import type { Pod } from '../api/kubernetes.js';
+import type { ClusterFacts } from '../analysis/types.js';
 import { syntheticCluster } from '../bench/analysis.js';
 import { realisticPod } from '../bench/cache.js';
 import { slimPod, withoutManagedFields } from './slim.js';

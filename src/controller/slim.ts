@@ -4,7 +4,7 @@
 // cuts the cache several times over (`make bench`). The readers: selector matching and workload
 // grouping (labels, ownerReferences), identity drift (serviceAccountName), the analysis (named
 // container ports, hostNetwork, pod IPs).
-import type { KubeObject } from '../runtime/informer.js';
+import type { KubeObject } from '../api/kubernetes.js';
 
 type Obj = KubeObject & Record<string, unknown>;
 

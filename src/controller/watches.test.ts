@@ -1,21 +1,22 @@
+import type { StoredObject } from '../api/kubernetes.js';
 import { KIND, LABEL_MANAGED_BY, LABEL_WORKLOAD, MANAGED_BY_VALUE } from '../api/constants.js';
-import { WATCHES, type WatchIndex, type WatchedObject, allKeys, namespaceKeys, ownerKeys, podChanged, policyKeys, specOrDeletionChanged, updateKeys, workloadKeys } from './watches.js';
+import { WATCHES, type WatchIndex, allKeys, namespaceKeys, ownerKeys, podChanged, policyKeys, specOrDeletionChanged, updateKeys, workloadKeys } from './watches.js';
 
-const workload = (namespace: string, name: string, peers: { namespace: string; name: string }[] = []): WatchedObject => ({
+const workload = (namespace: string, name: string, peers: { namespace: string; name: string }[] = []): StoredObject => ({
   metadata: { namespace, name },
   spec: { components: [], egress: peers.map((p) => ({ from: 'a', to: { workload: { ...p, component: 'c' } } })) },
 });
 const W = [workload('a', 'client', [{ namespace: 'b', name: 'server' }]), workload('b', 'server'), workload('b', 'other'), workload('c', 'lonely')];
 const index: WatchIndex = { workloadsIn: (ns) => W.filter((w) => w.metadata.namespace === ns), allWorkloads: () => W };
-const managed = (labels: Record<string, string>, owner?: string): WatchedObject => ({
+const managed = (labels: Record<string, string>, owner?: string): StoredObject => ({
   metadata: { namespace: 'b', name: 'x', labels: { [LABEL_MANAGED_BY]: MANAGED_BY_VALUE, ...labels }, ...(owner === undefined ? {} : { ownerReferences: [{ kind: KIND, name: owner, controller: true }] }) },
 });
 
 describe('map functions', () => {
   it('workloadKeys: itself, who names it, whom it names, and its namespace', () => {
-    expect(workloadKeys(W[1] as WatchedObject, index).sort()).toEqual(['a/client', 'b/other', 'b/server']);
-    expect(workloadKeys(W[0] as WatchedObject, index).sort()).toEqual(['a/client', 'b/server']);
-    expect(workloadKeys(W[3] as WatchedObject, index)).toEqual(['c/lonely']);
+    expect(workloadKeys(W[1] as StoredObject, index).sort()).toEqual(['a/client', 'b/other', 'b/server']);
+    expect(workloadKeys(W[0] as StoredObject, index).sort()).toEqual(['a/client', 'b/server']);
+    expect(workloadKeys(W[3] as StoredObject, index)).toEqual(['c/lonely']);
   });
 
   it('ownerKeys: the controlling AIWorkload, else the workload label, and nothing for objects not ours', () => {
@@ -37,14 +38,14 @@ describe('map functions', () => {
 
 describe('which updates matter', () => {
   it('an AIWorkload: spec (generation) or deletion, not status', () => {
-    const o: WatchedObject = { metadata: { name: 'w', generation: 1 } };
+    const o: StoredObject = { metadata: { name: 'w', generation: 1 } };
     expect(specOrDeletionChanged(o, { ...o, status: { x: 1 } })).toBe(false);
     expect(specOrDeletionChanged(o, { metadata: { name: 'w', generation: 2 } })).toBe(true);
     expect(specOrDeletionChanged(o, { metadata: { name: 'w', generation: 1, deletionTimestamp: 'now' } })).toBe(true);
   });
 
   it('a pod: labels, spec or phase', () => {
-    const p: WatchedObject = { metadata: { name: 'p', labels: { app: 'a' } }, status: { phase: 'Running', podIP: '10.0.0.1' } };
+    const p: StoredObject = { metadata: { name: 'p', labels: { app: 'a' } }, status: { phase: 'Running', podIP: '10.0.0.1' } };
     expect(podChanged(p, { ...p, status: { phase: 'Running', podIP: '10.0.0.2' } })).toBe(false);
     expect(podChanged(p, { ...p, status: { phase: 'Succeeded' } })).toBe(true);
     expect(podChanged(p, { ...p, metadata: { name: 'p', labels: { app: 'b' } } })).toBe(true);
@@ -53,8 +54,8 @@ describe('which updates matter', () => {
   it('an update maps both the old and the new object: a pod that moved segments wakes both', () => {
     const pods = WATCHES.find((w) => w.resource === 'pods');
     if (pods === undefined) throw new Error('no pods watch');
-    const before: WatchedObject = { metadata: { namespace: 'b', name: 'p', labels: { app: 'a' } } };
-    const after: WatchedObject = { metadata: { namespace: 'b', name: 'p', labels: { app: 'b' } } };
+    const before: StoredObject = { metadata: { namespace: 'b', name: 'p', labels: { app: 'a' } } };
+    const after: StoredObject = { metadata: { namespace: 'b', name: 'p', labels: { app: 'b' } } };
     expect(updateKeys(pods, before, after, index).sort()).toEqual(['b/other', 'b/server']);
     expect(updateKeys(pods, before, before, index)).toEqual([]);
   });

@@ -4,47 +4,35 @@
 // them. An update maps the old and the new object, so a pod relabelled out of a segment wakes the
 // workloads it left as well as those it joined.
 import { KIND, LABEL_MANAGED_BY, LABEL_WORKLOAD, MANAGED_BY_VALUE } from '../api/constants.js';
+import type { StoredObject } from '../api/kubernetes.js';
 import type { AIWorkloadSpec } from '../api/types.js';
-
-export interface WatchedObject {
-  metadata: {
-    name: string;
-    namespace?: string;
-    generation?: number;
-    deletionTimestamp?: string;
-    labels?: Record<string, string>;
-    ownerReferences?: { kind?: string; name?: string; controller?: boolean; uid?: string }[];
-  };
-  spec?: unknown;
-  status?: unknown;
-}
 
 /** What the map functions may read of the caches. */
 export interface WatchIndex {
-  workloadsIn(namespace: string): readonly WatchedObject[];
-  allWorkloads(): readonly WatchedObject[];
+  workloadsIn(namespace: string): readonly StoredObject[];
+  allWorkloads(): readonly StoredObject[];
 }
 
-export type MapFunc = (obj: WatchedObject, index: WatchIndex) => string[];
+export type MapFunc = (obj: StoredObject, index: WatchIndex) => string[];
 
 export interface Watch {
   /** The informer it hangs on. */
   resource: 'aiworkloads' | 'managed' | 'networkpolicies' | 'pods' | 'namespaces' | 'endpointslices';
   map: MapFunc;
   /** Whether an update matters at all; absent: every update does. */
-  changed?: (oldObj: WatchedObject, newObj: WatchedObject) => boolean;
+  changed?: (oldObj: StoredObject, newObj: StoredObject) => boolean;
   /** Only updates matter (a namespace added or gone changes no selector match of an existing pod). */
   updatesOnly?: boolean;
 }
 
-const keyOf = (obj: WatchedObject): string => `${obj.metadata.namespace ?? 'default'}/${obj.metadata.name}`;
-const keys = (objs: readonly WatchedObject[]): string[] => objs.map(keyOf);
+const keyOf = (obj: StoredObject): string => `${obj.metadata.namespace ?? 'default'}/${obj.metadata.name}`;
+const keys = (objs: readonly StoredObject[]): string[] => objs.map(keyOf);
 const json = (v: unknown): string => JSON.stringify(v) ?? '';
 
 type Peerish = { workload?: { namespace?: string; name?: string } } | undefined;
 
 /** `namespace/name` of every AIWorkload that `obj` names as a peer. */
-export function peerKeys(obj: WatchedObject): string[] {
+export function peerKeys(obj: StoredObject): string[] {
   const spec = obj.spec as Partial<Pick<AIWorkloadSpec, 'ingress' | 'egress'>> | undefined;
   const refs: Peerish[] = [...(spec?.ingress ?? []).map((r) => r.from), ...(spec?.egress ?? []).map((r) => r.to)];
   return refs.flatMap((p) => (p?.workload?.namespace !== undefined && p.workload.name !== undefined ? [`${p.workload.namespace}/${p.workload.name}`] : []));
@@ -55,7 +43,7 @@ export function peerKeys(obj: WatchedObject): string[] {
  * those it names (consent is checked on both sides); and the workloads of its namespace (their
  * segments may share pods with its segments: Overlapping).
  */
-export function workloadKeys(obj: WatchedObject, index: WatchIndex): string[] {
+export function workloadKeys(obj: StoredObject, index: WatchIndex): string[] {
   const ns = obj.metadata.namespace ?? 'default';
   const self = keyOf(obj);
   const naming = index.allWorkloads().filter((w) => peerKeys(w).includes(self));
@@ -63,11 +51,11 @@ export function workloadKeys(obj: WatchedObject, index: WatchIndex): string[] {
 }
 
 /** A status-only change (the operator's own write) needs no reconcile. */
-export const specOrDeletionChanged = (o: WatchedObject, n: WatchedObject): boolean =>
+export const specOrDeletionChanged = (o: StoredObject, n: StoredObject): boolean =>
   o.metadata.generation !== n.metadata.generation || o.metadata.deletionTimestamp !== n.metadata.deletionTimestamp;
 
 /** ownerKeys (Owns): the AIWorkload that controls a generated object, or the one its label names. */
-export function ownerKeys(obj: WatchedObject): string[] {
+export function ownerKeys(obj: StoredObject): string[] {
   if (obj.metadata.labels?.[LABEL_MANAGED_BY] !== MANAGED_BY_VALUE) return [];
   const ns = obj.metadata.namespace ?? 'default';
   const owner = obj.metadata.ownerReferences?.find((o) => o.kind === KIND && o.controller === true);
@@ -87,7 +75,7 @@ export const policyKeys: MapFunc = (obj, index) =>
   obj.metadata.labels?.[LABEL_MANAGED_BY] === MANAGED_BY_VALUE ? ownerKeys(obj) : namespaceKeys(obj, index);
 
 /** A pod matters when its labels, spec or phase change (finished pods stop counting). */
-export const podChanged = (o: WatchedObject, n: WatchedObject): boolean =>
+export const podChanged = (o: StoredObject, n: StoredObject): boolean =>
   json(o.metadata.labels) !== json(n.metadata.labels) || json(o.spec) !== json(n.spec) ||
   json((o.status as { phase?: string } | undefined)?.phase) !== json((n.status as { phase?: string } | undefined)?.phase);
 
@@ -95,7 +83,7 @@ export const podChanged = (o: WatchedObject, n: WatchedObject): boolean =>
 export const allKeys: MapFunc = (_obj, index) => keys(index.allWorkloads());
 
 /** Namespaces matter when their labels change. */
-export const labelsChanged = (o: WatchedObject, n: WatchedObject): boolean => json(o.metadata.labels) !== json(n.metadata.labels);
+export const labelsChanged = (o: StoredObject, n: StoredObject): boolean => json(o.metadata.labels) !== json(n.metadata.labels);
 
 /** WATCHES: For AIWorkload, Owns the generated kinds, Watches policies, pods, namespaces and the API server's endpoints. */
 export const WATCHES: readonly Watch[] = [
@@ -108,7 +96,7 @@ export const WATCHES: readonly Watch[] = [
 ];
 
 /** updateKeys maps an update: nothing when it does not matter, else the keys of old and new. */
-export function updateKeys(w: Watch, oldObj: WatchedObject, newObj: WatchedObject, index: WatchIndex): string[] {
+export function updateKeys(w: Watch, oldObj: StoredObject, newObj: StoredObject, index: WatchIndex): string[] {
   if (w.changed !== undefined && !w.changed(oldObj, newObj)) return [];
   return unique([...w.map(oldObj, index), ...w.map(newObj, index)]);
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import type { Role, ServiceAccount } from '../compile/objects.js';
-import type { KubeObject } from './reconciler.js';
+import type { StoredObject } from '../api/kubernetes.js';
 import { type LiveObject, describePlan, liveKey, planWrites } from './write-plan.js';
 
 const UID = 'uid-1';
@@ -23,7 +23,7 @@ const role = (name: string, verbs: string[]): Role => ({
 /** What the cache holds after an apply: the desired fields plus what the API server adds. */
 const cached = (obj: ServiceAccount | Role, ownerReferences = [owner]): LiveObject => ({
   kind: obj.kind,
-  obj: { ...obj, metadata: { ...obj.metadata, uid: `live-${obj.metadata.name}`, resourceVersion: '7', ownerReferences } } as KubeObject,
+  obj: { ...obj, metadata: { ...obj.metadata, uid: `live-${obj.metadata.name}`, resourceVersion: '7', ownerReferences } } as StoredObject,
 });
 
 const liveOf = (...objs: LiveObject[]): Map<string, LiveObject> => new Map(objs.map((l) => [liveKey(l.kind, l.obj.metadata.name), l]));

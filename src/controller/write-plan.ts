@@ -1,13 +1,13 @@
 // The writes that converge one AIWorkload's generated objects: pure, so that audit mode can report
 // exactly what enforcing would do, and so that an idle resync provably plans nothing.
 import type { GeneratedKind, GeneratedObject } from '../compile/objects.js';
-import type { KubeObject } from './reconciler.js';
+import type { StoredObject } from '../api/kubernetes.js';
 import { isSubset } from './status.js';
 
 /** A generated object as the cache shows it, keyed by `Kind/name` in {@link LiveObjects}. */
 export interface LiveObject {
   kind: GeneratedKind;
-  obj: KubeObject;
+  obj: StoredObject;
 }
 
 export type LiveObjects = ReadonlyMap<string, LiveObject>;
@@ -49,7 +49,7 @@ const kept = (key: string, keep: readonly string[]): boolean =>
   keep.some((k) => (k.endsWith('*') ? key.startsWith(k.slice(0, -1)) : key === k));
 
 /** foreignMetadata: the label and annotation keys of `live` that `desired` does not declare and `keep` does not spare. */
-export function foreignMetadata(desired: GeneratedObject, live: KubeObject, keep: readonly string[]): { labels: string[]; annotations: string[] } {
+export function foreignMetadata(desired: GeneratedObject, live: StoredObject, keep: readonly string[]): { labels: string[]; annotations: string[] } {
   const extra = (have: Record<string, string> | undefined, want: Record<string, string> | undefined): string[] =>
     Object.keys(have ?? {}).filter((k) => !Object.hasOwn(want ?? {}, k) && !kept(k, keep)).sort();
   const liveAnnotations = (live.metadata as { annotations?: Record<string, string> }).annotations;
@@ -59,7 +59,7 @@ export function foreignMetadata(desired: GeneratedObject, live: KubeObject, keep
 export const liveKey = (kind: GeneratedKind, name: string): string => `${kind}/${name}`;
 
 /** ownedBy is true when `uid` is the object's controller: only such objects are ever pruned. */
-export const ownedBy = (obj: KubeObject, uid: string): boolean =>
+export const ownedBy = (obj: StoredObject, uid: string): boolean =>
   (obj.metadata.ownerReferences ?? []).some((o) => o.uid === uid && o.controller === true);
 
 /**

@@ -1,3 +1,4 @@
+import type { KubeObject } from '../api/kubernetes.js';
 import { FakeClock, flushMicrotasks } from './clock.js';
 import {
   backoffDelay,
@@ -8,7 +9,6 @@ import {
   listItems,
   objectKey,
   type InformerOptions,
-  type KubeObject,
   type ListOptions,
   type ListPage,
   type ListWatchTransport,

@@ -22,13 +22,8 @@ import { type Clock, realClock, type TimerHandle } from './clock.js';
 import type { Logger } from '../observe/logger.js';
 import { classifyError } from './rest.js';
 import { watchStream } from './watch.js';
+import type { KubeObject } from '../api/kubernetes.js';
 
-/** KubeObject is the part of any Kubernetes object the informer needs. */
-export interface KubeObject {
-  apiVersion?: string;
-  kind?: string;
-  metadata?: { name?: string; namespace?: string; resourceVersion?: string };
-}
 
 // ---------------------------------------------------------------------------------------------
 // Transport
