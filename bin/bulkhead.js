@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Entry point for `bulkhead` and `kubectl bulkhead`; the compiled CLI lives in dist/.
+// Entry point for `bulkhead` and `kubectl bulkhead`; the compiled CLI lives in dist/ (npm ci
+// builds it through the prepare script, make build too).
 import { main } from '../dist/cli/main.js';
 
 main(process.argv.slice(2)).then(
@@ -7,7 +8,8 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (err) => {
+    // A failure no command caught is an error: exit 2, as every command's own errors.
     process.stderr.write(`bulkhead: ${err instanceof Error ? err.message : String(err)}\n`);
-    process.exitCode = 1;
+    process.exitCode = 2;
   },
 );

@@ -11,13 +11,13 @@ export interface CliResult {
   stderr: string;
 }
 
-/** `bulkhead ARGS`, with `input` on standard input when given. */
-export function bulkhead(args: readonly string[], opts: { input?: string } = {}): Promise<CliResult> {
+/** `bulkhead ARGS`, with `input` on standard input when given, as the admin unless `kubeconfig` says otherwise. */
+export function bulkhead(args: readonly string[], opts: { input?: string; kubeconfig?: string } = {}): Promise<CliResult> {
   return new Promise((resolve) => {
     const child = execFile(
       process.execPath,
       [path.join(repoRoot(), 'bin', 'bulkhead.js'), ...args],
-      { env: { ...process.env, KUBECONFIG: adminKubeconfig() }, maxBuffer: 32 * 2 ** 20 },
+      { env: { ...process.env, KUBECONFIG: opts.kubeconfig ?? adminKubeconfig() }, maxBuffer: 32 * 2 ** 20 },
       (err, stdout, stderr) => resolve({ code: err === null ? 0 : Number(err.code), stdout, stderr }),
     );
     child.stdin?.end(opts.input ?? '');

@@ -17,7 +17,7 @@ import {
   exitCode,
   formatFindings,
 } from './check-rules.js';
-import { type FlagTable, HELP, type Stop, helpFlag, parseFlagTable } from './flag-table.js';
+import { type CommandCompletion, type FlagTable, HELP, type Stop, helpFlag, parseFlagTable } from './flag-table.js';
 import type { CliIO } from './main.js';
 
 const USAGE = `Usage: bulkhead check [-n NAMESPACE] [--lease NAME] [-o txt|json]
@@ -28,7 +28,8 @@ const USAGE = `Usage: bulkhead check [-n NAMESPACE] [--lease NAME] [-o txt|json]
   -n, --namespace NAMESPACE  the operator's namespace (default bulkhead-system)
   --lease NAME               the operator's leader-election Lease (default bulkhead-operator)
   -o, --output txt|json      (default txt)
-  Exit 0 when nothing failed (warnings allowed), 1 when a check failed, 2 on a usage error.
+  Exit 0 when nothing failed (warnings allowed), 1 when a check failed, 2 when it cannot check
+  (the API server does not answer) or on a usage error.
 `;
 
 interface CheckArgs {
@@ -44,6 +45,7 @@ const TABLE: FlagTable<CheckArgs> = {
     { names: ['--lease'], set: (a, v) => void (a.lease = v) },
     {
       names: ['-o', '--output'],
+      values: ['txt', 'json'],
       set: (a, v) => {
         if (v !== 'txt' && v !== 'json') return `-o must be txt or json, not "${v}"`;
         a.output = v;
@@ -85,8 +87,14 @@ async function admissionFindings(rest: RestClient): Promise<Finding[]> {
   );
 }
 
+/** Thrown when the API server cannot be read at all (down, or refusing us): nothing can be checked (exit 2). */
+class Unreachable extends Error {}
+
 async function gather(rest: RestClient, args: CheckArgs): Promise<Finding[]> {
-  const server = await guarded('api-server', async () => checkServer(await rest.request('GET', '/version'), rest.server));
+  const version = await rest.request<Parameters<typeof checkServer>[0]>('GET', '/version').catch((err: unknown) => {
+    throw new Unreachable(`cannot check: GET /version at ${rest.server} failed: ${err instanceof Error ? err.message : String(err)}`);
+  });
+  const server = checkServer(version, rest.server);
   if (server.status !== 'ok') return [server];
   const crd = guarded('crd', async () => checkCrd(await read(rest, `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${CRD_NAME}`), buildCrd(), VERSION));
   const ceiling = guarded('ceiling', async () => checkCeiling(await read(rest, '/apis/rbac.authorization.k8s.io/v1/clusterroles/bulkhead-grantable')));
@@ -96,13 +104,23 @@ async function gather(rest: RestClient, args: CheckArgs): Promise<Finding[]> {
   return [server, await crd, ...(await admissionFindings(rest)), await ceiling, await lease, await cni];
 }
 
+/** For `bulkhead completion`. */
+export const CHECK_COMPLETION: CommandCompletion = { flags: TABLE.flags };
+
 export async function runCheck(argv: string[], io: CliIO): Promise<number> {
   const parsed = parseFlagTable<CheckArgs, Stop>(argv, TABLE, { namespace: 'bulkhead-system', lease: 'bulkhead-operator', output: 'txt' });
   if (parsed === HELP) return (io.stdout(USAGE), 0);
   if (typeof parsed === 'string') return (io.stderr(`bulkhead check: ${parsed}\n${USAGE}`), 2);
   const kc = new KubeConfig();
   kc.loadFromDefault();
-  const findings = await gather(createRestClient(kc), parsed);
+  let findings: Finding[];
+  try {
+    findings = await gather(createRestClient(kc), parsed);
+  } catch (err) {
+    if (!(err instanceof Unreachable)) throw err;
+    io.stderr(`bulkhead check: ${err.message}\n`);
+    return 2;
+  }
   io.stdout(parsed.output === 'json' ? `${JSON.stringify(findings, null, 2)}\n` : formatFindings(findings));
   return exitCode(findings);
 }

@@ -4,7 +4,7 @@
 import path from 'node:path';
 import { DevCluster } from '../devcluster/index.js';
 import { Dataplane, findEnforcer, sweepSlots, type HostRecord, type PodPort, type Protocol } from '../dataplane/index.js';
-import { parseFlagTable, type FlagTable } from './flag-table.js';
+import { parseFlagTable, type CommandCompletion, type FlagTable } from './flag-table.js';
 import type { CliIO } from './main.js';
 
 const USAGE = `Usage: bulkhead dataplane <action> [flags]
@@ -26,6 +26,8 @@ const USAGE = `Usage: bulkhead dataplane <action> [flags]
                              also what a killed run left behind)
 
   --dir DIR   the local cluster's state directory (default .local)
+
+  Exit 0 done (a probe connected), 1 a probe was refused, 2 a usage error or a failure.
 `;
 
 interface Args {
@@ -45,7 +47,7 @@ interface Args {
 const FLAGS: FlagTable<Args, string> = {
   flags: [
     { names: ['-h', '--help'], takesValue: false, set: (a) => { a.action = 'help'; } },
-    { names: ['--dir'], set: (a, v) => { a.dir = v; } },
+    { names: ['--dir'], valueKind: 'directory', set: (a, v) => { a.dir = v; } },
     { names: ['--labels'], set: (a, v) => parseLabels(a, v) },
     { names: ['--port'], set: (a, v) => parsePort(a, v) },
     { names: ['--ip'], set: (a, v) => { a.ips.push(v); } },
@@ -154,6 +156,9 @@ const ACTIONS: Record<string, Action> = {
   },
 };
 
+/** For `bulkhead completion`. */
+export const DATAPLANE_COMPLETION: CommandCompletion = { flags: FLAGS.flags, actions: Object.keys(ACTIONS) };
+
 async function probe(a: Args, io: CliIO): Promise<number> {
   const [from = '', to = '', portText] = a.positional;
   const port = portNumber(portText);
@@ -246,6 +251,6 @@ export async function runDataplane(argv: string[], io: CliIO): Promise<number> {
     return await action({ ...parsed, dir: path.resolve(parsed.dir) }, io);
   } catch (err) {
     io.stderr(`bulkhead dataplane ${parsed.action ?? ''}: ${err instanceof Error ? err.message : String(err)}\n`);
-    return 1;
+    return 2;
   }
 }

@@ -11,12 +11,12 @@ import { labelValue } from '../compile/names.js';
 import { GENERATED_KINDS, type GeneratedObject } from '../compile/objects.js';
 import { type RestClient, createRestClient, isNotFound } from '../runtime/rest.js';
 import { RESOURCES, collectionPath, objectPath } from '../kube/resources.js';
-import { HELP, unknownPairFlag } from './flag-table.js';
+import { HELP, type CommandCompletion, unknownPairFlag } from './flag-table.js';
 import { lineDiff, withContext } from './line-diff.js';
 import { liveCompileFacts } from './live-compile.js';
 import type { CliIO } from './main.js';
 import { PLATFORM_USAGE } from './platform-flags.js';
-import { loadWorkloadFiles, parseWorkloadFileArgs, type LoadedWorkload } from './workload-files.js';
+import { loadWorkloadFiles, parseWorkloadFileArgs, workloadFileFlags, type LoadedWorkload } from './workload-files.js';
 
 const USAGE = `Usage: bulkhead diff -f FILE [-f FILE...] [-n NAMESPACE] [platform flags]\n  Server-side dry run against the current kubeconfig; exit 0 no change, 1 changes, 2 error.\n  Pass the platform flags the operator runs with:\n${PLATFORM_USAGE}`;
 const APPLY_CONTENT_TYPE = 'application/apply-patch+yaml';
@@ -111,12 +111,21 @@ export async function runDiff(argv: string[], io: CliIO): Promise<number> {
   for (const e of errors) io.stderr(`bulkhead diff: ${e}\n`);
   if (errors.length > 0) return 2;
 
-  const kc = new KubeConfig();
-  kc.loadFromDefault();
-  const rest = createRestClient(kc);
-  // Peers resolve against the live AIWorkloads, with the files' versions taking precedence.
-  const facts = await liveCompileFacts(rest, args.platform, workloads);
   const out = new DiffPrinter(io);
-  for (const w of workloads) await diffWorkload(rest, w, facts, out, io);
+  try {
+    const kc = new KubeConfig();
+    kc.loadFromDefault();
+    const rest = createRestClient(kc);
+    // Peers resolve against the live AIWorkloads, with the files' versions taking precedence.
+    const facts = await liveCompileFacts(rest, args.platform, workloads);
+    for (const w of workloads) await diffWorkload(rest, w, facts, out, io);
+  } catch (err) {
+    // A refusal or a connection error: what was printed so far is not the whole difference.
+    io.stderr(`bulkhead diff: ${err instanceof Error ? err.message : String(err)}\n`);
+    return 2;
+  }
   return out.changed ? 1 : 0;
 }
+
+/** For `bulkhead completion`. */
+export const DIFF_COMPLETION: CommandCompletion = { flags: workloadFileFlags() };

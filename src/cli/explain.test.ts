@@ -78,18 +78,18 @@ describe('bulkhead explain', () => {
     expect(json[0]?.ingress.policies.map((p) => p.policy).sort()).toEqual(['shop/default-deny', 'shop/web']);
   });
 
-  it('names the file and the problem on bad input, exiting non-zero', async () => {
+  it('names the file and the problem on bad input, exiting 2', async () => {
     const yaml = await run('-d', join(TESTDATA, 'explain-bad-yaml'));
-    expect(yaml.code).toBe(1);
+    expect(yaml.code).toBe(2);
     expect(yaml.err).toMatch(/broken\.yaml: cannot parse YAML/);
     const pol = await run('-d', join(TESTDATA, 'explain-bad-policy'));
-    expect(pol.code).toBe(1);
+    expect(pol.code).toBe(2);
     expect(pol.err).toMatch(/policy\.yaml: NetworkPolicy x\/bad.*unknown matchExpressions operator "Equals"/);
     const missing = await run('-d', join(TESTDATA, 'no-such-dir'));
-    expect(missing.code).toBe(1);
+    expect(missing.code).toBe(2);
     expect(missing.err).toMatch(/no-such-dir: no such file or directory/);
     const peer = await run('-d', basic, '--from', 'nope', '--to', 'shop/web[Deployment]');
-    expect(peer.code).toBe(1);
+    expect(peer.code).toBe(2);
     expect(peer.err).toMatch(/--from "nope" matches no single peer/);
   });
 

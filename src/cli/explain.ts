@@ -11,7 +11,7 @@ import { buildModel } from '../analysis/model.js';
 import { compilePolicy } from '../analysis/policy.js';
 import { withDefaults, type AnalysisOptions, type ClusterFacts, type IpFamilies } from '../analysis/types.js';
 import { podsThatCount } from '../compile/live-facts.js';
-import { HELP, helpFlag, parseFlagTable, type FlagTable } from './flag-table.js';
+import { HELP, helpFlag, parseFlagTable, type CommandCompletion, type FlagTable } from './flag-table.js';
 import type { CliIO } from './main.js';
 
 const USAGE = `Usage: bulkhead explain (-d DIR ... | --live [-n NAMESPACE]) [-o txt|json] [--from PEER --to PEER] [--ipblock-matches-pods] [--ip-family ipv4|dual]
@@ -32,6 +32,8 @@ Flags:
   --ipblock-matches-pods    let ipBlocks match pod IPs too (default: they match only external IPs)
   --ip-family ipv4|dual     ipv4 (default): the outside world is IPv4 space and IPv6 cidrs are
                             ignored; dual: IPv4 and IPv6 space, IPv6 cidrs and pod IPs honoured
+
+Exit 0 printed, 2 unreadable or invalid manifests, a cluster error or a usage error.
 `;
 
 /** --ip-family values and the AnalysisOptions.ipFamilies each stands for. */
@@ -52,11 +54,12 @@ class UsageError extends Error {}
 const FLAGS: FlagTable<Flags> = {
   flags: [
     helpFlag,
-    { names: ['-d', '--dir'], set: (flags, value) => { flags.dirs.push(value); } },
+    { names: ['-d', '--dir'], valueKind: 'directory', set: (flags, value) => { flags.dirs.push(value); } },
     { names: ['--live'], takesValue: false, set: (flags) => { flags.live = true; } },
     { names: ['-n', '--namespace'], set: (flags, value) => { flags.namespace = value; } },
     {
       names: ['-o', '--output'],
+      values: ['txt', 'json'],
       set: (flags, value) => {
         if (value !== 'txt' && value !== 'json') return `-o must be txt or json, not "${value}"`;
         flags.output = value;
@@ -68,6 +71,7 @@ const FLAGS: FlagTable<Flags> = {
     { names: ['--ipblock-matches-pods'], takesValue: false, set: (flags) => { flags.options.ipBlockMatchesPods = true; } },
     {
       names: ['--ip-family'],
+      values: Object.keys(IP_FAMILIES),
       set: (flags, value, flag) => {
         const families = Object.hasOwn(IP_FAMILIES, value) ? IP_FAMILIES[value] : undefined;
         if (families === undefined) return `${flag} must be ${Object.keys(IP_FAMILIES).join(' or ')}, not "${value}"`;
@@ -80,6 +84,9 @@ const FLAGS: FlagTable<Flags> = {
   isValue: (arg) => !arg.startsWith('-'),
   other: (arg) => `unknown flag "${arg}"`,
 };
+
+/** For `bulkhead completion`. */
+export const EXPLAIN_COMPLETION: CommandCompletion = { flags: FLAGS.flags };
 
 function parseFlags(argv: string[]): Flags | 'help' {
   const flags = parseFlagTable(argv, FLAGS, { dirs: [], live: false, output: 'txt', options: {} });
@@ -229,7 +236,20 @@ function liveError(err: unknown): never {
   throw new Error(`cannot read the cluster (kubeconfig from $KUBECONFIG, ~/.kube/config or in-cluster): ${detail}`);
 }
 
-/** runExplain is the `bulkhead explain` command. Exit codes: 0 ok, 1 bad input or cluster error, 2 usage. */
+/**
+ * Why the matrix is empty when the files hold no pods: peers are pods and the controllers that
+ * make them, so NetworkPolicies alone connect nothing. Said on standard error, so that the
+ * output stays what a script reads.
+ */
+function emptyNote(facts: ClusterFacts, flags: Flags): string {
+  if (flags.live || flags.from !== undefined || facts.pods.length > 0 || facts.workloads.length > 0) return '';
+  const policies = facts.networkPolicies.length;
+  return `note: nothing to print: ${flags.dirs.join(', ')} hold${flags.dirs.length === 1 ? 's' : ''} ${policies} NetworkPolic${policies === 1 ? 'y' : 'ies'} but no Pods or workload controllers ` +
+    '(Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController, Job, CronJob); peers are pods, so add the manifests of the ' +
+    'workloads the policies select, or run with --live against a cluster\n';
+}
+
+/** runExplain is the `bulkhead explain` command. Exit codes: 0 ok, 2 bad input, a cluster error or a usage error. */
 export async function runExplain(argv: string[], io: CliIO): Promise<number> {
   let flags: Flags | 'help';
   try {
@@ -246,10 +266,11 @@ export async function runExplain(argv: string[], io: CliIO): Promise<number> {
   try {
     const facts = flags.live ? preferPods(await loadLiveFacts().catch(liveError)) : await loadManifestDirs(flags.dirs);
     io.stdout(flags.from !== undefined ? renderPair(facts, flags) : render(analyze(facts, flags.options), flags));
+    io.stderr(emptyNote(facts, flags));
     return 0;
   } catch (err) {
     const msg = err instanceof Error ? err.message : String(err);
     io.stderr(`bulkhead explain: ${msg}\n`);
-    return 1;
+    return 2;
   }
 }

@@ -9,7 +9,7 @@ import { defaultPlatform, type CompileFacts, type PlatformConfig } from '../comp
 import { podsThatCount } from '../compile/live-facts.js';
 import { exposureFindings } from '../controller/exposure.js';
 import { createRestClient } from '../runtime/rest.js';
-import { HELP, type FlagTable, type Stop, helpFlag, parseFlagTable } from './flag-table.js';
+import { HELP, type CommandCompletion, type FlagTable, type Stop, helpFlag, parseFlagTable } from './flag-table.js';
 import { listAIWorkloads, type LiveAIWorkload, liveCompileFacts } from './live-compile.js';
 import type { CliIO } from './main.js';
 import { PLATFORM_USAGE, platformFlags } from './platform-flags.js';
@@ -35,6 +35,7 @@ const TABLE: FlagTable<ExposureArgs> = {
     { names: ['-n', '--namespace'], set: (a, v) => void (a.namespace = v) },
     {
       names: ['-o', '--output'],
+      values: ['txt', 'json'],
       set: (a, v) => {
         if (v !== 'txt' && v !== 'json') return `-o must be txt or json, not "${v}"`;
         a.output = v;
@@ -46,6 +47,9 @@ const TABLE: FlagTable<ExposureArgs> = {
   isValue: (arg) => !arg.startsWith('-'),
   other: (arg) => `unknown argument "${arg}"`,
 };
+
+/** For `bulkhead completion`. */
+export const EXPOSURE_COMPLETION: CommandCompletion = { flags: TABLE.flags };
 
 export interface ExposureRow {
   workload: string;

@@ -3,7 +3,7 @@
 // command; D/cluster.json records them and D/kubeconfig is the admin kubeconfig.
 import path from 'node:path';
 import { DevCluster } from '../devcluster/index.js';
-import { parseFlagTable, type FlagTable } from './flag-table.js';
+import { parseFlagTable, type CommandCompletion, type FlagTable } from './flag-table.js';
 import type { CliIO } from './main.js';
 
 const USAGE = `Usage: bulkhead local-cluster <up|down|env|status> [--dir DIR]
@@ -14,6 +14,8 @@ const USAGE = `Usage: bulkhead local-cluster <up|down|env|status> [--dir DIR]
   status  print the processes, their memory and whether the API server is ready
 
   --dir DIR   state directory (default .local)
+
+  Exit 0 done, 1 status found no cluster or one that is not ready, 2 a usage error or a failure.
 `;
 
 export async function runLocalCluster(argv: string[], io: CliIO): Promise<number> {
@@ -39,7 +41,7 @@ export async function runLocalCluster(argv: string[], io: CliIO): Promise<number
     }
   } catch (err) {
     io.stderr(`bulkhead local-cluster ${action}: ${err instanceof Error ? err.message : String(err)}\n`);
-    return 1;
+    return 2;
   }
 }
 
@@ -54,19 +56,22 @@ interface LocalClusterArgs {
 
 const FLAGS: FlagTable<LocalClusterArgs, string> = {
   flags: [
-    { names: ['--dir'], set: (args, value) => { args.dir = value; } },
+    { names: ['--dir'], valueKind: 'directory', set: (args, value) => { args.dir = value; } },
     // Unlike the other commands' help, this one is an action and parsing goes on: `up --help` is
     // help, and `help up` names two actions.
-    { names: ['-h', '--help', 'help'], takesValue: false, set: (args) => { args.action = 'help'; } },
+    { names: ['-h', '--help'], takesValue: false, set: (args) => { args.action = 'help'; } },
   ],
   isValue: (arg) => arg !== '',
   other: (arg, args) => {
-    if (arg.startsWith('--dir=')) args.dir = arg.slice('--dir='.length);
+    if (arg === 'help') args.action = 'help';
     else if (args.action === undefined && ACTIONS.includes(arg)) args.action = arg as Action;
     else return `unexpected argument "${arg}"`;
     return undefined;
   },
 };
+
+/** For `bulkhead completion`. */
+export const LOCAL_CLUSTER_COMPLETION: CommandCompletion = { flags: FLAGS.flags, actions: ACTIONS };
 
 /** parseArgs returns the action and absolute state directory, or a usage error. */
 export function parseArgs(argv: readonly string[]): { action: Action; dir: string } | string {
@@ -105,7 +110,7 @@ async function down(dir: string, io: CliIO): Promise<number> {
 function env(dir: string, io: CliIO): number {
   if (!DevCluster.hasState(dir)) {
     io.stderr(`no local cluster in ${dir}; run: bulkhead local-cluster up --dir ${dir}\n`);
-    return 1;
+    return 2;
   }
   io.stdout(`export KUBECONFIG=${DevCluster.load(dir).kubeconfig}\n`);
   return 0;

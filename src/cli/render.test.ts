@@ -30,10 +30,10 @@ test('render is deterministic byte for byte and matches the golden file', async 
   expect(a.out).toBe(readFileSync(path.join(repo, 'src', 'compile', 'testdata', 'fraud-detection.golden.yaml'), 'utf8'));
 });
 
-test('invalid input names the field and what would be valid, and exits non-zero', async () => {
+test('invalid input names the field and what would be valid, and exits 2', async () => {
   const f = file('apiVersion: bulkhead.dev/v1alpha1\nkind: AIWorkload\nmetadata: {name: w, namespace: ns}\nspec:\n  components:\n  - {name: a, role: Databse, selector: {}}\n');
   const r = await run(['render', '-f', f]);
-  expect(r.code).toBe(1);
+  expect(r.code).toBe(2);
   expect(r.out).toBe('');
   expect(r.err).toMatch(/spec\.components\[0\]\.role: .*"Model"/);
   expect(r.err).toMatch(/spec\.components\[0\]\.selector: must not be empty/);
@@ -41,7 +41,7 @@ test('invalid input names the field and what would be valid, and exits non-zero'
 
 test('wrong kind, broken YAML and missing flags are errors', async () => {
   expect((await run(['render', '-f', file('apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n')])).err).toMatch(/must be bulkhead.dev\/v1alpha1 AIWorkload/);
-  expect((await run(['render', '-f', file('a: [')])).code).toBe(1);
+  expect((await run(['render', '-f', file('a: [')])).code).toBe(2);
   expect((await run(['render'])).code).toBe(2);
 });
 

@@ -4,10 +4,10 @@ import { isIP } from 'node:net';
 import { compile } from '../compile/compile.js';
 import type { GeneratedObject } from '../compile/objects.js';
 import { toYamlStream } from '../compile/render.js';
-import { HELP, type Flag } from './flag-table.js';
+import { HELP, type CommandCompletion, type Flag } from './flag-table.js';
 import type { CliIO } from './main.js';
 import { PLATFORM_USAGE } from './platform-flags.js';
-import { loadWorkloadFiles, parseWorkloadFileArgs, type LoadedWorkload, type WorkloadFileArgs } from './workload-files.js';
+import { loadWorkloadFiles, parseWorkloadFileArgs, workloadFileFlags, type LoadedWorkload, type WorkloadFileArgs } from './workload-files.js';
 
 const USAGE = `Usage: bulkhead render -f FILE [-f FILE...] [-n NAMESPACE] [platform flags] [--api-server IP[,IP...]]
   FILE may be - for standard input. Pass the platform flags the operator runs with, so that the
@@ -16,6 +16,7 @@ ${PLATFORM_USAGE}  --api-server IP[,IP...]           the API server's endpoint a
                                     (kubectl get endpointslice -n default -l kubernetes.io/service-name=kubernetes);
                                     without it such rules are left out, as the operator does when it cannot resolve them
   --api-server-ports PORT[,PORT]    their ports (default 443,6443)
+  Exit 0 rendered, 2 invalid input (each problem named on standard error) or a usage error.
 `;
 
 const DEFAULT_API_SERVER_PORTS = [443, 6443];
@@ -43,16 +44,16 @@ const API_SERVER_FLAGS: Flag<WorkloadFileArgs>[] = [
   },
 ];
 
+/** For `bulkhead completion`. */
+export const RENDER_COMPLETION: CommandCompletion = { flags: workloadFileFlags(API_SERVER_FLAGS) };
+
 export async function runRender(argv: string[], io: CliIO): Promise<number> {
   const args = parseWorkloadFileArgs(argv, (arg) => `unknown flag ${arg}`, API_SERVER_FLAGS);
-  if (typeof args !== 'object') {
-    if (args !== HELP) io.stderr(`bulkhead render: ${args}\n`);
-    io.stderr(USAGE);
-    return args === HELP ? 0 : 2;
-  }
+  if (args === HELP) return (io.stdout(USAGE), 0);
+  if (typeof args !== 'object') return (io.stderr(`bulkhead render: ${args}\n${USAGE}`), 2);
   const { workloads, errors } = await loadWorkloadFiles(args.files, args.namespace);
   for (const e of errors) io.stderr(`bulkhead render: ${e}\n`);
-  if (errors.length > 0) return 1;
+  if (errors.length > 0) return 2;
   io.stdout(toYamlStream(compileAll(workloads, args, io)));
   return 0;
 }

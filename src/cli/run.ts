@@ -8,7 +8,7 @@ import { Manager, type ManagerOptions } from '../controller/manager.js';
 import { DEFAULT_KEEP_METADATA } from '../controller/write-plan.js';
 import { type Logger, createLogger } from '../observe/logger.js';
 import { createMetrics } from '../observe/metrics.js';
-import { HELP, helpFlag, parseFlagTable, unknownPairFlag, type Flag, type FlagTable, type Stop } from './flag-table.js';
+import { HELP, helpFlag, parseFlagTable, unknownPairFlag, type CommandCompletion, type Flag, type FlagTable, type Stop } from './flag-table.js';
 import type { CliIO } from './main.js';
 import { PLATFORM_USAGE, platformFlags } from './platform-flags.js';
 
@@ -27,7 +27,9 @@ ${PLATFORM_USAGE}  --leader-elect true|false         elect a leader on a Lease; 
                                     (a trailing * matches a prefix); every other undeclared key is removed as
                                     drift (default: kubectl.kubernetes.io/last-applied-configuration)
 Environment: KUBECONFIG, BULKHEAD_LOG_LEVEL (error|warn|info|debug).
-Exits 1 at once when it cannot start: a port in use, the CRD not installed, a list it may not make.
+Exits 1 at once when it cannot start (a port in use, the CRD not installed, a list it may not make)
+or when it loses leadership, so that Kubernetes restarts it; 0 when stopped by SIGTERM or SIGINT;
+2 on a usage error.
 `;
 
 interface RunArgs {
@@ -117,6 +119,7 @@ const FLAGS: FlagTable<RunArgs> = {
     },
     {
       names: ['--leader-elect'],
+      values: ['true', 'false'],
       set: (args, value) => {
         if (value !== 'true' && value !== 'false') return '--leader-elect must be true or false';
         args.leaderElect = value === 'true';
@@ -135,6 +138,9 @@ const FLAGS: FlagTable<RunArgs> = {
   other: unknownPairFlag,
 };
 
+/** For `bulkhead completion`. */
+export const RUN_COMPLETION: CommandCompletion = { flags: FLAGS.flags };
+
 function parse(argv: string[]): RunArgs | Stop {
   const args = parseFlagTable(argv, FLAGS, defaults());
   if (typeof args !== 'object') return args;
@@ -144,11 +150,11 @@ function parse(argv: string[]): RunArgs | Stop {
   return args;
 }
 
-/** usage prints a usage error (exit 2) or the help (exit 0), both on standard error. */
+/** usage prints the help on standard output (exit 0), or a usage error on standard error (exit 2). */
 function usage(stop: Stop, io: CliIO): number {
-  if (stop !== HELP) io.stderr(`bulkhead run: ${stop}\n`);
-  io.stderr(USAGE);
-  return stop === HELP ? 0 : 2;
+  if (stop === HELP) return (io.stdout(USAGE), 0);
+  io.stderr(`bulkhead run: ${stop}\n${USAGE}`);
+  return 2;
 }
 
 /** `host:port` of a listener; "0" disables it. */

@@ -86,6 +86,17 @@ export interface WorkloadFileArgs {
   kubeAPIServer?: CompileFacts['kubeAPIServer'];
 }
 
+/** The flags of parseWorkloadFileArgs, and a command's `extra` ones. */
+export function workloadFileFlags(extra: readonly Flag<WorkloadFileArgs>[] = []): Flag<WorkloadFileArgs>[] {
+  return [
+    helpFlag,
+    { names: ['-f', '--filename'], valueKind: 'file', set: (args, value) => { args.files.push(value); } },
+    { names: ['-n', '--namespace'], set: (args, value) => { args.namespace = value; } },
+    ...platformFlags<WorkloadFileArgs>(),
+    ...extra,
+  ];
+}
+
 /**
  * parseWorkloadFileArgs reads the flags render and diff share: -f FILE (repeatable, required),
  * -n NAMESPACE (default "default") and the platform flags of `run`, plus a command's `extra` flags.
@@ -96,16 +107,7 @@ export function parseWorkloadFileArgs(
   unknown: FlagTable<WorkloadFileArgs>['other'],
   extra: readonly Flag<WorkloadFileArgs>[] = [],
 ): WorkloadFileArgs | Stop {
-  const table: FlagTable<WorkloadFileArgs> = {
-    flags: [
-      helpFlag,
-      { names: ['-f', '--filename'], set: (args, value) => { args.files.push(value); } },
-      { names: ['-n', '--namespace'], set: (args, value) => { args.namespace = value; } },
-      ...platformFlags<WorkloadFileArgs>(),
-      ...extra,
-    ],
-    other: unknown,
-  };
+  const table: FlagTable<WorkloadFileArgs> = { flags: workloadFileFlags(extra), other: unknown };
   const args = parseFlagTable(argv, table, { files: [], namespace: 'default', platform: defaultPlatform() });
   if (typeof args === 'object' && args.files.length === 0) return '-f FILE is required';
   return args;
