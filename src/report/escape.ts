@@ -11,12 +11,18 @@
  * become spaces (a newline in a name would end nothing, but it would make the output unreadable).
  */
 export function dotString(text: string): string {
-  const body = text
-    .replace(/\\/g, '\\\\')
-    .replace(/"/g, '\\"')
-    .replace(/&/g, '&amp;')
-    .replace(/[\u0000-\u001f\u007f]/g, ' ');
+  const body = controlsAsSpaces(text).replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/&/g, '&amp;');
   return `"${body}"`;
+}
+
+/** Every C0 control character and DEL as a space. */
+export function controlsAsSpaces(text: string): string {
+  let out = '';
+  for (const ch of text) {
+    const code = ch.codePointAt(0) ?? 0;
+    out += code < 0x20 || code === 0x7f ? ' ' : ch;
+  }
+  return out;
 }
 
 /** A DOT label of several lines: each escaped, joined by DOT's centred line break. */

@@ -8,7 +8,7 @@ import type { ExposureFinding } from '../analysis/exposure.js';
 import type { AIWorkloadSpec } from '../api/types.js';
 import { validateSpec } from '../api/validate.js';
 import { type CompileFacts, DEFAULT_PLATFORM, type PeerWorkload } from '../compile/facts.js';
-import { dotString, htmlText, mermaidText } from './escape.js';
+import { controlsAsSpaces, dotString, htmlText, mermaidText } from './escape.js';
 import { buildSegmentMap, type MapInput, type MappedWorkload, reportHtml, type SegmentMap, toDot, toMermaid } from './index.js';
 import { MAX_EXPOSERS, safeId } from './model.js';
 
@@ -165,7 +165,7 @@ describe('escaping', () => {
     // &amp; is how the writer spells &, which Graphviz reads back as the character; in a name a
     // backslash stays doubled and a control character is a space (DOT names have no escapes but \").
     const decode = (s: string): string => s.replace(/&amp;/g, '&');
-    const written = (key: string): string => key.replace(/\\/g, '\\\\').replace(/[\u0000-\u001f]/g, ' ');
+    const written = (key: string): string => controlsAsSpaces(key).replace(/\\/g, '\\\\');
     expect(nodes.map((n) => decode(n.name)).sort()).toEqual(map.nodes.map((n) => written(n.key)).sort());
     expect(nodes.map((n) => n.id).sort()).toEqual(map.nodes.map((n) => n.id).sort());
     expect((json.edges ?? []).map((e) => e.id).sort()).toEqual(map.edges.map((e) => e.id).sort());
