@@ -6,7 +6,7 @@ import { validateSpec } from '../api/validate.js';
 import type { AIWorkloadSpec } from '../api/types.js';
 import { compile } from '../compile/compile.js';
 import { DEFAULT_PLATFORM } from '../compile/facts.js';
-import { exposureMessages, wouldBlock } from './exposure.js';
+import { type NamespaceFacts, exposureMessages, mayBeExposed, wouldBlock } from './exposure.js';
 
 const NS = 'rag';
 const V6_WORLD = '::-ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff[External]';
@@ -98,5 +98,34 @@ describe('exposure through the workload\'s own overlapping segments', () => {
 
   it('reports nothing while the segments share no pod', () => {
     expect(exposureMessages(world([pod('minio-0', { app: 'minio' }), pod('ingest-0', { job: 'ingest' })]), NS, overlapping, ours)).toEqual([]);
+  });
+});
+
+describe('mayBeExposed (the exposure loop skips the analysis when it is false)', () => {
+  const ns = (policies: NetworkPolicy[]): NamespaceFacts => ({ pods: facts(policies).pods, networkPolicies: policies });
+  const narrow = (name: string, app: string): NetworkPolicy => ({
+    kind: 'NetworkPolicy',
+    metadata: { namespace: NS, name },
+    spec: { podSelector: { matchLabels: { app } }, policyTypes: ['Ingress', 'Egress'], ingress: [{}], egress: [{}] },
+  });
+  const cases: [string, NetworkPolicy[], boolean][] = [
+    ['only our own policies', [], false],
+    ['an allow-all on a pod of no segment', [narrow('open-intruder', 'intruder')], false],
+    ['an allow-all on a segment pod', [narrow('open-vectors', 'vectors')], true],
+    ['an allow-all on the whole namespace', [egressPolicy('allow-all-egress', [{}])], true],
+  ];
+  it.each(cases)('%s: %s', (_what, policies, expected) => {
+    expect(mayBeExposed(ns(policies), spec, desired)).toBe(expected);
+    // Whenever it says no, the full analysis agrees that nothing is exposed.
+    if (!expected) expect(exposureMessages(facts(policies), NS, spec, desired)).toEqual([]);
+    else expect(exposureMessages(facts(policies), NS, spec, desired)).not.toEqual([]);
+  });
+
+  it('is true for a pod in two segments', () => {
+    const both = { pods: [pod('shared', { app: 'api', tier: 'edge' }), pod('vectors-0', { app: 'vectors' })], networkPolicies: [] };
+    // Not provably overlapping (so valid), but the pod `shared` carries both selectors' labels.
+    const overlapping = specOf({ components: [...spec.components, { name: 'edge', role: 'Gateway', selector: { matchLabels: { tier: 'edge' } } }] });
+    expect(mayBeExposed(both, overlapping, desired)).toBe(true);
+    expect(mayBeExposed(both, spec, desired)).toBe(false);
   });
 });

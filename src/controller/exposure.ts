@@ -4,10 +4,11 @@
 // segment in it: callers nobody declared, or a way out for a dataset meant to have none.
 import { ConnSet, type ClusterFacts, type ExposureFinding, analyze, findExposures } from '../analysis/index.js';
 import { selectorMatches } from '../analysis/selectors.js';
-import type { NetworkPolicy as AnalysisPolicy } from '../api/kubernetes.js';
+import type { NetworkPolicy as AnalysisPolicy, Pod } from '../api/kubernetes.js';
 import type { AnalysisOptions } from '../analysis/types.js';
 import type { AIWorkloadSpec } from '../api/types.js';
 import type { GeneratedObject, NetworkPolicy } from '../compile/objects.js';
+import type { ExposureInput, ExposureResult } from './exposure-loop.js';
 
 /** At most this many findings are named per segment; the count says how many there were. */
 const MAX_NAMED = 3;
@@ -102,4 +103,46 @@ export function wouldBlock(facts: ClusterFacts, namespace: string, desired: read
     if (!lost.isEmpty()) lines.push(`${key(c.src.id, c.dst.id)} : ${lost.toString()}`);
   }
   return lines.length > MAX_BLOCKED ? [...lines.slice(0, MAX_BLOCKED), `and ${lines.length - MAX_BLOCKED} more`] : lines;
+}
+
+/** The pods and NetworkPolicies of one namespace, from the caches' namespace index. */
+export interface NamespaceFacts {
+  pods: readonly Pod[];
+  networkPolicies: readonly AnalysisPolicy[];
+}
+
+/**
+ * mayBeExposed: whether any analysis is needed for this workload's segments. A segment can only be
+ * widened by a policy that selects one of its pods (policies add up on the pods they select; a
+ * policy elsewhere can only narrow what its own pods may send), or by a pod in two of its
+ * segments. When neither holds, the segments admit exactly what their own policies declare, so
+ * the answer is "not exposed" without analysing the cluster. Cost: the namespace's pods and
+ * policies, never the cluster's.
+ */
+export function mayBeExposed(ns: NamespaceFacts, spec: AIWorkloadSpec, desired: readonly GeneratedObject[]): boolean {
+  const ourNames = new Set(desired.filter((o) => o.kind === 'NetworkPolicy').map((o) => o.metadata.name));
+  const segmentPods = ns.pods.filter((p) => spec.components.some((c) => selectorMatches(c.selector, p.metadata?.labels ?? {})));
+  if (segmentPods.length === 0) return false;
+  const inTwo = segmentPods.some((p) => spec.components.filter((c) => selectorMatches(c.selector, p.metadata?.labels ?? {})).length > 1);
+  if (inTwo) return true;
+  const foreign = ns.networkPolicies.filter((p) => !ourNames.has(p.metadata?.name ?? ''));
+  return foreign.some((p) => segmentPods.some((pod) => selectorMatches(p.spec?.podSelector ?? {}, pod.metadata?.labels ?? {})));
+}
+
+/** The exposure loop's analysis of one AIWorkload: exposure (when it may be exposed) and, in audit mode, what enforcing would cut. */
+export function analyseWorkload(input: ExposureInput, ns: NamespaceFacts, cluster: () => ClusterFacts): ExposureResult {
+  const guarded = (what: string, f: () => string[]): string[] => {
+    try {
+      return f();
+    } catch (err) {
+      // A malformed foreign policy must not stop the analysis of everyone else; report it instead.
+      return [`${what} could not be computed: ${err instanceof Error ? err.message : String(err)}`];
+    }
+  };
+  const exposable = mayBeExposed(ns, input.spec, input.objects);
+  const facts = exposable || input.audit ? cluster() : undefined;
+  return {
+    exposed: facts === undefined || !exposable ? [] : guarded('exposure', () => exposureMessages(facts, input.namespace, input.spec, input.objects)),
+    wouldBlock: facts === undefined || !input.audit ? [] : guarded('audit', () => wouldBlock(facts, input.namespace, input.objects)),
+  };
 }

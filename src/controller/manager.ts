@@ -4,12 +4,14 @@ import { randomUUID } from 'node:crypto';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { LABEL_MANAGED_BY, MANAGED_SELECTOR, MANAGED_BY_VALUE } from '../api/constants.js';
 import type { PlatformConfig } from '../compile/facts.js';
-import type { EndpointSlice, Pod, Stored, StoredObject } from '../api/kubernetes.js';
+import type { EndpointSlice, NetworkPolicy, Pod, Stored, StoredObject } from '../api/kubernetes.js';
 import { apiServerEndpoints, podsThatCount } from '../compile/live-facts.js';
 import { GENERATED_KINDS, type GeneratedKind, type GeneratedObject } from '../compile/objects.js';
 import type { ClusterFacts as AnalysisFacts } from '../analysis/index.js';
 import type { AIWorkloadSpec } from '../api/types.js';
-import { exposureMessages, wouldBlock } from './exposure.js';
+import { type NamespaceFacts, analyseWorkload } from './exposure.js';
+import { ExposureLoop, type ExposureResult } from './exposure-loop.js';
+import { WorkloadIndex } from './workload-index.js';
 import { slimPod, withoutManagedFields } from './slim.js';
 import { createRestClient } from '../runtime/rest.js';
 import { RESOURCES, type ResourceInfo } from '../kube/resources.js';
@@ -21,7 +23,7 @@ import { ALL_ENDPOINTS, type Endpoint, type HealthServer, readinessCheck, startH
 import { type Clock, realClock } from '../runtime/clock.js';
 import { Informer, kubeListWatch } from '../runtime/informer.js';
 import { type AIWorkloadObject, type ClusterView, Reconciler } from './reconciler.js';
-import { WATCHES, type Watch, type WatchIndex, updateKeys } from './watches.js';
+import { WATCHES, type Watch, updateKeys } from './watches.js';
 import { queueResult, resultLabel } from './outcome.js';
 import { StartupError, listFailure, syncTimeout } from './startup.js';
 import { WorkQueue } from '../runtime/workqueue.js';
@@ -71,6 +73,27 @@ function segmentCounts(workloads: readonly AIWorkloadObject[]): Record<SegmentCo
   return counts;
 }
 
+/**
+ * indexWorkloads keeps a WorkloadIndex of the informer's AIWorkloads. It is registered before the
+ * watches, so the index is current when any map function reads it (handlers run in the order added).
+ */
+function indexWorkloads(workloads: AnyInformer, onDelete: (key: string) => void): WorkloadIndex {
+  const index = new WorkloadIndex();
+  workloads.addEventHandler({
+    onAdd: (w) => index.upsert(w),
+    onUpdate: (_old, w) => index.upsert(w),
+    onDelete: (w) => {
+      index.remove(w);
+      onDelete(`${w.metadata.namespace ?? 'default'}/${w.metadata.name}`);
+    },
+  });
+  return index;
+}
+
+function onAnyChange(informers: readonly (AnyInformer | undefined)[], handler: () => void): void {
+  for (const inf of informers) inf?.addEventHandler({ onAdd: handler, onUpdate: handler, onDelete: handler });
+}
+
 export class Manager {
   readonly queue: WorkQueue;
   private readonly informers = new Map<string, AnyInformer>();
@@ -83,6 +106,7 @@ export class Manager {
   private readonly listErrors = new Map<string, string>();
   private workers: Promise<void> | undefined;
   private stopResync: (() => void) | undefined;
+  private readonly exposure: ExposureLoop;
   readonly identity: string;
 
   constructor(private readonly opts: ManagerOptions) {
@@ -108,6 +132,7 @@ export class Manager {
       return inf;
     };
     const workloads = make('aiworkloads', RESOURCES.AIWorkload);
+    const index = indexWorkloads(workloads, (key) => this.exposure.remove(key));
     const managed = new Map<GeneratedKind, AnyInformer>();
     for (const kind of GENERATED_KINDS) {
       // NetworkPolicies are watched unfiltered: exposure detection needs everyone's policies.
@@ -120,6 +145,8 @@ export class Manager {
     const view: ClusterView = {
       getWorkload: (ns, name) => workloads.get(ns, name) as AIWorkloadObject | undefined,
       listWorkloads: () => workloads.list() as AIWorkloadObject[],
+      validation: (w) => index.validation(w),
+      peerWorkloads: () => index.peerWorkloads(),
       listManaged: (kind, ns) =>
         (managed.get(kind)?.listByNamespace(ns) ?? []).filter((o) => o.metadata.labels?.[LABEL_MANAGED_BY] === MANAGED_BY_VALUE),
       listPods: (ns) => podsThatCount(pods.listByNamespace(ns) as Stored<Pod>[]),
@@ -141,36 +168,35 @@ export class Manager {
       correlator: new EventCorrelator({ now: () => this.clock.now() }),
       onEventDropped: () => opts.metrics.eventsDropped.inc(),
     });
-    // Exposure is computed over the whole cached cluster: any pod anywhere may be a peer.
-    const exposedByWorkload = new Map<string, number>();
+    // Exposure and audit analysis run in their own loop (exposure-loop.ts), off the reconcile
+    // path: a reconcile hands it what it converges to and reports the last result; a changed result
+    // wakes the reconcile that writes it. Exposure is computed over the whole cached cluster: any
+    // pod anywhere may be a peer.
     const analysisFacts = (): AnalysisFacts => ({
       namespaces: namespaces.list() as AnalysisFacts['namespaces'],
       pods: podsThatCount(pods.list() as Stored<Pod>[]),
       workloads: [],
       networkPolicies: (managed.get('NetworkPolicy')?.list() ?? []) as AnalysisFacts['networkPolicies'],
     });
-    const exposure = (w: AIWorkloadObject, spec: AIWorkloadSpec, objects: GeneratedObject[]): string[] => {
-      const facts = analysisFacts();
-      const ns = w.metadata.namespace ?? 'default';
-      let messages: string[];
-      try {
-        messages = exposureMessages(facts, ns, spec, objects);
-      } catch (err) {
-        // A malformed foreign policy must not block reconciling; report it instead.
-        messages = [`exposure could not be computed: ${err instanceof Error ? err.message : String(err)}`];
-      }
-      exposedByWorkload.set(`${ns}/${w.metadata.name}`, messages.length);
-      opts.metrics.exposedSegments.set([...exposedByWorkload.values()].reduce((a, b) => a + b, 0));
-      return messages;
+    const namespaceFacts = (ns: string): NamespaceFacts => ({
+      pods: podsThatCount(pods.listByNamespace(ns) as Stored<Pod>[]),
+      networkPolicies: (managed.get('NetworkPolicy')?.listByNamespace(ns) ?? []) as NetworkPolicy[],
+    });
+    this.exposure = new ExposureLoop({
+      clock: this.clock,
+      busy: () => this.queue.len() + this.queue.inFlight() > 0,
+      compute: (input) => analyseWorkload(input, namespaceFacts(input.namespace), analysisFacts),
+      changed: (key) => {
+        opts.metrics.exposedSegments.set([...this.exposure.allResults().values()].reduce((a, r) => a + r.exposed.length, 0));
+        this.queue.add(key);
+      },
+    });
+    const analysis = (w: AIWorkloadObject, input: { spec: AIWorkloadSpec; objects: GeneratedObject[]; audit: boolean }): ExposureResult => {
+      const key = `${w.metadata.namespace ?? 'default'}/${w.metadata.name}`;
+      this.exposure.update(key, { namespace: w.metadata.namespace ?? 'default', name: w.metadata.name, ...input });
+      return this.exposure.result(key) ?? { exposed: [], wouldBlock: [] };
     };
-    const blocked = (w: AIWorkloadObject, objects: GeneratedObject[]): string[] => {
-      try {
-        return wouldBlock(analysisFacts(), w.metadata.namespace ?? 'default', objects);
-      } catch (err) {
-        return [`could not be computed: ${err instanceof Error ? err.message : String(err)}`];
-      }
-    };
-    this.reconciler = new Reconciler({ view, writer, platform: opts.platform, clock: this.clock, logger: opts.logger, metrics: opts.metrics, exposure, wouldBlock: blocked,
+    this.reconciler = new Reconciler({ view, writer, platform: opts.platform, clock: this.clock, logger: opts.logger, metrics: opts.metrics, analysis,
       ...(opts.keepMetadata === undefined ? {} : { keepMetadata: opts.keepMetadata }) });
 
     // --- event handlers: map to keys, enqueue, never block ------------------------------------
@@ -183,7 +209,8 @@ export class Manager {
       for (const [condition, n] of Object.entries(segmentCounts(workloads.list() as AIWorkloadObject[]))) opts.metrics.segments.set({ condition }, n);
     };
     workloads.addEventHandler({ onAdd: countSegments, onUpdate: countSegments, onDelete: countSegments });
-    const index: WatchIndex = { workloadsIn: (ns) => workloads.listByNamespace(ns), allWorkloads: () => workloads.list() };
+    // Anything any exposure result may depend on: analysed again (coalesced) by the exposure loop.
+    onAnyChange([pods, namespaces, managed.get('NetworkPolicy')], () => this.exposure.markAll());
     const informersOf: Record<Watch['resource'], AnyInformer[]> = {
       aiworkloads: [workloads],
       managed: [...managed].filter(([kind]) => kind !== 'NetworkPolicy').map(([, inf]) => inf),
@@ -313,6 +340,7 @@ export class Manager {
     this.stopResync?.();
     await this.queue.shutDownWithDrain();
     await this.workers;
+    await this.exposure.stop();
     await Promise.all([...this.informers.values()].map((i) => i.stop()));
     await Promise.all(this.servers.map((s) => s.close()));
   }

@@ -13,6 +13,8 @@ import { createMetrics } from '../observe/metrics.js';
 import { FakeClock } from '../runtime/clock.js';
 import { MAX_CONFLICT_RETRIES } from './outcome.js';
 import type { StoredObject } from '../api/kubernetes.js';
+import { validateSpec } from '../api/validate.js';
+import { peerWorkloads } from '../compile/live-facts.js';
 import { type AIWorkloadObject, type ClusterView, type ClusterWriter, type ReconcileOutcome, Reconciler } from './reconciler.js';
 
 const NS = 'ml';
@@ -46,6 +48,8 @@ class FakeCluster {
   readonly view: ClusterView = {
     getWorkload: (ns, name) => (ns === NS && name === 'w' ? this.workload : undefined),
     listWorkloads: () => [this.workload],
+    validation: (w) => validateSpec(w.spec),
+    peerWorkloads: () => peerWorkloads([this.workload]),
     listManaged: (kind, ns) => [...this.objects.entries()].filter(([k]) => k.startsWith(`${kind}/${ns}/`)).map(([, o]) => o),
     listPods: (ns) => this.pods.filter((p) => p.metadata.namespace === ns),
     kubeAPIServer: () => undefined,

@@ -7,10 +7,9 @@ import { NotLeaderError } from '../kube/writer.js';
 import { selectorMatches } from '../analysis/selectors.js';
 import type { Pod, Stored, StoredObject } from '../api/kubernetes.js';
 import type { AIWorkloadSpec, AIWorkloadStatus, ComponentStatus } from '../api/types.js';
-import { formatProblems, validateSpec } from '../api/validate.js';
+import { type ValidationResult, formatProblems } from '../api/validate.js';
 import { type CompileResult, type ComponentReport, compile } from '../compile/compile.js';
 import type { CompileFacts, PeerWorkload, PlatformConfig } from '../compile/facts.js';
-import { peerWorkloads } from '../compile/live-facts.js';
 import { labelValue } from '../compile/names.js';
 import { GENERATED_KINDS, type GeneratedKind, type GeneratedObject } from '../compile/objects.js';
 import type { Logger } from '../observe/logger.js';
@@ -31,6 +30,10 @@ export interface AIWorkloadObject extends StoredObject {
 export interface ClusterView {
   getWorkload(namespace: string, name: string): AIWorkloadObject | undefined;
   listWorkloads(): AIWorkloadObject[];
+  /** The spec's validation, cached per version of the object (workload-index.ts). */
+  validation(workload: AIWorkloadObject): ValidationResult;
+  /** The valid AIWorkloads not being deleted, by `namespace/name`: what workload peers resolve against (indexed, not rebuilt). */
+  peerWorkloads(): ReadonlyMap<string, PeerWorkload>;
   /** Managed objects (labelled managed-by=bulkhead) of a kind in a namespace. */
   listManaged(kind: GeneratedKind, namespace: string): StoredObject[];
   listPods(namespace: string): Stored<Pod>[];
@@ -56,10 +59,12 @@ export interface ReconcilerDeps {
   clock: Clock;
   logger: Logger;
   metrics?: Metrics;
-  /** Extra pure analysis of the result, such as exposure detection; returns messages per segment. */
-  exposure?: (workload: AIWorkloadObject, spec: AIWorkloadSpec, objects: GeneratedObject[]) => string[];
-  /** Audit mode: connections possible now that the desired policies would cut. */
-  wouldBlock?: (workload: AIWorkloadObject, objects: GeneratedObject[]) => string[];
+  /**
+   * The analysis of the result: exposure messages per segment and, in audit mode, the connections
+   * possible now that the desired policies would cut. The manager answers from its exposure loop
+   * (the last result, computed off the reconcile path) and hands it what this reconcile converges to.
+   */
+  analysis?: (workload: AIWorkloadObject, input: { spec: AIWorkloadSpec; objects: GeneratedObject[]; audit: boolean }) => { exposed: string[]; wouldBlock: string[] };
   /** Label and annotation keys left in place on generated objects (a trailing * is a prefix). @default DEFAULT_KEEP_METADATA */
   keepMetadata?: readonly string[];
 }
@@ -70,10 +75,6 @@ export type { ReconcileOutcome } from './outcome.js';
 export function splitKey(key: string): { namespace: string; name: string } {
   const i = key.indexOf('/');
   return { namespace: key.slice(0, i), name: key.slice(i + 1) };
-}
-
-function peerFacts(view: ClusterView): Map<string, PeerWorkload> {
-  return peerWorkloads(view.listWorkloads());
 }
 
 /**
@@ -160,7 +161,7 @@ export class Reconciler {
   async reconcile(key: string, attempt = 0): Promise<ReconcileOutcome> {
     const target = this.load(key);
     if (target === undefined) return { kind: 'skipped' };
-    const validation = validateSpec(target.workload.spec);
+    const validation = this.deps.view.validation(target.workload);
     if (!validation.ok) {
       await this.reportInvalid(target, formatProblems(validation.problems));
       return { kind: 'invalid' };
@@ -237,7 +238,7 @@ export class Reconciler {
 
   private compileFacts(): CompileFacts {
     const { view, platform } = this.deps;
-    return { platform, workloads: peerFacts(view), kubeAPIServer: view.kubeAPIServer() };
+    return { platform, workloads: view.peerWorkloads(), kubeAPIServer: view.kubeAPIServer() };
   }
 
   /** liveObjects are the cached objects labelled for the workload or owned by it (only these are pruned). */
@@ -340,6 +341,7 @@ export class Reconciler {
   private appliedOutcome(t: Target, spec: AIWorkloadSpec, result: CompileResult, audit: boolean, ceiling: string[], peers: ReadonlyMap<string, PeerWorkload>): AppliedOutcome {
     const pods = this.deps.view.listPods(t.namespace);
     const reports = result.components.map((c) => componentStatus(c, spec, pods));
+    const analysis = this.deps.analysis?.(t.workload, { spec, objects: result.objects, audit }) ?? { exposed: [], wouldBlock: [] };
     return {
       kind: 'applied',
       audit,
@@ -348,9 +350,9 @@ export class Reconciler {
       // A peer that resolves to nothing gets no rule (never a fallback to everything): the flow is closed.
       unresolved: result.components.flatMap((c) => c.unresolvedPeers.map((p) => `${c.name}: ${p.peer}: ${p.message}`)),
       identityDrift: reports.flatMap((r) => (r.identityDrift !== undefined ? [r.identityDrift] : [])),
-      exposed: this.deps.exposure?.(t.workload, spec, result.objects) ?? [],
+      exposed: analysis.exposed,
       overlapping: this.overlaps(t, spec, pods, peers),
-      wouldBlock: audit ? (this.deps.wouldBlock?.(t.workload, result.objects) ?? []) : [],
+      wouldBlock: audit ? analysis.wouldBlock : [],
       ceiling,
     };
   }

@@ -1,13 +1,19 @@
 import type { StoredObject } from '../api/kubernetes.js';
 import { KIND, LABEL_MANAGED_BY, LABEL_WORKLOAD, MANAGED_BY_VALUE } from '../api/constants.js';
-import { WATCHES, type WatchIndex, allKeys, namespaceKeys, ownerKeys, podChanged, policyKeys, specOrDeletionChanged, updateKeys, workloadKeys } from './watches.js';
+import { WorkloadIndex } from './workload-index.js';
+import { WATCHES, allKeys, podKeys, namespaceKeys, ownerKeys, podChanged, policyKeys, specOrDeletionChanged, updateKeys, workloadKeys } from './watches.js';
 
+// One segment each, selecting app=<its name>; a workload's egress names its peers.
 const workload = (namespace: string, name: string, peers: { namespace: string; name: string }[] = []): StoredObject => ({
   metadata: { namespace, name },
-  spec: { components: [], egress: peers.map((p) => ({ from: 'a', to: { workload: { ...p, component: 'c' } } })) },
+  spec: {
+    components: [{ name: 'c', role: 'Model', selector: { matchLabels: { app: name } } }],
+    egress: peers.map((p) => ({ from: 'c', to: { workload: { ...p, component: 'c' } } })),
+  },
 });
 const W = [workload('a', 'client', [{ namespace: 'b', name: 'server' }]), workload('b', 'server'), workload('b', 'other'), workload('c', 'lonely')];
-const index: WatchIndex = { workloadsIn: (ns) => W.filter((w) => w.metadata.namespace === ns), allWorkloads: () => W };
+const index = new WorkloadIndex();
+for (const w of W) index.upsert(w);
 const managed = (labels: Record<string, string>, owner?: string): StoredObject => ({
   metadata: { namespace: 'b', name: 'x', labels: { [LABEL_MANAGED_BY]: MANAGED_BY_VALUE, ...labels }, ...(owner === undefined ? {} : { ownerReferences: [{ kind: KIND, name: owner, controller: true }] }) },
 });
@@ -54,10 +60,17 @@ describe('which updates matter', () => {
   it('an update maps both the old and the new object: a pod that moved segments wakes both', () => {
     const pods = WATCHES.find((w) => w.resource === 'pods');
     if (pods === undefined) throw new Error('no pods watch');
-    const before: StoredObject = { metadata: { namespace: 'b', name: 'p', labels: { app: 'a' } } };
-    const after: StoredObject = { metadata: { namespace: 'b', name: 'p', labels: { app: 'b' } } };
+    const before: StoredObject = { metadata: { namespace: 'b', name: 'p', labels: { app: 'server' } } };
+    const after: StoredObject = { metadata: { namespace: 'b', name: 'p', labels: { app: 'other', tier: 'x' } } };
     expect(updateKeys(pods, before, after, index).sort()).toEqual(['b/other', 'b/server']);
     expect(updateKeys(pods, before, before, index)).toEqual([]);
+  });
+
+  it('a pod wakes only the workloads whose segments select it, never its whole namespace', () => {
+    expect(podKeys({ metadata: { namespace: 'b', name: 'p', labels: { app: 'server' } } }, index)).toEqual(['b/server']);
+    expect(podKeys({ metadata: { namespace: 'b', name: 'p', labels: { app: 'nobody' } } }, index)).toEqual([]);
+    // The same labels in another namespace select nothing there.
+    expect(podKeys({ metadata: { namespace: 'c', name: 'p', labels: { app: 'server' } } }, index)).toEqual([]);
   });
 
   it('every informer the manager makes has a watch', () => {

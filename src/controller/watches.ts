@@ -4,13 +4,18 @@
 // them. An update maps the old and the new object, so a pod relabelled out of a segment wakes the
 // workloads it left as well as those it joined.
 import { KIND, LABEL_MANAGED_BY, LABEL_WORKLOAD, MANAGED_BY_VALUE } from '../api/constants.js';
-import type { StoredObject } from '../api/kubernetes.js';
+import type { Labels, StoredObject } from '../api/kubernetes.js';
 import type { AIWorkloadSpec } from '../api/types.js';
 
-/** What the map functions may read of the caches. */
+/** What the map functions may read of the caches: indexes (workload-index.ts), never a scan of every AIWorkload. */
 export interface WatchIndex {
-  workloadsIn(namespace: string): readonly StoredObject[];
-  allWorkloads(): readonly StoredObject[];
+  /** `namespace/name` of the AIWorkloads of a namespace. */
+  keysIn(namespace: string): readonly string[];
+  allKeys(): readonly string[];
+  /** The AIWorkloads that name this one as a peer. */
+  naming(key: string): readonly string[];
+  /** The AIWorkloads of the namespace with a segment that selects pods with these labels. */
+  selecting(namespace: string, labels: Labels): readonly string[];
 }
 
 export type MapFunc = (obj: StoredObject, index: WatchIndex) => string[];
@@ -26,7 +31,6 @@ export interface Watch {
 }
 
 const keyOf = (obj: StoredObject): string => `${obj.metadata.namespace ?? 'default'}/${obj.metadata.name}`;
-const keys = (objs: readonly StoredObject[]): string[] => objs.map(keyOf);
 const json = (v: unknown): string => JSON.stringify(v) ?? '';
 
 type Peerish = { workload?: { namespace?: string; name?: string } } | undefined;
@@ -46,8 +50,7 @@ export function peerKeys(obj: StoredObject): string[] {
 export function workloadKeys(obj: StoredObject, index: WatchIndex): string[] {
   const ns = obj.metadata.namespace ?? 'default';
   const self = keyOf(obj);
-  const naming = index.allWorkloads().filter((w) => peerKeys(w).includes(self));
-  return unique([self, ...keys(naming), ...peerKeys(obj), ...keys(index.workloadsIn(ns))]);
+  return unique([self, ...index.naming(self), ...peerKeys(obj), ...index.keysIn(ns)]);
 }
 
 /** A status-only change (the operator's own write) needs no reconcile. */
@@ -65,7 +68,15 @@ export function ownerKeys(obj: StoredObject): string[] {
 }
 
 /** namespaceKeys: every AIWorkload of the object's namespace. */
-export const namespaceKeys: MapFunc = (obj, index) => keys(index.workloadsIn(obj.metadata.namespace ?? 'default'));
+export const namespaceKeys: MapFunc = (obj, index) => [...index.keysIn(obj.metadata.namespace ?? 'default')];
+
+/**
+ * podKeys (Watches Pod): the AIWorkloads with a segment that selects the pod (its status counts
+ * the pod, IdentityDrift and Overlapping name it). An update maps the old labels and the new, so
+ * a pod relabelled out of a segment wakes the workload it left. What a pod changes elsewhere
+ * (exposure to it as a peer) is the exposure loop's, not a reconcile's.
+ */
+export const podKeys: MapFunc = (obj, index) => [...index.selecting(obj.metadata.namespace ?? 'default', obj.metadata.labels ?? {})];
 
 /**
  * policyKeys (Watches NetworkPolicy): ours wake their owner; anyone else's may widen a segment of
@@ -80,7 +91,7 @@ export const podChanged = (o: StoredObject, n: StoredObject): boolean =>
   json((o.status as { phase?: string } | undefined)?.phase) !== json((n.status as { phase?: string } | undefined)?.phase);
 
 /** allKeys: every AIWorkload (namespace labels decide namespaceSelectors; the API server's endpoints every KubeAPIServer rule). */
-export const allKeys: MapFunc = (_obj, index) => keys(index.allWorkloads());
+export const allKeys: MapFunc = (_obj, index) => [...index.allKeys()];
 
 /** Namespaces matter when their labels change. */
 export const labelsChanged = (o: StoredObject, n: StoredObject): boolean => json(o.metadata.labels) !== json(n.metadata.labels);
@@ -90,7 +101,7 @@ export const WATCHES: readonly Watch[] = [
   { resource: 'aiworkloads', map: workloadKeys, changed: specOrDeletionChanged },
   { resource: 'managed', map: ownerKeys },
   { resource: 'networkpolicies', map: policyKeys },
-  { resource: 'pods', map: namespaceKeys, changed: podChanged },
+  { resource: 'pods', map: podKeys, changed: podChanged },
   { resource: 'namespaces', map: allKeys, changed: labelsChanged, updatesOnly: true },
   { resource: 'endpointslices', map: allKeys },
 ];
