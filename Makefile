@@ -17,6 +17,7 @@ JEST := $(NODE) --experimental-vm-modules node_modules/jest/bin/jest.js
 BULKHEAD := $(NODE) bin/bulkhead.js
 LOCAL_KUBECONFIG := $(CURDIR)/.local/kubeconfig
 export BULKHEAD_ROOT := $(CURDIR)
+SBOM ?= dist/bulkhead.cdx.json
 
 .PHONY: help
 help: ## List the targets.
@@ -124,6 +125,14 @@ bench: build control-plane enforcer ## Benchmarks (within one run): analysis, po
 chart: generate helm ## Refresh the chart's generated files and lint the chart.
 	$$(bash hack/build-helm.sh) lint --strict charts/bulkhead
 
+.PHONY: sbom
+sbom: node_modules ## Write a CycloneDX SBOM of the runtime dependencies (npm sbom, from package-lock.json) to dist/bulkhead.cdx.json, or SBOM=FILE.
+	bash hack/sbom.sh $(SBOM)
+
+.PHONY: audit-signatures
+audit-signatures: node_modules ## Verify the installed packages' registry signatures (npm audit signatures) where the registry publishes signing keys; says so where it does not.
+	bash hack/audit-signatures.sh
+
 .PHONY: clean
 clean: cluster-down ## Remove build output.
 	rm -rf dist .local
@@ -137,7 +146,7 @@ bench-cache: build ## Pod cache benchmark: heap of 5,000 pods as decoded vs as t
 	$(NODE) --expose-gc dist/bench/cache.js
 
 .PHONY: bench-convergence
-bench-convergence: build control-plane ## Operator convergence time over a bare client's for the same writes (local control plane).
+bench-convergence: build control-plane ## Operator convergence time over a bare client's for the same writes (local control plane; BENCH_WORKLOADS=N, default 40).
 	$(NODE) dist/bench/convergence.js
 
 .PHONY: bench-dataplane

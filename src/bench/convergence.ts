@@ -14,7 +14,9 @@ import { silentLogger } from '../observe/logger.js';
 import { runAsMain, withBenchCluster } from './bench-cluster.js';
 import { createMetrics } from '../observe/metrics.js';
 
-const WORKLOADS = 40;
+/** BENCH_WORKLOADS sets the number of AIWorkloads (default 40); issue-scale runs use 200 and 1,000. */
+const WORKLOADS = Number(process.env['BENCH_WORKLOADS'] ?? 40);
+if (!Number.isInteger(WORKLOADS) || WORKLOADS < 1) throw new Error(`BENCH_WORKLOADS must be a positive integer, got ${process.env['BENCH_WORKLOADS'] ?? ''}`);
 
 function spec(i: number): unknown {
   return {
