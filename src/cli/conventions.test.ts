@@ -93,6 +93,9 @@ describe('exit codes without a cluster (0 ok, 1 findings, 2 errors)', () => {
     ['explain a directory', 0, ['explain', '-d', explainDir]],
     ['explain a missing directory', 2, ['explain', '-d', path.join(tmp(), 'none')]],
     ['explain with neither -d nor --live', 2, ['explain']],
+    ['report a sample', 0, ['report', '-f', sample]],
+    ['report a missing file', 2, ['report', '-f', path.join(tmp(), 'none.yaml')]],
+    ['report with neither -f nor --live', 2, ['report']],
     ['check with a bad -o', 2, ['check', '-o', 'yaml']],
     ['exposure with a bad -o', 2, ['exposure', '-o', 'yaml']],
     ['crd', 0, ['crd']],
@@ -152,8 +155,8 @@ describe('bulkhead completion', () => {
     };
     expect(complete(['bulkhead', 'ren'])).toBe('render');
     expect(complete(['bulkhead', 'local-cluster', ''])).toBe('up down env status');
-    expect(complete(['bulkhead', 'explain', '-o', ''])).toBe('txt json');
-    expect(complete(['bulkhead', 'explain', '--output', '=', ''])).toBe('txt json');
+    expect(complete(['bulkhead', 'check', '-o', ''])).toBe('txt json');
+    expect(complete(['bulkhead', 'check', '--output', '=', ''])).toBe('txt json');
     expect(complete(['bulkhead', 'explain', '--ip-'])).toBe('--ip-family');
     expect(complete(['bulkhead', 'completion', ''])).toBe('bash zsh fish');
     expect(complete(['bulkhead', 'help', 'exp'])).toBe('explain exposure');
@@ -176,7 +179,7 @@ describe('bulkhead completion', () => {
     };
     expect(complete('bulkhead ren')).toEqual(['render']);
     expect(complete('bulkhead local-cluster ').sort()).toEqual(['down', 'env', 'status', 'up']);
-    expect(complete('bulkhead explain -o ').sort()).toEqual(['json', 'txt']);
+    expect(complete('bulkhead check -o ').sort()).toEqual(['json', 'txt']);
     expect(complete('bulkhead check --')).toEqual(expect.arrayContaining(['--namespace', '--lease', '--output', '--help']));
     expect(complete('kubectl-bulkhead ren')).toEqual(['render']);
   });

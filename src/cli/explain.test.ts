@@ -95,7 +95,7 @@ describe('bulkhead explain', () => {
 
   it('rejects bad usage with exit code 2', async () => {
     expect((await run()).code).toBe(2);
-    expect((await run('-d', basic, '-o', 'yaml')).err).toMatch(/-o must be txt or json/);
+    expect((await run('-d', basic, '-o', 'yaml')).err).toMatch(/-o must be txt, json, dot or mermaid, not "yaml"/);
     const family = await run('-d', basic, '--ip-family', 'ipv6');
     expect(family.code).toBe(2);
     expect(family.err).toMatch(/--ip-family must be ipv4 or dual, not "ipv6"/);

@@ -10,11 +10,12 @@ import { emptyFacts, ManifestError, parseManifests, type MutableFacts } from '..
 import { buildModel } from '../analysis/model.js';
 import { compilePolicy } from '../analysis/policy.js';
 import { withDefaults, type AnalysisOptions, type ClusterFacts, type IpFamilies } from '../analysis/types.js';
+import { defaultPlatform } from '../compile/facts.js';
 import { podsThatCount } from '../compile/live-facts.js';
 import { HELP, helpFlag, parseFlagTable, type CommandCompletion, type FlagTable } from './flag-table.js';
 import type { CliIO } from './main.js';
 
-const USAGE = `Usage: bulkhead explain (-d DIR ... | --live [-n NAMESPACE]) [-o txt|json] [--from PEER --to PEER] [--ipblock-matches-pods] [--ip-family ipv4|dual]
+const USAGE = `Usage: bulkhead explain (-d DIR ... | --live [-n NAMESPACE]) [-o txt|json|dot|mermaid] [--from PEER --to PEER] [--ipblock-matches-pods] [--ip-family ipv4|dual]
 
 Prints every ordered pair of peers that NetworkPolicy v1 lets connect, one line each:
   SRC => DST : CONN
@@ -28,6 +29,10 @@ Flags:
                             (current kubeconfig, or in-cluster config)
   -n NAMESPACE              with --live: print only pairs with an end in NAMESPACE
   -o txt|json               output format (default txt)
+  -o dot|mermaid            the segment map instead: the AIWorkloads in the input, their components,
+                            flows and peers, and every exposure, overlap and consent-pending peer
+                            highlighted, as Graphviz DOT or a Mermaid flowchart (for a pull request
+                            comment); bulkhead report draws it as an HTML page
   --from PEER --to PEER     explain one pair: which policies and rules allow or deny it, per direction
   --ipblock-matches-pods    let ipBlocks match pod IPs too (default: they match only external IPs)
   --ip-family ipv4|dual     ipv4 (default): the outside world is IPv4 space and IPv6 cidrs are
@@ -43,13 +48,17 @@ interface Flags {
   dirs: string[];
   live: boolean;
   namespace?: string;
-  output: 'txt' | 'json';
+  output: Output;
   from?: string;
   to?: string;
   options: Partial<AnalysisOptions>;
 }
 
 class UsageError extends Error {}
+
+const OUTPUTS = ['txt', 'json', 'dot', 'mermaid'] as const;
+type Output = (typeof OUTPUTS)[number];
+const isOutput = (v: string): v is Output => (OUTPUTS as readonly string[]).includes(v);
 
 const FLAGS: FlagTable<Flags> = {
   flags: [
@@ -59,9 +68,9 @@ const FLAGS: FlagTable<Flags> = {
     { names: ['-n', '--namespace'], set: (flags, value) => { flags.namespace = value; } },
     {
       names: ['-o', '--output'],
-      values: ['txt', 'json'],
+      values: OUTPUTS,
       set: (flags, value) => {
-        if (value !== 'txt' && value !== 'json') return `-o must be txt or json, not "${value}"`;
+        if (!isOutput(value)) return `-o must be txt, json, dot or mermaid, not "${value}"`;
         flags.output = value;
         return undefined;
       },
@@ -95,6 +104,7 @@ function parseFlags(argv: string[]): Flags | 'help' {
   if (flags.live === (flags.dirs.length > 0)) throw new UsageError('give either -d DIR or --live');
   if (flags.namespace !== undefined && !flags.live) throw new UsageError('-n works with --live; with -d, point -d at the files you want');
   if ((flags.from === undefined) !== (flags.to === undefined)) throw new UsageError('--from and --to go together');
+  if (flags.from !== undefined && (flags.output === 'dot' || flags.output === 'mermaid')) throw new UsageError('--from and --to explain one pair in txt or json; -o dot|mermaid draws the segment map');
   return flags;
 }
 
@@ -249,6 +259,19 @@ function emptyNote(facts: ClusterFacts, flags: Flags): string {
     'workloads the policies select, or run with --live against a cluster\n';
 }
 
+/**
+ * -o dot|mermaid: the segment map (src/report) of the AIWorkloads among the files or in the cluster,
+ * with the exposures, overlaps and consent the operator would report (the platform peers where the
+ * operator's defaults put them). Loaded on demand, like the cluster client.
+ */
+async function renderMap(flags: Flags, io: CliIO): Promise<void> {
+  const { mapFromFiles, mapFromKubeconfig } = await import('./segment-map.js');
+  const platform = defaultPlatform();
+  const map = flags.live ? await mapFromKubeconfig(flags.namespace, platform).catch(liveError) : await mapFromFiles(flags.dirs, 'default', platform);
+  io.stdout(flags.output === 'dot' ? (await import('../report/dot.js')).toDot(map) : (await import('../report/mermaid.js')).toMermaid(map));
+  if (map.workloads.length === 0) io.stderr('note: no AIWorkload in the input: -o dot|mermaid draws the segments of AIWorkloads (-o txt lists the connections)\n');
+}
+
 /** runExplain is the `bulkhead explain` command. Exit codes: 0 ok, 2 bad input, a cluster error or a usage error. */
 export async function runExplain(argv: string[], io: CliIO): Promise<number> {
   let flags: Flags | 'help';
@@ -264,6 +287,7 @@ export async function runExplain(argv: string[], io: CliIO): Promise<number> {
     return 0;
   }
   try {
+    if (flags.output === 'dot' || flags.output === 'mermaid') return (await renderMap(flags, io), 0);
     const facts = flags.live ? preferPods(await loadLiveFacts().catch(liveError)) : await loadManifestDirs(flags.dirs);
     io.stdout(flags.from !== undefined ? renderPair(facts, flags) : render(analyze(facts, flags.options), flags));
     io.stderr(emptyNote(facts, flags));

@@ -47,6 +47,11 @@ export const commands: Record<string, CommandEntry> = {
     load: async () => (await import('./explain.js')).runExplain,
     completion: async () => (await import('./explain.js')).EXPLAIN_COMPLETION,
   },
+  report: {
+    summary: 'report -f FILE | --live: the segment map as one self-contained HTML page, exposures highlighted',
+    load: async () => (await import('./report.js')).runReport,
+    completion: async () => (await import('./report.js')).REPORT_COMPLETION,
+  },
   check: {
     summary: 'check the installation: CRD, admission policies, ceiling, operator, CNI',
     load: async () => (await import('./check.js')).runCheck,

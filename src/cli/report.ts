@@ -2,10 +2,10 @@
 // cluster. The gathering is in segment-map.ts, the map and the page in src/report.
 import { defaultPlatform, type PlatformConfig } from '../compile/facts.js';
 import { reportHtml } from '../report/index.js';
-import { HELP, helpFlag, parseFlagTable, type FlagTable, type Stop } from './flag-table.js';
+import { HELP, helpFlag, parseFlagTable, type CommandCompletion, type FlagTable, type Stop } from './flag-table.js';
 import type { CliIO } from './main.js';
 import { PLATFORM_USAGE, platformFlags } from './platform-flags.js';
-import { mapFromCluster, mapFromFiles } from './segment-map.js';
+import { mapFromFiles, mapFromKubeconfig } from './segment-map.js';
 
 const USAGE = `Usage: bulkhead report (-f FILE ... | --live) [-n NAMESPACE] [platform flags] > map.html
 
@@ -40,7 +40,7 @@ interface ReportArgs {
 const TABLE: FlagTable<ReportArgs> = {
   flags: [
     helpFlag,
-    { names: ['-f', '--filename'], set: (a, v) => void a.files.push(v) },
+    { names: ['-f', '--filename'], valueKind: 'file', set: (a, v) => void a.files.push(v) },
     { names: ['--live'], takesValue: false, set: (a) => void (a.live = true) },
     { names: ['-n', '--namespace'], set: (a, v) => void (a.namespace = v) },
     ...platformFlags<ReportArgs>(),
@@ -50,19 +50,14 @@ const TABLE: FlagTable<ReportArgs> = {
   other: (arg) => `unknown argument "${arg}"`,
 };
 
+/** For `bulkhead completion`. */
+export const REPORT_COMPLETION: CommandCompletion = { flags: TABLE.flags };
+
 function parse(argv: string[]): ReportArgs | Stop {
   const args = parseFlagTable<ReportArgs, Stop>(argv, TABLE, { files: [], live: false, platform: defaultPlatform() });
   if (typeof args !== 'object') return args;
   if (args.live === (args.files.length > 0)) return 'give either -f FILE or --live';
   return args;
-}
-
-async function liveMap(args: ReportArgs): ReturnType<typeof mapFromCluster> {
-  const { KubeConfig } = await import('@kubernetes/client-node');
-  const { createRestClient } = await import('../runtime/rest.js');
-  const kc = new KubeConfig();
-  kc.loadFromDefault();
-  return mapFromCluster(createRestClient(kc), args.namespace, args.platform, kc.getCurrentContext());
 }
 
 /** runReport is the `bulkhead report` command. */
@@ -71,7 +66,7 @@ export async function runReport(argv: string[], io: CliIO): Promise<number> {
   if (args === HELP) return (io.stdout(USAGE), 0);
   if (typeof args === 'string') return (io.stderr(`bulkhead report: ${args}\n\n${USAGE}`), 2);
   try {
-    const map = args.live ? await liveMap(args) : await mapFromFiles(args.files, args.namespace ?? 'default', args.platform);
+    const map = args.live ? await mapFromKubeconfig(args.namespace, args.platform) : await mapFromFiles(args.files, args.namespace ?? 'default', args.platform);
     io.stdout(await reportHtml(map));
     return 0;
   } catch (err) {

@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { dump, load } from 'js-yaml';
 import { defaultPlatform } from '../compile/facts.js';
 import type { CliIO } from './main.js';
+import { runExplain } from './explain.js';
 import { runReport } from './report.js';
 import { mapFromFiles } from './segment-map.js';
 
@@ -103,5 +104,42 @@ describe('bulkhead report', () => {
     const help = capture();
     expect(await runReport(['--help'], help)).toBe(0);
     expect(help.out).toContain('Usage: bulkhead report');
+  });
+});
+
+describe('bulkhead explain -o dot|mermaid', () => {
+  const capture = (): CliIO & { out: string; err: string } => {
+    const io = { out: '', err: '', stdout: (s: string) => void (io.out += s), stderr: (s: string) => void (io.err += s) };
+    return io;
+  };
+
+  test('-o dot prints the segment map of the AIWorkloads in the files as a digraph', async () => {
+    const io = capture();
+    expect(await runExplain(['-d', sample('fraud-detection.yaml'), '-o', 'dot'], io)).toBe(0);
+    expect(io.out).toMatch(/^digraph "bulkhead" \{\n/);
+    expect(io.out).toContain('subgraph "cluster ml-prod/fraud-detect" {');
+    expect(io.out).toContain('"ml-prod/fraud-detect/gateway" -> "ml-prod/fraud-detect/model" [id="edge-');
+    expect(io.err).toBe('');
+  });
+
+  test('-o mermaid prints a flowchart, the exposure as a thick edge', async () => {
+    const cluster = tempFile('cluster.yaml', [pod('ml-prod', 'model-0', { app: 'fraud-model' }), pod('ml-prod', 'intruder', { app: 'intruder' }), allowAll('ml-prod')]);
+    const io = capture();
+    expect(await runExplain(['-d', sample('fraud-detection.yaml'), '-d', cluster, '-o', 'mermaid'], io)).toBe(0);
+    const lines = io.out.split('\n');
+    expect(lines[0]).toBe('flowchart LR');
+    const id = (label: string): string | undefined => lines.map((l) => new RegExp(`^ +(n\\d+)\\["${label}`).exec(l)?.[1]).find((x) => x !== undefined);
+    expect(lines).toContain(`  ${id('ml-prod/intruder\\[Pod\\]') ?? '?'} ==>|"All Connections"| ${id('model<br/>') ?? '?'}`);
+  });
+
+  test('without AIWorkloads it says why the map is empty; with --from it is a usage error', async () => {
+    const policy = tempFile('np.yaml', [allowAll('x')]);
+    const io = capture();
+    expect(await runExplain(['-d', policy, '-o', 'mermaid'], io)).toBe(0);
+    expect(io.out).toBe('flowchart LR\n' + [...io.out.split('\n').slice(1)].join('\n'));
+    expect(io.err).toContain('note: no AIWorkload in the input');
+    const pair = capture();
+    expect(await runExplain(['-d', policy, '-o', 'dot', '--from', 'a', '--to', 'b'], pair)).toBe(2);
+    expect(pair.err).toContain('-o dot|mermaid draws the segment map');
   });
 });

@@ -18,8 +18,8 @@ import type { CompileFacts, PeerWorkload, PlatformConfig } from '../compile/fact
 import { podsThatCount } from '../compile/live-facts.js';
 import { exposureFindings, exposureMessage } from '../controller/exposure.js';
 import { overlapMessages, podOverlaps } from '../controller/overlap.js';
-import { buildSegmentMap, type MapCondition, type MappedWorkload, type SegmentMap } from '../report/index.js';
-import type { RestClient } from '../runtime/rest.js';
+import { buildSegmentMap, type MapCondition, type MappedWorkload, type SegmentMap } from '../report/model.js';
+import { type RestClient, createRestClient } from '../runtime/rest.js';
 import { listAIWorkloads, liveCompileFacts } from './live-compile.js';
 
 export const MAP_TITLE = 'Bulkhead segment map';
@@ -186,4 +186,12 @@ export async function mapFromCluster(rest: RestClient, namespace: string | undef
   }));
   const where = namespace === undefined ? 'all namespaces' : `namespace ${namespace}`;
   return mapOf(docs, cluster, { platform, kubeAPIServer: compileFacts.kubeAPIServer }, 'live', `From the cluster (context ${context}), ${where}`, compileFacts.workloads);
+}
+
+/** mapFromKubeconfig is mapFromCluster on the cluster of the default kubeconfig ($KUBECONFIG, ~/.kube/config or in-cluster). */
+export async function mapFromKubeconfig(namespace: string | undefined, platform: PlatformConfig): Promise<SegmentMap> {
+  const { KubeConfig } = await import('@kubernetes/client-node');
+  const kc = new KubeConfig();
+  kc.loadFromDefault();
+  return mapFromCluster(createRestClient(kc), namespace, platform, kc.getCurrentContext());
 }

@@ -1,0 +1,177 @@
+// Issue 13, item 1: the segment map in a real browser. `bulkhead report` writes one HTML page; the
+// page is opened from disk in Debian's headless Chromium, which must draw the sample's components
+// as nodes and its flows and peers as edges (found by the SVG titles Graphviz writes: the DOT
+// names), an exposure as a red edge from the exposing peer, the conditions beside the map, and
+// must make no request beyond the page itself. From files, and live: with the operator running
+// and an allow-all NetworkPolicy beside a segment, as e2e/controller/exposure.test.ts does.
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { dump, load } from 'js-yaml';
+import type { Browser, Page } from 'playwright-core';
+import { bulkhead } from '../harness/cli.js';
+import { deleteNamespace, freshNamespace, kubectlOk, waitFor } from '../harness/cluster.js';
+import { type RunningOperator, ensureCrd, repoRoot, startOperator } from '../harness/operator.js';
+import { type Drawn, count, drawnElements, launchChromium, openPage } from './browser.js';
+
+/** #c81e1e, the exposure colour of src/report/style.ts, as the browser computes it. */
+const EXPOSURE_RED = 'rgb(200, 30, 30)';
+
+let browser: Browser;
+const out = mkdtempSync(path.join(tmpdir(), 'bulkhead-report-'));
+
+beforeAll(async () => {
+  browser = await launchChromium();
+}, 60_000);
+
+afterAll(async () => {
+  await browser?.close();
+});
+
+const pod = (namespace: string, name: string, labels: Record<string, string>): Record<string, unknown> => ({
+  apiVersion: 'v1',
+  kind: 'Pod',
+  metadata: { name, namespace, labels },
+  spec: { containers: [{ name: 'main', image: 'registry.invalid/app:1', ports: [{ name: 'http', containerPort: 8080 }] }] },
+});
+
+const allowAll = (namespace: string): Record<string, unknown> => ({
+  apiVersion: 'networking.k8s.io/v1',
+  kind: 'NetworkPolicy',
+  metadata: { name: 'allow-all', namespace },
+  spec: { podSelector: {}, ingress: [{}], policyTypes: ['Ingress'] },
+});
+
+/** Writes the page `bulkhead report ARGS` prints and opens it from disk. */
+async function report(args: string[], name: string): Promise<{ page: Page; requests: string[]; url: string }> {
+  const res = await bulkhead(['report', ...args]);
+  expect([res.code, res.stderr]).toEqual([0, '']);
+  const file = path.join(out, `${name}.html`);
+  writeFileSync(file, res.stdout);
+  const url = pathToFileURL(file).href;
+  return { ...(await openPage(browser, url)), url };
+}
+
+const byTitle = (drawn: readonly Drawn[], title: string): Drawn | undefined => drawn.find((d) => d.title === title);
+
+function expectDrawn(drawn: readonly Drawn[], titles: readonly string[], kind: string): void {
+  const missing = titles.filter((t) => byTitle(drawn, t)?.visible !== true);
+  expect({ kind, missing }).toEqual({ kind, missing: [] });
+}
+
+test('from files: the fraud-detection sample drawn in Chromium, with an exposure from the intruder, offline', async () => {
+  const sampleFile = path.join(repoRoot(), 'samples', 'fraud-detection.yaml');
+  const sample = load(readFileSync(sampleFile, 'utf8')) as {
+    metadata: { name: string; namespace: string };
+    spec: { components: { name: string }[]; flows: { from: string; to: string }[] };
+  };
+  const { namespace: ns, name } = sample.metadata;
+  const cluster = path.join(out, 'cluster.yaml');
+  writeFileSync(cluster, [pod(ns, 'model-0', { app: 'fraud-model' }), pod(ns, 'intruder', { app: 'intruder' }), allowAll(ns)].map((d) => dump(d)).join('---\n'));
+  const { page, requests, url } = await report(['-f', sampleFile, '-f', cluster], 'files');
+
+  const nodes = await drawnElements(page, 'node');
+  const edges = await drawnElements(page, 'edge');
+  const component = (c: string): string => `${ns}/${name}/${c}`;
+  expectDrawn(nodes, sample.spec.components.map((c) => component(c.name)), 'component');
+  expect(sample.spec.components.every((c) => byTitle(nodes, component(c.name))?.classes.includes('component'))).toBe(true);
+  // Graphviz titles an edge TAIL->HEAD.
+  expectDrawn(edges, sample.spec.flows.map((f) => `${component(f.from)}->${component(f.to)}`), 'flow');
+  expectDrawn(edges, [
+    `namespace ingress-nginx pods {app.kubernetes.io/name=ingress-nginx}->${component('gateway')}`,
+    `platform Monitoring->${component('model')}`,
+    `${component('training')}->cidr 0.0.0.0/0 except 10.0.0.0/8`,
+    `${component('transactions')}->platform DNS`,
+  ], 'peer');
+  expect(byTitle(edges, `${component('gateway')}->${component('model')}`)?.classes).toEqual(['edge', 'flow']);
+
+  // The exposure: a red edge from the intruder to the model, which is outlined as exposed.
+  const exposure = byTitle(edges, `${ns}/intruder[Pod]->${component('model')}`);
+  expect(exposure).toMatchObject({ classes: ['edge', 'exposure'], stroke: EXPOSURE_RED, visible: true });
+  expect(byTitle(nodes, `${ns}/intruder[Pod]`)?.classes).toEqual(['node', 'exposer']);
+  expect(byTitle(nodes, component('model'))).toMatchObject({ classes: ['node', 'component', 'exposed'], stroke: EXPOSURE_RED });
+  // Nothing else is red: the gateway's flow is blue.
+  expect(byTitle(edges, `${component('gateway')}->${component('model')}`)?.stroke).not.toBe(EXPOSURE_RED);
+
+  // The conditions beside the map: Exposed, naming the policy.
+  const exposed = page.locator('aside li.condition[data-type="Exposed"]');
+  await expect(exposed.isVisible()).resolves.toBe(true);
+  expect(await exposed.textContent()).toContain(`${ns}/intruder[Pod] can reach ${ns}/model-0[Pod] on All Connections (via ${ns}/allow-all)`);
+
+  // Offline: the page is the only request, and it has no script.
+  expect(requests).toEqual([url]);
+  expect(await count(page, 'script, iframe, img, link, object, embed')).toBe(0);
+
+  const screenshot = path.join(out, 'fraud-detection.png');
+  await page.screenshot({ path: screenshot, fullPage: true });
+  process.stderr.write(`[report] screenshot of the segment map: ${screenshot}\n`);
+  await page.close();
+}, 60_000);
+
+describe('live', () => {
+  let operator: RunningOperator;
+  let ns: string;
+
+  beforeAll(async () => {
+    await ensureCrd();
+    ns = await freshNamespace('report');
+    operator = await startOperator();
+  }, 120_000);
+
+  afterAll(async () => {
+    await operator?.stop();
+    if (ns !== undefined) await deleteNamespace(ns);
+  });
+
+  async function condition(type: string): Promise<{ status: string; message?: string } | undefined> {
+    const obj = JSON.parse(await kubectlOk(['-n', ns, 'get', 'aiworkload', 'rag', '-o', 'json'])) as { status?: { conditions?: { type: string; status: string; message?: string }[] } };
+    return obj.status?.conditions?.find((c) => c.type === type);
+  }
+
+  test('report --live draws the exposure an allow-all NetworkPolicy makes, with the operator\'s conditions', async () => {
+    const workload = {
+      apiVersion: 'bulkhead.dev/v1alpha1',
+      kind: 'AIWorkload',
+      metadata: { name: 'rag', namespace: ns },
+      spec: {
+        components: [
+          { name: 'api', role: 'Gateway', selector: { matchLabels: { app: 'api' } }, ports: [{ name: 'http', port: 8080 }] },
+          { name: 'vectors', role: 'VectorStore', selector: { matchLabels: { app: 'vectors' } }, ports: [{ name: 'http', port: 8080 }] },
+        ],
+        flows: [{ from: 'api', to: 'vectors', ports: ['http'] }],
+      },
+    };
+    await kubectlOk(['apply', '-f', '-'], { input: dump(workload) });
+    await kubectlOk(['-n', ns, 'wait', '--for=condition=Ready', 'aiworkload/rag', '--timeout=60s']);
+    await kubectlOk(['apply', '-f', '-'], { input: [pod(ns, 'api-0', { app: 'api' }), pod(ns, 'vectors-0', { app: 'vectors' }), pod(ns, 'intruder', { app: 'intruder' })].map((d) => dump(d)).join('---\n') });
+
+    // Before the allow-all: the segments drawn, nothing exposed.
+    const before = await report(['--live', '-n', ns], 'live-before');
+    const edgesBefore = await drawnElements(before.page, 'edge');
+    expectDrawn(edgesBefore, [`${ns}/rag/api->${ns}/rag/vectors`], 'flow');
+    expect(edgesBefore.filter((e) => e.classes.includes('exposure'))).toEqual([]);
+    await before.page.close();
+
+    await kubectlOk(['apply', '-f', '-'], { input: dump(allowAll(ns)) });
+    await waitFor(async () => (await condition('Exposed'))?.status === 'True', { timeoutMs: 15_000, description: 'Exposed=True' });
+
+    const { page, requests, url } = await report(['--live', '-n', ns], 'live');
+    const nodes = await drawnElements(page, 'node');
+    const edges = await drawnElements(page, 'edge');
+    expectDrawn(nodes, [`${ns}/rag/api`, `${ns}/rag/vectors`], 'component');
+    expectDrawn(edges, [`${ns}/rag/api->${ns}/rag/vectors`, `${ns}/rag/api->platform DNS`], 'declared');
+    const exposure = byTitle(edges, `${ns}/intruder[Pod]->${ns}/rag/vectors`);
+    expect(exposure).toMatchObject({ classes: ['edge', 'exposure'], stroke: EXPOSURE_RED, visible: true });
+    expect(byTitle(nodes, `${ns}/rag/vectors`)?.classes).toContain('exposed');
+
+    // The conditions are the operator's, read from the status: Ready and Exposed.
+    const panel = page.locator('aside section.workload', { hasText: `AIWorkload ${ns}/rag` });
+    expect(await panel.locator('li.condition[data-type="Ready"] .status').textContent()).toBe('True');
+    const exposed = panel.locator('li.condition[data-type="Exposed"]');
+    expect(await exposed.locator('.status').textContent()).toBe('True');
+    expect(await exposed.textContent()).toContain(`${ns}/allow-all`);
+    expect(requests).toEqual([url]);
+    await page.close();
+  }, 120_000);
+});
