@@ -7,6 +7,12 @@
 import { z } from 'zod';
 import { cidrStrictlyContains, parseCidr } from './cidr.js';
 
+/** A problem a rule found, at a path relative to the value the rule checks. */
+export interface RuleProblem {
+  path: (string | number)[];
+  message: string;
+}
+
 /** A CEL rule as the CRD carries it, plus the equivalent TypeScript check. */
 interface Rule<T> {
   rule: string;
@@ -14,6 +20,19 @@ interface Rule<T> {
   /** Path (relative, like `.flows`) of the field the message is about. */
   fieldPath?: string;
   check: (value: T) => boolean;
+  /**
+   * The problems one by one, each at its element and naming the offending value, for the
+   * controller and the CLI; the API server can only say `message` at `fieldPath`. Called when
+   * check fails; none returned falls back to `message`.
+   */
+  explain?: (value: T) => RuleProblem[];
+}
+
+/** The issues of a failed rule: its explanation, else its message at its fieldPath. */
+function ruleProblems<T>(r: Rule<T>, value: T): RuleProblem[] {
+  const explained = r.explain?.(value) ?? [];
+  if (explained.length > 0) return explained;
+  return [{ path: r.fieldPath === undefined ? [] : r.fieldPath.replace(/^\./, '').split('.'), message: r.message }];
 }
 
 /** Attaches CEL rules (for the CRD) and their zod equivalents (for the controller) to a schema. */
@@ -25,10 +44,8 @@ function withRules<S extends z.ZodType>(schema: S, description: string, rules: R
   }));
   const refined = schema.superRefine((value, ctx) => {
     for (const r of rules) {
-      if (!r.check(value)) {
-        const path = r.fieldPath === undefined ? [] : r.fieldPath.replace(/^\./, '').split('.');
-        ctx.addIssue({ code: 'custom', message: r.message, path });
-      }
+      if (r.check(value)) continue;
+      for (const p of ruleProblems(r, value)) ctx.addIssue({ code: 'custom', message: p.message, path: p.path });
     }
   });
   return refined.meta({ description, 'x-kubernetes-validations': validations });
@@ -396,6 +413,43 @@ type Spec = {
 
 const componentNames = (s: Spec): Set<string> => new Set(s.components.map((c) => c.name));
 
+const quoted = (names: Iterable<string>): string => [...names].join(', ');
+
+/** `"ghost" is not a component of this AIWorkload (components: api, llm)`, at each rule's `key`. */
+function unknownComponents(s: Spec, list: 'flows' | 'ingress' | 'egress', keys: readonly ('from' | 'to')[]): RuleProblem[] {
+  const names = componentNames(s);
+  const rules: Partial<Record<'from' | 'to', string>>[] = s[list] ?? [];
+  return rules.flatMap((r, i) =>
+    keys.flatMap((k) => {
+      const name = r[k];
+      if (name === undefined || names.has(name)) return [];
+      return [{ path: [list, i, k], message: `${JSON.stringify(name)} is not a component of this AIWorkload (components: ${quoted(names)})` }];
+    }),
+  );
+}
+
+/** `"grpc" is not a declared port of component model (its ports: http)`, at each port of each rule. */
+function undeclaredPorts(s: Spec, list: 'flows' | 'ingress'): RuleProblem[] {
+  return (s[list] ?? []).flatMap((r, i) => {
+    const target = s.components.find((c) => c.name === r.to);
+    // A rule to an unknown component is explained by that rule.
+    if (target === undefined) return [];
+    const declared = (target.ports ?? []).map((p) => p.name);
+    const has = declared.length === 0 ? 'it declares none' : `its ports: ${quoted(declared)}`;
+    return (r.ports ?? []).flatMap((p, j) =>
+      declared.includes(p) ? [] : [{ path: [list, i, 'ports', j], message: `${JSON.stringify(p)} is not a declared port of component ${r.to} (${has})` }],
+    );
+  });
+}
+
+/** `"api" is also the name of components[0]`, at each later component of the same name. */
+function duplicateComponents(s: Spec): RuleProblem[] {
+  return s.components.flatMap((c, i) => {
+    const first = s.components.findIndex((d) => d.name === c.name);
+    return first === i ? [] : [{ path: ['components', i, 'name'], message: `${JSON.stringify(c.name)} is also the name of components[${first}]; component names must be unique` }];
+  });
+}
+
 
 const namedPortsResolve = (s: Spec, target: string, ports: string[] | undefined): boolean => {
   if (ports === undefined) return true;
@@ -445,36 +499,42 @@ export const aiWorkloadSpecSchema = withRules(
       message: 'component names must be unique',
       fieldPath: '.components',
       check: (s) => componentNames(s).size === s.components.length,
+      explain: duplicateComponents,
     },
     {
       rule: '!has(self.flows) || self.flows.all(f, self.components.exists(c, c.name == f.from) && self.components.exists(c, c.name == f.to))',
       message: 'every flow must name components of this AIWorkload in from and to',
       fieldPath: '.flows',
       check: (s) => (s.flows ?? []).every((f) => componentNames(s).has(f.from) && componentNames(s).has(f.to)),
+      explain: (s) => unknownComponents(s, 'flows', ['from', 'to']),
     },
     {
       rule: namedPortCel('flows'),
       message: 'a port named in a flow must be a declared port of its to component',
       fieldPath: '.flows',
       check: (s) => (s.flows ?? []).every((f) => namedPortsResolve(s, f.to, f.ports)),
+      explain: (s) => undeclaredPorts(s, 'flows'),
     },
     {
       rule: '!has(self.ingress) || self.ingress.all(r, self.components.exists(c, c.name == r.to))',
       message: 'every ingress rule must name a component of this AIWorkload in to',
       fieldPath: '.ingress',
       check: (s) => (s.ingress ?? []).every((r) => componentNames(s).has(r.to)),
+      explain: (s) => unknownComponents(s, 'ingress', ['to']),
     },
     {
       rule: namedPortCel('ingress'),
       message: 'a port named in an ingress rule must be a declared port of its to component',
       fieldPath: '.ingress',
       check: (s) => (s.ingress ?? []).every((r) => namedPortsResolve(s, r.to, r.ports)),
+      explain: (s) => undeclaredPorts(s, 'ingress'),
     },
     {
       rule: '!has(self.egress) || self.egress.all(r, self.components.exists(c, c.name == r.from))',
       message: 'every egress rule must name a component of this AIWorkload in from',
       fieldPath: '.egress',
       check: (s) => (s.egress ?? []).every((r) => componentNames(s).has(r.from)),
+      explain: (s) => unknownComponents(s, 'egress', ['from']),
     },
   ],
 );

@@ -27,8 +27,19 @@ function fieldPath(base: string, path: readonly PropertyKey[]): string {
   return out;
 }
 
+/** The value an issue is about, when it is short enough to quote; undefined otherwise. */
+function offending(input: unknown): string | undefined {
+  if (input === undefined) return undefined;
+  const text = JSON.stringify(input);
+  return text.length <= 80 ? text : undefined;
+}
+
+/** zod's issues as problems, each naming the offending value unless it says it already (a rule's own message does). */
 function zodProblems(error: z.ZodError, base: string): FieldProblem[] {
-  return error.issues.map((issue) => ({ field: fieldPath(base, issue.path), message: issue.message }));
+  return error.issues.map((issue) => {
+    const got = issue.code === 'custom' && issue.message.includes('"') ? undefined : offending(issue.input);
+    return { field: fieldPath(base, issue.path), message: got === undefined ? issue.message : `${issue.message} (got ${got})` };
+  });
 }
 
 /** Roles with no egress beyond DNS: no exfiltration path from data. */
@@ -135,7 +146,8 @@ function overlapProblems(spec: AIWorkloadSpec): FieldProblem[] {
 
 /** Validates a spec as read from the API server or a file. */
 export function validateSpec(raw: unknown): ValidationResult {
-  const parsed = aiWorkloadSpecSchema.safeParse(raw);
+  // reportInput: each issue carries the value it is about, so that the message can name it.
+  const parsed = aiWorkloadSpecSchema.safeParse(raw, { reportInput: true });
   if (!parsed.success) return { ok: false, problems: zodProblems(parsed.error, 'spec') };
   const problems = semanticProblems(parsed.data);
   return problems.length > 0 ? { ok: false, problems } : { ok: true, spec: parsed.data };

@@ -39,6 +39,23 @@ test('invalid input names the field and what would be valid, and exits 2', async
   expect(r.err).toMatch(/spec\.components\[0\]\.selector: must not be empty/);
 });
 
+test('misspelt fields, names the API server refuses and empty input are errors, each naming the field and the value', async () => {
+  const sample = readFileSync(path.join(repo, 'samples', 'fraud-detection.yaml'), 'utf8');
+  const cases: [string, string][] = [
+    [sample.replace('ports: [{name: grpc, port: 9000}', 'prots: [{name: grpc, port: 9000}'), 'spec.components[1].prots: unknown field "prots" (did you mean "ports"?)'],
+    [sample.replace('  flows:', '  flow:'), 'spec.flow: unknown field "flow" (did you mean "flows"?)'],
+    [sample.replace('name: fraud-detect', 'name: Fraud_Detect'), 'metadata.name: "Fraud_Detect" is not a DNS-1123 subdomain'],
+    [sample.replace('{from: gateway, to: model, ports: [grpc]}', '{from: gateway, to: ghost, ports: [grpc]}'), 'spec.flows[0].to: "ghost" is not a component of this AIWorkload (components: gateway, model, features, transactions, training)'],
+    ['', 'no AIWorkload in it (empty input)'],
+    ['# nothing here\n---\n', 'no AIWorkload in it (empty input)'],
+  ];
+  for (const [content, message] of cases) {
+    const r = await run(['render', '-f', file(content)]);
+    expect([r.code, r.out, r.err]).toEqual([2, '', expect.stringContaining(message)]);
+  }
+  expect((await run(['render', '-f', file(sample), '-n', 'Not_A_Namespace'])).err).toContain('-n must be a namespace name (a DNS-1123 label), not "Not_A_Namespace"');
+});
+
 test('wrong kind, broken YAML and missing flags are errors', async () => {
   expect((await run(['render', '-f', file('apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n')])).err).toMatch(/must be bulkhead.dev\/v1alpha1 AIWorkload/);
   expect((await run(['render', '-f', file('a: [')])).code).toBe(2);

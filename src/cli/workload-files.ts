@@ -2,8 +2,9 @@
 // flags that name those files.
 import { readFile } from 'node:fs/promises';
 import { loadAll } from 'js-yaml';
-import { API_VERSION, KIND } from '../api/constants.js';
-import { formatProblems, validateSpec } from '../api/validate.js';
+import { KIND } from '../api/constants.js';
+import { isNamespaceName, validateManifest } from '../api/manifest.js';
+import { formatProblems } from '../api/validate.js';
 import { defaultPlatform, type CompileFacts, type PeerWorkload, type PlatformConfig } from '../compile/facts.js';
 import { helpFlag, parseFlagTable, type Flag, type FlagTable, type Stop } from './flag-table.js';
 import { platformFlags } from './platform-flags.js';
@@ -27,24 +28,21 @@ async function readInput(file: string): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-type Doc = { apiVersion?: unknown; kind?: unknown; metadata?: { name?: unknown; namespace?: unknown; uid?: unknown }; spec?: unknown };
-
 /** One document as a validated AIWorkload, or the line that says what is wrong with it. */
 function toWorkload(raw: unknown, where: string, defaultNamespace: string): LoadedWorkload | string {
-  const doc = raw as Doc;
-  if (doc.kind !== KIND || doc.apiVersion !== API_VERSION) {
-    return `${where}: apiVersion/kind must be ${API_VERSION} ${KIND} (got ${String(doc.apiVersion)} ${String(doc.kind)})`;
+  const checked = validateManifest(raw);
+  if (!checked.ok) {
+    const doc = raw as { kind?: unknown; metadata?: { name?: unknown; namespace?: unknown } } | null;
+    if (doc?.kind !== KIND) return `${where}: ${formatProblems(checked.problems)}`;
+    const namespace = typeof doc.metadata?.namespace === 'string' ? doc.metadata.namespace : defaultNamespace;
+    const name = typeof doc.metadata?.name === 'string' ? ` ${namespace}/${doc.metadata.name}` : '';
+    return `${where}: AIWorkload${name} is invalid: ${formatProblems(checked.problems)}`;
   }
-  const metadata = doc.metadata ?? {};
-  const name = metadata.name;
-  if (typeof name !== 'string' || name === '') return `${where}: metadata.name: required`;
-  const namespace = typeof metadata.namespace === 'string' ? metadata.namespace : defaultNamespace;
-  const validated = validateSpec(doc.spec);
-  if (!validated.ok) return `${where}: AIWorkload ${namespace}/${name} is invalid: ${formatProblems(validated.problems)}`;
+  const metadata = (raw as { metadata: { uid?: unknown } }).metadata;
   return {
-    namespace,
-    name,
-    spec: validated.spec,
+    namespace: checked.namespace ?? defaultNamespace,
+    name: checked.name,
+    spec: checked.spec,
     raw: raw as Record<string, unknown>,
     ...(typeof metadata.uid === 'string' ? { uid: metadata.uid } : {}),
   };
@@ -67,6 +65,8 @@ export async function loadWorkloadFiles(files: readonly string[], defaultNamespa
       result.errors.push(docs);
       continue;
     }
+    // As kubectl apply: a file with nothing in it (or only comments and "---") is an error.
+    if (docs.every((d) => d === null || d === undefined)) result.errors.push(`${file === '-' ? 'standard input' : file}: no AIWorkload in it (empty input)`);
     for (const [index, raw] of docs.entries()) {
       if (raw === null || raw === undefined) continue;
       const loaded = toWorkload(raw, `${file} (document ${index + 1})`, defaultNamespace);
@@ -91,7 +91,14 @@ export function workloadFileFlags(extra: readonly Flag<WorkloadFileArgs>[] = [])
   return [
     helpFlag,
     { names: ['-f', '--filename'], valueKind: 'file', set: (args, value) => { args.files.push(value); } },
-    { names: ['-n', '--namespace'], set: (args, value) => { args.namespace = value; } },
+    {
+      names: ['-n', '--namespace'],
+      set: (args, value, flag) => {
+        if (!isNamespaceName(value)) return `${flag} must be a namespace name (a DNS-1123 label), not "${value}"`;
+        args.namespace = value;
+        return undefined;
+      },
+    },
     ...platformFlags<WorkloadFileArgs>(),
     ...extra,
   ];
