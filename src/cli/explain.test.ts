@@ -1,3 +1,5 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runExplain } from './explain.js';
@@ -91,6 +93,16 @@ describe('bulkhead explain', () => {
     const peer = await run('-d', basic, '--from', 'nope', '--to', 'shop/web[Deployment]');
     expect(peer.code).toBe(2);
     expect(peer.err).toMatch(/--from "nope" matches no single peer/);
+  });
+
+  it('says why it prints nothing when the files hold policies but no pods', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'explain-policies-'));
+    writeFileSync(join(dir, 'deny.yaml'), 'apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: deny, namespace: shop}\nspec: {podSelector: {}, policyTypes: [Ingress]}\n');
+    const r = await run('-d', dir);
+    expect([r.code, r.out]).toEqual([0, '']);
+    expect(r.err).toBe(`note: nothing to print: ${dir} holds 1 NetworkPolicy but no Pods or workload controllers (Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController, Job, CronJob); peers are pods, so add the manifests of the workloads the policies select, or run with --live against a cluster\n`);
+    // With pods it prints the matrix and no note.
+    expect((await run('-d', basic)).err).toBe('');
   });
 
   it('rejects bad usage with exit code 2', async () => {
