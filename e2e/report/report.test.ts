@@ -15,6 +15,9 @@ import { deleteNamespace, freshNamespace, kubectlOk, waitFor } from '../harness/
 import { type RunningOperator, ensureCrd, repoRoot, startOperator } from '../harness/operator.js';
 import { type Drawn, count, drawnElements, launchChromium, openPage } from './browser.js';
 
+/** A pod name no API server would take, but a file can hold: it must stay text. */
+const HOSTILE = '"><img src=x onerror=alert(1)>';
+
 /** #c81e1e, the exposure colour of src/report/style.ts, as the browser computes it. */
 const EXPOSURE_RED = 'rgb(200, 30, 30)';
 
@@ -60,15 +63,24 @@ function expectDrawn(drawn: readonly Drawn[], titles: readonly string[], kind: s
   expect({ kind, missing }).toEqual({ kind, missing: [] });
 }
 
-test('from files: the fraud-detection sample drawn in Chromium, with an exposure from the intruder, offline', async () => {
+interface Sample {
+  metadata: { name: string; namespace: string };
+  spec: { components: { name: string }[]; flows: { from: string; to: string }[] };
+}
+
+/** The fraud-detection sample, and beside it its model pod, an intruder, a pod with a hostile name and an allow-all policy. */
+function filesInput(): { sampleFile: string; cluster: string; sample: Sample } {
   const sampleFile = path.join(repoRoot(), 'samples', 'fraud-detection.yaml');
-  const sample = load(readFileSync(sampleFile, 'utf8')) as {
-    metadata: { name: string; namespace: string };
-    spec: { components: { name: string }[]; flows: { from: string; to: string }[] };
-  };
-  const { namespace: ns, name } = sample.metadata;
+  const sample = load(readFileSync(sampleFile, 'utf8')) as Sample;
+  const ns = sample.metadata.namespace;
   const cluster = path.join(out, 'cluster.yaml');
-  writeFileSync(cluster, [pod(ns, 'model-0', { app: 'fraud-model' }), pod(ns, 'intruder', { app: 'intruder' }), allowAll(ns)].map((d) => dump(d)).join('---\n'));
+  writeFileSync(cluster, [pod(ns, 'model-0', { app: 'fraud-model' }), pod(ns, 'intruder', { app: 'intruder' }), pod(ns, HOSTILE, { app: 'x' }), allowAll(ns)].map((d) => dump(d)).join('---\n'));
+  return { sampleFile, cluster, sample };
+}
+
+test('from files: the fraud-detection sample drawn in Chromium, with an exposure from the intruder, offline', async () => {
+  const { sampleFile, cluster, sample } = filesInput();
+  const { namespace: ns, name } = sample.metadata;
   const { page, requests, url } = await report(['-f', sampleFile, '-f', cluster], 'files');
 
   const nodes = await drawnElements(page, 'node');
@@ -99,6 +111,9 @@ test('from files: the fraud-detection sample drawn in Chromium, with an exposure
   await expect(exposed.isVisible()).resolves.toBe(true);
   expect(await exposed.textContent()).toContain(`${ns}/intruder[Pod] can reach ${ns}/model-0[Pod] on All Connections (via ${ns}/allow-all)`);
 
+  // A pod name from a file is drawn as text, not markup.
+  expect(byTitle(nodes, `${ns}/${HOSTILE}[Pod]`)?.classes).toEqual(['node', 'exposer']);
+
   // Offline: the page is the only request, and it has no script.
   expect(requests).toEqual([url]);
   expect(await count(page, 'script, iframe, img, link, object, embed')).toBe(0);
@@ -106,6 +121,38 @@ test('from files: the fraud-detection sample drawn in Chromium, with an exposure
   const screenshot = path.join(out, 'fraud-detection.png');
   await page.screenshot({ path: screenshot, fullPage: true });
   process.stderr.write(`[report] screenshot of the segment map: ${screenshot}\n`);
+  await page.close();
+}, 60_000);
+
+test('explain -o mermaid is a flowchart Mermaid itself renders: every node and edge, the exposures red, names as text', async () => {
+  const { sampleFile, cluster, sample } = filesInput();
+  const ns = sample.metadata.namespace;
+  const res = await bulkhead(['explain', '-d', sampleFile, '-d', cluster, '-o', 'mermaid']);
+  expect([res.code, res.stderr]).toEqual([0, '']);
+  const lines = res.stdout.trimEnd().split('\n');
+  const nodeLines = lines.filter((l) => /^ {2,4}n\d+\[/.test(l));
+  const edgeLines = lines.filter((l) => /^ {2}n\d+ \S+\|/.test(l));
+  // Mermaid as GitHub runs it (securityLevel strict), from node_modules, in a blank page.
+  const page = await browser.newPage();
+  await page.addScriptTag({ path: path.join(repoRoot(), 'node_modules', 'mermaid', 'dist', 'mermaid.min.js') });
+  const drawn = JSON.parse(String(await page.evaluate(`(async () => {
+    mermaid.initialize({ startOnLoad: false, securityLevel: 'strict' });
+    const { svg } = await mermaid.render('map', ${JSON.stringify(res.stdout)});
+    document.body.innerHTML = svg;
+    const links = [...document.querySelectorAll('svg .flowchart-link')];
+    return JSON.stringify({
+      nodes: [...document.querySelectorAll('svg g.node')].map((n) => n.textContent),
+      links: links.length,
+      red: links.filter((l) => getComputedStyle(l).stroke === '${EXPOSURE_RED}').length,
+      injected: document.querySelectorAll('svg img, svg script, svg iframe').length,
+    });
+  })()`))) as { nodes: string[]; links: number; red: number; injected: number };
+  expect(drawn.nodes).toHaveLength(nodeLines.length);
+  expect(drawn.links).toBe(edgeLines.length);
+  expect(drawn.red).toBe(edgeLines.filter((l) => l.includes(' ==>|')).length);
+  expect(drawn.red).toBeGreaterThan(0);
+  expect(drawn.nodes).toEqual(expect.arrayContaining(['modelModel', `${ns}/intruder[Pod]undeclared peer`, `${ns}/${HOSTILE}[Pod]undeclared peer`]));
+  expect(drawn.injected).toBe(0);
   await page.close();
 }, 60_000);
 
