@@ -118,7 +118,7 @@ interface Deployment extends KubeObject {
     const d = mine.find((o) => o.kind === 'Deployment') as Deployment;
     const c = d.spec.template.spec.containers[0];
     expect(d.spec.replicas).toBe(1);
-    expect(c?.image).toBe(`ghcr.io/bulkhead-dev/bulkhead@${digest}`);
+    expect(c?.image).toBe(`bulkhead@${digest}`);
     expect(c?.args).not.toContain('--leader-elect');
     expect(c?.args.join(' ')).toContain('--workers 4 --resync 600 --dns-namespace kube-system --dns-pod-labels app.kubernetes.io/name=coredns --monitoring-namespace observability --monitoring-pod-labels app.kubernetes.io/name=prometheus --resync 60');
     const np = mine.find((o) => o.kind === 'NetworkPolicy') as KubeObject & { spec: { ingress: { from: unknown[] }[]; egress: { to: unknown[]; ports: unknown[] }[] } };
@@ -157,6 +157,56 @@ interface Deployment extends KubeObject {
     const refused = await run(bin, ['template', 'bulkhead', CHART(), '--kube-version', kubeVersion, '--set', 'serviceAccount.create=false']);
     expect(refused.code).not.toBe(0);
     expect(refused.stderr).toMatch(/serviceAccount.name is required/);
+  }, SLOW);
+
+  it('renders the ServiceMonitor, the PrometheusRule and the dashboard only when enabled; the rules are the rules file, the dashboard the dashboard file', async () => {
+    const monitoring = (objects: KubeObject[]): KubeObject[] =>
+      objects.filter((o) => o.kind === 'ServiceMonitor' || o.kind === 'PrometheusRule' || (o.kind === 'ConfigMap' && o.metadata.name.endsWith('-dashboard')));
+    expect(monitoring(await template('bulkhead', INSTALL_NAMESPACE))).toEqual([]);
+    const ns = await freshNamespace('pkg-monitoring');
+    const dashboards = await freshNamespace('pkg-grafana');
+    scratch.push(ns, dashboards);
+    const flags = {
+      ServiceMonitor: ['--set', 'metrics.serviceMonitor.enabled=true', '--set-json', 'metrics.serviceMonitor.labels={"release":"kps"}', '--set', 'metrics.serviceMonitor.interval=15s'],
+      PrometheusRule: ['--set', 'metrics.prometheusRule.enabled=true', '--set-json', 'metrics.prometheusRule.labels={"release":"kps"}'],
+      ConfigMap: ['--set', 'metrics.grafanaDashboard.enabled=true', '--set', `metrics.grafanaDashboard.namespace=${dashboards}`, '--set-json', 'metrics.grafanaDashboard.annotations={"grafana_folder":"Security"}'],
+    };
+    // Each value turns on its own object and nothing else.
+    for (const [kind, extra] of Object.entries(flags)) expect([kind, monitoring(await template('acme', ns, extra)).map((o) => o.kind)]).toEqual([kind, [kind]]);
+
+    const rendered = await template('acme', ns, Object.values(flags).flat());
+    const rule = rendered.find((o) => o.kind === 'PrometheusRule') as KubeObject & { apiVersion: string; spec: unknown };
+    expect([rule.apiVersion, rule.metadata.namespace, rule.metadata.labels?.['release']]).toEqual(['monitoring.coreos.com/v1', ns, 'kps']);
+    expect(rule.spec).toEqual(load(readFileSync(path.join(CHART(), 'files', 'prometheus-rules.yaml'), 'utf8')));
+
+    type ServiceMonitor = KubeObject & { apiVersion: string; spec: { selector: { matchLabels: Record<string, string> }; namespaceSelector: { matchNames: string[] }; endpoints: { port: string; path: string; interval: string }[] } };
+    const monitor = rendered.find((o) => o.kind === 'ServiceMonitor') as ServiceMonitor;
+    expect([monitor.apiVersion, monitor.metadata.namespace, monitor.metadata.labels?.['release']]).toEqual(['monitoring.coreos.com/v1', ns, 'kps']);
+    expect(monitor.spec.namespaceSelector.matchNames).toEqual([ns]);
+    expect(monitor.spec.endpoints).toEqual([expect.objectContaining({ port: 'metrics', path: '/metrics', interval: '15s' })]);
+    // It selects the metrics Service (and only Services of this release), by a port the Service names.
+    const services = rendered.filter((o) => o.kind === 'Service' && Object.entries(monitor.spec.selector.matchLabels).every(([k, v]) => o.metadata.labels?.[k] === v));
+    expect(services.map((o) => o.metadata.name)).toEqual(['acme-bulkhead-metrics']);
+    expect((services[0] as KubeObject & { spec: { ports: { name: string }[] } }).spec.ports.map((p) => p.name)).toContain('metrics');
+
+    const dashboard = rendered.find((o) => o.kind === 'ConfigMap' && o.metadata.name.endsWith('-dashboard')) as KubeObject & { data: Record<string, string> };
+    expect([dashboard.metadata.name, dashboard.metadata.namespace, dashboard.metadata.labels?.['grafana_dashboard'], dashboard.metadata.annotations]).toEqual(['acme-bulkhead-dashboard', dashboards, '1', { grafana_folder: 'Security' }]);
+    expect(Object.keys(dashboard.data)).toEqual(['bulkhead.json']);
+    expect(JSON.parse(dashboard.data['bulkhead.json'] as string)).toEqual(JSON.parse(readFileSync(path.join(CHART(), 'files', 'grafana-dashboard.json'), 'utf8')));
+    // The API server takes the ConfigMap (the monitoring.coreos.com CRDs are not on the test cluster).
+    expect(await dryRun([dashboard])).toEqual([`configmap/acme-bulkhead-dashboard`]);
+
+    const refusals: [string[], RegExp][] = [
+      [[...flags.ServiceMonitor, '--set', 'metrics.service.enabled=false'], /metrics.serviceMonitor.enabled needs metrics.service.enabled/],
+      [['--set', 'metrics.serviceMonitor.interval=often'], /at '\/metrics\/serviceMonitor\/interval': 'often' does not match pattern/],
+      [['--set-json', 'metrics.grafanaDashboard.labels={"grafana_dashboard":null}'], /at '\/metrics\/grafanaDashboard\/labels': minProperties: got 0, want 1/],
+      [['--set', 'metrics.prometheusRule.enable=true'], /additional properties 'enable' not allowed/],
+    ];
+    for (const [values, message] of refusals) {
+      const res = await run(bin, ['template', 'bulkhead', CHART(), '--kube-version', kubeVersion, ...values]);
+      expect([values, res.code]).not.toEqual([values, 0]);
+      expect([values, res.stderr]).toEqual([values, expect.stringMatching(message)]);
+    }
   }, SLOW);
 
   it('goes through helm install --dry-run=server and prints its NOTES', async () => {
