@@ -40,6 +40,14 @@ describe('mapFromFiles', () => {
     expect(exposed?.message).toContain('; ml-prod/intruder[Pod] can reach ml-prod/model-0[Pod] on All Connections (via ml-prod/allow-all);');
   });
 
+  test('a List, as kubectl get -o yaml writes it, is read item by item, AIWorkloads included', async () => {
+    const workload = load(readFileSync(sample('fraud-detection.yaml'), 'utf8'));
+    const list = tempFile('list.yaml', [{ apiVersion: 'v1', kind: 'List', items: [workload, pod('ml-prod', 'model-0', { app: 'fraud-model' }), pod('ml-prod', 'intruder', { app: 'intruder' }), allowAll('ml-prod')] }]);
+    const map = await mapFromFiles([list], 'default', defaultPlatform());
+    expect(map.nodes.filter((n) => n.kind === 'component')).toHaveLength(5);
+    expect(map.edges.some((e) => e.kind === 'exposure' && e.from === 'ml-prod/intruder[Pod]')).toBe(true);
+  });
+
   test('pods in two segments of two AIWorkloads are an overlap on both', async () => {
     const other = { apiVersion: 'bulkhead.dev/v1alpha1', kind: 'AIWorkload', metadata: { name: 'batch', namespace: 'ml-prod' }, spec: { components: [{ name: 'scorer', selector: { matchLabels: { app: 'fraud-model' } } }] } };
     const file = tempFile('other.yaml', [other, pod('ml-prod', 'model-0', { app: 'fraud-model' })]);

@@ -69,11 +69,17 @@ function fileAnalysisObject(raw: unknown, where: string, facts: MutableFacts): v
 
 /** Files one document: an AIWorkload into `workloads`, anything the analysis reads into `facts`. */
 function fileDocument(raw: unknown, where: string, namespace: string, acc: { workloads: WorkloadDoc[]; facts: MutableFacts }): void {
-  const doc = (raw ?? {}) as Doc;
+  const doc = (raw ?? {}) as Doc & { items?: unknown };
+  // A List (kubectl get aiw,pods,networkpolicies -o yaml): each item on its own.
+  if (doc.kind === 'List' && Array.isArray(doc.items)) return doc.items.forEach((item, i) => fileDocument(item, `${where} items[${i}]`, namespace, acc));
   if (doc.kind !== KIND || doc.apiVersion !== API_VERSION) return fileAnalysisObject(raw, where, acc.facts);
+  acc.workloads.push(workloadDoc(doc, where, namespace));
+}
+
+function workloadDoc(doc: Doc, where: string, namespace: string): WorkloadDoc {
   const name = doc.metadata?.name;
   if (typeof name !== 'string' || name === '') throw new ManifestError(`${where}: AIWorkload has no metadata.name`);
-  acc.workloads.push({ namespace: typeof doc.metadata?.namespace === 'string' ? doc.metadata.namespace : namespace, name, spec: doc.spec });
+  return { namespace: typeof doc.metadata?.namespace === 'string' ? doc.metadata.namespace : namespace, name, spec: doc.spec };
 }
 
 async function readFiles(paths: readonly string[], namespace: string): Promise<{ workloads: WorkloadDoc[]; facts: MutableFacts }> {
