@@ -82,7 +82,8 @@ function cases(): Case[] {
 
 /** The API server's verdict on the file, as kubectl apply sends it: a strict create per document. */
 async function server(c: Case): Promise<{ ok: boolean; message: string }> {
-  const namespace = String(c.doc?.metadata['namespace'] ?? ns);
+  const given = c.doc?.metadata['namespace'];
+  const namespace = typeof given === 'string' ? given : ns;
   try {
     await rest.request('POST', `/apis/bulkhead.dev/v1alpha1/namespaces/${encodeURIComponent(namespace)}/aiworkloads`, {
       query: { dryRun: 'All', fieldValidation: 'Strict' },
