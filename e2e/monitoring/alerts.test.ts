@@ -124,4 +124,14 @@ describe('a real Prometheus with the shipped rules', () => {
     await waitFor(async () => active(await prometheus.alerts(), EXPOSED) === undefined, { timeoutMs: 60_000, intervalMs: 500, description: `${EXPOSED} resolved` });
     process.stderr.write(`[measured] ${EXPOSED}: firing ${firedMs} ms after the allow-all policy was applied, resolved ${Date.now() - removed} ms after it was deleted (scrape and evaluation every 1 s)\n`);
   }, 180_000);
+
+  it('resolves BulkheadSegmentExposed when the exposed AIWorkload itself is deleted', async () => {
+    const allowAll = { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'allow-all', namespace: ns }, spec: { podSelector: {}, ingress: [{}], policyTypes: ['Ingress'] } };
+    await kubectlOk(['apply', '-f', '-'], { input: dump(allowAll) });
+    await waitFor(async () => active(await prometheus.alerts(), EXPOSED)?.state === 'firing', { timeoutMs: 60_000, intervalMs: 500, description: `${EXPOSED} firing` });
+    await kubectlOk(['-n', ns, 'delete', 'aiworkload', 'rag', '--wait=true']);
+    // Nothing of that workload is left to be exposed: the gauge and the alert must follow.
+    await waitFor(async () => active(await prometheus.alerts(), EXPOSED) === undefined, { timeoutMs: 60_000, intervalMs: 500, description: `${EXPOSED} resolved after the AIWorkload was deleted` });
+    await kubectlOk(['-n', ns, 'delete', 'networkpolicy', 'allow-all']);
+  }, 180_000);
 });

@@ -132,7 +132,11 @@ export class Manager {
       return inf;
     };
     const workloads = make('aiworkloads', RESOURCES.AIWorkload);
-    const index = indexWorkloads(workloads, (key) => this.exposure.remove(key));
+    // A deleted AIWorkload's findings leave the exposed-segments gauge with it.
+    const index = indexWorkloads(workloads, (key) => {
+      this.exposure.remove(key);
+      this.countExposed();
+    });
     const managed = new Map<GeneratedKind, AnyInformer>();
     for (const kind of GENERATED_KINDS) {
       // NetworkPolicies are watched unfiltered: exposure detection needs everyone's policies.
@@ -187,7 +191,7 @@ export class Manager {
       busy: () => this.queue.len() + this.queue.inFlight() > 0,
       compute: (input) => analyseWorkload(input, namespaceFacts(input.namespace), analysisFacts),
       changed: (key) => {
-        opts.metrics.exposedSegments.set([...this.exposure.allResults().values()].reduce((a, r) => a + r.exposed.length, 0));
+        this.countExposed();
         this.queue.add(key);
       },
     });
@@ -229,6 +233,11 @@ export class Manager {
       };
       for (const inf of informersOf[w.resource]) inf.addEventHandler(w.updatesOnly === true ? { onUpdate: update } : { onAdd: add, onUpdate: update, onDelete: add });
     }
+  }
+
+  /** countExposed sets bulkhead_exposed_segments to the findings of every AIWorkload the exposure loop holds. */
+  private countExposed(): void {
+    this.opts.metrics.exposedSegments.set([...this.exposure.allResults().values()].reduce((a, r) => a + r.exposed.length, 0));
   }
 
   cachesSynced(): boolean {
