@@ -20,6 +20,8 @@ const HOSTILE = '"><img src=x onerror=alert(1)>';
 
 /** #c81e1e, the exposure colour of src/report/style.ts, as the browser computes it. */
 const EXPOSURE_RED = 'rgb(200, 30, 30)';
+/** #7e3af2, the overlap colour. */
+const OVERLAP_VIOLET = 'rgb(126, 58, 242)';
 
 let browser: Browser;
 const out = mkdtempSync(path.join(tmpdir(), 'bulkhead-report-'));
@@ -68,13 +70,16 @@ interface Sample {
   spec: { components: { name: string }[]; flows: { from: string; to: string }[] };
 }
 
-/** The fraud-detection sample, and beside it its model pod, an intruder, a pod with a hostile name and an allow-all policy. */
+/** The fraud-detection sample, and beside it an AIWorkload that overlaps it, its model pod, an intruder, a pod with a hostile name and an allow-all policy. */
 function filesInput(): { sampleFile: string; cluster: string; sample: Sample } {
   const sampleFile = path.join(repoRoot(), 'samples', 'fraud-detection.yaml');
   const sample = load(readFileSync(sampleFile, 'utf8')) as Sample;
   const ns = sample.metadata.namespace;
   const cluster = path.join(out, 'cluster.yaml');
-  writeFileSync(cluster, [pod(ns, 'model-0', { app: 'fraud-model' }), pod(ns, 'intruder', { app: 'intruder' }), pod(ns, HOSTILE, { app: 'x' }), allowAll(ns)].map((d) => dump(d)).join('---\n'));
+  // A second AIWorkload whose segment selects the model's pods too: an overlap.
+  const scorer = { apiVersion: 'bulkhead.dev/v1alpha1', kind: 'AIWorkload', metadata: { name: 'batch', namespace: ns }, spec: { components: [{ name: 'scorer', selector: { matchLabels: { app: 'fraud-model' } } }] } };
+  const docs = [scorer, pod(ns, 'model-0', { app: 'fraud-model' }), pod(ns, 'intruder', { app: 'intruder' }), pod(ns, HOSTILE, { app: 'x' }), allowAll(ns)];
+  writeFileSync(cluster, docs.map((d) => dump(d)).join('---\n'));
   return { sampleFile, cluster, sample };
 }
 
@@ -102,14 +107,19 @@ test('from files: the fraud-detection sample drawn in Chromium, with an exposure
   const exposure = byTitle(edges, `${ns}/intruder[Pod]->${component('model')}`);
   expect(exposure).toMatchObject({ classes: ['edge', 'exposure'], stroke: EXPOSURE_RED, visible: true });
   expect(byTitle(nodes, `${ns}/intruder[Pod]`)?.classes).toEqual(['node', 'exposer']);
-  expect(byTitle(nodes, component('model'))).toMatchObject({ classes: ['node', 'component', 'exposed'], stroke: EXPOSURE_RED });
+  expect(byTitle(nodes, component('model'))).toMatchObject({ classes: ['node', 'component', 'exposed', 'overlap'], stroke: EXPOSURE_RED });
   // Nothing else is red: the gateway's flow is blue.
   expect(byTitle(edges, `${component('gateway')}->${component('model')}`)?.stroke).not.toBe(EXPOSURE_RED);
 
   // The conditions beside the map: Exposed, naming the policy.
-  const exposed = page.locator('aside li.condition[data-type="Exposed"]');
+  const panel = page.locator('aside section.workload', { hasText: `AIWorkload ${ns}/${name}` });
+  const exposed = panel.locator('li.condition[data-type="Exposed"]');
   await expect(exposed.isVisible()).resolves.toBe(true);
   expect(await exposed.textContent()).toContain(`${ns}/intruder[Pod] can reach ${ns}/model-0[Pod] on All Connections (via ${ns}/allow-all)`);
+
+  // The overlap: a violet edge between the two segments that select model-0, and Overlapping beside the map.
+  expect(byTitle(edges, `${ns}/batch/scorer->${component('model')}`)).toMatchObject({ classes: ['edge', 'overlap'], stroke: OVERLAP_VIOLET, visible: true });
+  expect(await panel.locator('li.condition[data-type="Overlapping"]').textContent()).toContain(`pod model-0 is in segments ${name}/model and batch/scorer`);
 
   // A pod name from a file is drawn as text, not markup.
   expect(byTitle(nodes, `${ns}/${HOSTILE}[Pod]`)?.classes).toEqual(['node', 'exposer']);

@@ -17,7 +17,9 @@ import { plainPorts, targetPorts } from '../compile/ports.js';
 
 export type NodeKind = 'component' | 'peer' | 'exposer';
 export type EdgeKind = 'flow' | 'ingress' | 'egress' | 'dns' | 'exposure' | 'pending' | 'unresolved' | 'overlap';
-export type Highlight = 'exposed' | 'overlap' | 'pending';
+/** In the order a node lists them, whatever order the findings came in. */
+export const HIGHLIGHTS = ['exposed', 'overlap', 'pending'] as const;
+export type Highlight = (typeof HIGHLIGHTS)[number];
 
 export interface MapNode {
   /** Unique and readable: `ns/workload/component`, `cidr 10.0.0.0/8`, `ns/pod[Pod]`. The DOT node name (the SVG title). */
@@ -336,5 +338,6 @@ export function buildSegmentMap(input: MapInput): SegmentMap {
     return { key, id: safeId('workload', key), components: w.spec?.components.length ?? 0, conditions: [...w.conditions] };
   });
   const byKey = <T extends { key: string }>(xs: Iterable<T>): T[] => [...xs].sort((x, y) => compare(x.key, y.key));
-  return { title: input.title, source: input.source, workloads: panels, nodes: byKey(b.nodes.values()), edges: byKey(b.edges.values()) };
+  const nodes = byKey(b.nodes.values()).map((n) => ({ ...n, highlights: HIGHLIGHTS.filter((h) => n.highlights.includes(h)) }));
+  return { title: input.title, source: input.source, workloads: panels, nodes, edges: byKey(b.edges.values()) };
 }
