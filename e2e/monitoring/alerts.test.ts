@@ -35,6 +35,13 @@ const metricsNamed = (expr: string): string[] =>
 
 const active = (alerts: PrometheusAlert[], name: string): PrometheusAlert | undefined => alerts.find((a) => a.labels['alertname'] === name);
 
+/** Every AIWorkload of the cluster whose Exposed condition is True, as namespace/name. */
+async function exposedWorkloads(): Promise<string> {
+  const list = JSON.parse(await kubectlOk(['get', 'aiworkloads', '-A', '-o', 'json'])) as { items: { metadata: { namespace: string; name: string }; status?: { conditions?: { type: string; status: string }[] } }[] };
+  const exposed = list.items.filter((w) => w.status?.conditions?.some((c) => c.type === 'Exposed' && c.status === 'True'));
+  return exposed.map((w) => `${w.metadata.namespace}/${w.metadata.name}`).join(', ') || 'none';
+}
+
 const pod = (name: string, labels: Record<string, string>, serviceAccountName: string | undefined): object => ({
   apiVersion: 'v1',
   kind: 'Pod',
@@ -99,9 +106,12 @@ describe('a real Prometheus with the shipped rules', () => {
     const pods = [pod('api-0', { app: 'api' }, 'rag-api'), pod('vectors-0', { app: 'vectors' }, 'rag-vectors'), pod('intruder', { app: 'intruder' }, undefined)];
     await kubectlOk(['apply', '-f', '-'], { input: pods.map((p) => dump(p)).join('---\n') });
     // Before the policy: Prometheus has scraped "nothing exposed" and no exposure alert is active.
+    // The operator sees the whole shared cluster: a failure here names what else is exposed.
     await waitFor(async () => {
       const q = await prometheus.api<{ result: { value: [number, string] }[] }>(`/api/v1/query?query=${encodeURIComponent('max(bulkhead_exposed_segments)')}`);
-      return q.result[0]?.value[1] === '0' && active(await prometheus.alerts(), EXPOSED) === undefined;
+      const value = q.result[0]?.value[1];
+      if (value !== '0') throw new Error(`bulkhead_exposed_segments is ${value ?? 'not scraped yet'}; Exposed AIWorkloads: ${await exposedWorkloads()}`);
+      return active(await prometheus.alerts(), EXPOSED) === undefined;
     }, { timeoutMs: 30_000, description: `no exposure and no ${EXPOSED} before the allow-all policy` });
 
     const applied = Date.now();
