@@ -66,12 +66,12 @@ describe.each(['unreachable', 'refused'] as const)('an API server that is %s', (
     expect(r.stderr).toMatch(/^bulkhead diff: /);
   });
 
-  test('exposure and explain --live: exit 2', async () => {
-    for (const args of [['exposure'], ['explain', '--live']]) {
+  test('exposure, explain --live and report --live: exit 2', async () => {
+    for (const args of [['exposure'], ['explain', '--live'], ['explain', '--live', '-o', 'mermaid'], ['report', '--live']]) {
       const r = await bulkhead(args, { kubeconfig: kubeconfigs[which] });
       expect([args, r.code, r.stderr]).toEqual([args, 2, expect.stringMatching(new RegExp(`^bulkhead ${args[0]}: `))]);
     }
-  });
+  }, 30_000);
 });
 
 test('findings and changes are 1: a failed check, an AIWorkload not yet applied', async () => {

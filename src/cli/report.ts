@@ -60,13 +60,17 @@ function parse(argv: string[]): ReportArgs | Stop {
   return args;
 }
 
+function liveError(err: unknown): never {
+  throw new Error(`cannot read the cluster (kubeconfig from $KUBECONFIG, ~/.kube/config or in-cluster): ${err instanceof Error ? err.message : String(err)}`);
+}
+
 /** runReport is the `bulkhead report` command. */
 export async function runReport(argv: string[], io: CliIO): Promise<number> {
   const args = parse(argv);
   if (args === HELP) return (io.stdout(USAGE), 0);
   if (typeof args === 'string') return (io.stderr(`bulkhead report: ${args}\n\n${USAGE}`), 2);
   try {
-    const map = args.live ? await mapFromKubeconfig(args.namespace, args.platform) : await mapFromFiles(args.files, args.namespace ?? 'default', args.platform);
+    const map = args.live ? await mapFromKubeconfig(args.namespace, args.platform).catch(liveError) : await mapFromFiles(args.files, args.namespace ?? 'default', args.platform);
     io.stdout(await reportHtml(map));
     return 0;
   } catch (err) {
