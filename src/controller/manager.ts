@@ -14,6 +14,7 @@ import { ExposureLoop, type ExposureResult } from './exposure-loop.js';
 import { WorkloadIndex } from './workload-index.js';
 import { slimPod, withoutManagedFields } from './slim.js';
 import { createRestClient } from '../runtime/rest.js';
+import { type RateLimit, type RateLimiter, tokenBucket } from '../runtime/rate-limit.js';
 import { RESOURCES, type ResourceInfo } from '../kube/resources.js';
 import { createWriter } from '../kube/writer.js';
 import { EventCorrelator } from '../observe/event-correlator.js';
@@ -37,6 +38,12 @@ export interface ManagerOptions {
   workers?: number;
   /** Re-reconcile every AIWorkload this often (level-based safety net). @default 10 min */
   resyncMs?: number;
+  /**
+   * Client-side limit on the operator's API requests (reads, writes, status, Events, list and
+   * watch set-up); leader election has a client of its own, so a busy operator still renews its
+   * Lease on time. @default DEFAULT_API_RATE
+   */
+  apiRate?: RateLimit;
   /** Label and annotation keys left on generated objects (see planWrites). */
   keepMetadata?: readonly string[];
   /** The metrics listener (also /healthz and /readyz unless `probes` is set); omit to not serve. */
@@ -55,6 +62,9 @@ export interface ManagerOptions {
 }
 
 type AnyInformer = Informer<StoredObject>;
+
+/** The default client-side rate limit (--kube-api-qps, --kube-api-burst): docs/operations.md says why. */
+export const DEFAULT_API_RATE: RateLimit = Object.freeze({ qps: 200, burst: 400 });
 
 
 /** The conditions bulkhead_segments counts, by condition type. */
@@ -90,6 +100,19 @@ function indexWorkloads(workloads: AnyInformer, onDelete: (key: string) => void)
   return index;
 }
 
+/** The watches and their map functions are declared in watches.ts; here they only meet informers. */
+function wireWatches(informersOf: Record<Watch['resource'], AnyInformer[]>, index: WorkloadIndex, enqueue: (key: string) => void): void {
+  for (const w of WATCHES) {
+    const add = (obj: StoredObject): void => {
+      for (const key of w.map(obj, index)) enqueue(key);
+    };
+    const update = (o: StoredObject, n: StoredObject): void => {
+      for (const key of updateKeys(w, o, n, index)) enqueue(key);
+    };
+    for (const inf of informersOf[w.resource]) inf.addEventHandler(w.updatesOnly === true ? { onUpdate: update } : { onAdd: add, onUpdate: update, onDelete: add });
+  }
+}
+
 function onAnyChange(informers: readonly (AnyInformer | undefined)[], handler: () => void): void {
   for (const inf of informers) inf?.addEventHandler({ onAdd: handler, onUpdate: handler, onDelete: handler });
 }
@@ -114,23 +137,8 @@ export class Manager {
     this.identity = opts.identity ?? `bulkhead-${randomUUID().slice(0, 8)}`;
     this.queue = new WorkQueue({ clock: this.clock, metrics: workQueueMetricsHooks(opts.metrics) });
     const kc = opts.kubeConfig;
-    const make = (name: string, r: ResourceInfo, labelSelector?: string, namespace?: string): AnyInformer => {
-      const inf = new Informer<StoredObject>({
-        transport: kubeListWatch(kc, { group: r.group, version: r.version, plural: r.plural, ...(namespace !== undefined ? { namespace } : {}) }),
-        resource: name,
-        ...(labelSelector !== undefined ? { labelSelector } : {}),
-        clock: this.clock,
-        logger: opts.logger,
-        ...(opts.quietTimeoutMs !== undefined ? { quietTimeoutMs: opts.quietTimeoutMs } : {}),
-        onRestart: (reason, err) => {
-          opts.metrics.watchRestarts.inc({ resource: name });
-          if (reason === 'list-error' && !inf.hasSynced()) this.listFailed(name, err);
-        },
-        transform: name === 'pods' ? slimPod : withoutManagedFields,
-      });
-      this.informers.set(name, inf);
-      return inf;
-    };
+    const limiter = tokenBucket(opts.apiRate ?? DEFAULT_API_RATE, this.clock);
+    const make = (name: string, r: ResourceInfo, labelSelector?: string, namespace?: string): AnyInformer => this.makeInformer(limiter, name, r, labelSelector, namespace);
     const workloads = make('aiworkloads', RESOURCES.AIWorkload);
     // A deleted AIWorkload's findings leave the exposed-segments gauge with it.
     const index = indexWorkloads(workloads, (key) => {
@@ -164,7 +172,7 @@ export class Manager {
       kubeAPIServer: () => apiServerEndpoints(slices.list() as EndpointSlice[]),
     };
 
-    const rest = createRestClient(kc);
+    const rest = createRestClient(kc, { limiter });
     const writer = createWriter(rest, {
       instance: this.identity,
       now: () => new Date(this.clock.now()),
@@ -223,21 +231,33 @@ export class Manager {
       namespaces: [namespaces],
       endpointslices: [slices],
     };
-    // The watches and their map functions are declared in watches.ts; here they only meet informers.
-    for (const w of WATCHES) {
-      const add = (obj: StoredObject): void => {
-        for (const key of w.map(obj, index)) enqueue(key);
-      };
-      const update = (o: StoredObject, n: StoredObject): void => {
-        for (const key of updateKeys(w, o, n, index)) enqueue(key);
-      };
-      for (const inf of informersOf[w.resource]) inf.addEventHandler(w.updatesOnly === true ? { onUpdate: update } : { onAdd: add, onUpdate: update, onDelete: add });
-    }
+    wireWatches(informersOf, index, enqueue);
   }
 
   /** countExposed sets bulkhead_exposed_segments to the findings of every AIWorkload the exposure loop holds. */
   private countExposed(): void {
     this.opts.metrics.exposedSegments.set([...this.exposure.allResults().values()].reduce((a, r) => a + r.exposed.length, 0));
+  }
+
+  /** makeInformer makes and registers the informer of one resource; its list and watch set-up wait for the limiter. */
+  private makeInformer(limiter: RateLimiter, name: string, r: ResourceInfo, labelSelector?: string, namespace?: string): AnyInformer {
+    const { opts } = this;
+    const kc = opts.kubeConfig;
+    const inf = new Informer<StoredObject>({
+      transport: kubeListWatch(kc, { group: r.group, version: r.version, plural: r.plural, ...(namespace !== undefined ? { namespace } : {}) }, limiter),
+      resource: name,
+      ...(labelSelector !== undefined ? { labelSelector } : {}),
+      clock: this.clock,
+      logger: opts.logger,
+      ...(opts.quietTimeoutMs !== undefined ? { quietTimeoutMs: opts.quietTimeoutMs } : {}),
+      onRestart: (reason, err) => {
+        opts.metrics.watchRestarts.inc({ resource: name });
+        if (reason === 'list-error' && !inf.hasSynced()) this.listFailed(name, err);
+      },
+      transform: name === 'pods' ? slimPod : withoutManagedFields,
+    });
+    this.informers.set(name, inf);
+    return inf;
   }
 
   cachesSynced(): boolean {

@@ -22,6 +22,7 @@ import { type Clock, realClock, type TimerHandle } from './clock.js';
 import type { Logger } from '../observe/logger.js';
 import { classifyError } from './rest.js';
 import { watchStream } from './watch.js';
+import { type RateLimiter, UNLIMITED } from './rate-limit.js';
 import type { KubeObject } from '../api/kubernetes.js';
 
 
@@ -194,18 +195,21 @@ function listUrl(server: string, path: string, opts: ListOptions): URL {
  * {@link watchStream} over the same transport (not client-node's `Watch`, which in 2.x ends any
  * stream quiet for 30 s).
  */
-export function kubeListWatch<T extends KubeObject>(kc: KubeConfig, ref: ResourceRef): ListWatchTransport<T> {
+/** kubeListWatch lists and watches over the kubeconfig; each list page and each watch set-up waits for `limiter` first. */
+export function kubeListWatch<T extends KubeObject>(kc: KubeConfig, ref: ResourceRef, limiter: RateLimiter = UNLIMITED): ListWatchTransport<T> {
   const path = collectionPath(ref);
   return {
     async list(opts: ListOptions): Promise<ListPage<T>> {
       const server = kc.getCurrentCluster()?.server;
       if (!server) throw new Error('kubeconfig has no current cluster');
+      await limiter.take(opts.signal);
       const raw = (await getJson(kc, listUrl(server, path, opts), opts.signal)) as RawList<T>;
       const page: ListPage<T> = { items: listItems(raw), resourceVersion: raw.metadata?.resourceVersion ?? '' };
       if (raw.metadata?.continue) page.continueToken = raw.metadata.continue;
       return page;
     },
     async watch(opts, onEvent, onDone): Promise<WatchHandle> {
+      await limiter.take();
       const query: Record<string, string | number | boolean | undefined> = {
         resourceVersion: opts.resourceVersion,
         allowWatchBookmarks: opts.allowWatchBookmarks,

@@ -6,6 +6,7 @@
 import * as http from 'node:http';
 import * as https from 'node:https';
 import type { KubeConfig } from '@kubernetes/client-node';
+import type { RateLimiter } from './rate-limit.js';
 
 export interface RequestOptions {
   query?: Record<string, string | number | boolean | undefined>;
@@ -73,7 +74,12 @@ function queryString(query: RequestOptions['query']): string {
   return s === '' ? '' : `?${s}`;
 }
 
-export function createRestClient(kc: KubeConfig): RestClient {
+export interface RestClientOptions {
+  /** Every request waits for it first (the operator's --kube-api-qps / --kube-api-burst). */
+  limiter?: RateLimiter;
+}
+
+export function createRestClient(kc: KubeConfig, clientOpts: RestClientOptions = {}): RestClient {
   const cluster = kc.getCurrentCluster();
   if (cluster === null) throw new Error('kubeconfig has no current cluster');
   const base = new URL(cluster.server);
@@ -83,6 +89,7 @@ export function createRestClient(kc: KubeConfig): RestClient {
   return {
     server: cluster.server,
     async request<T>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
+      await clientOpts.limiter?.take();
       const options: https.RequestOptions = {
         method,
         hostname: base.hostname,
