@@ -5,10 +5,11 @@
 // Needs a helm v3 binary (see findHelm). Without one, the helm part is skipped and says so, with
 // the install command; the static checks of the chart files still run.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { load } from 'js-yaml';
-import { adminKubeconfig, deleteNamespace, freshNamespace, kubectl, kubectlOk } from '../harness/cluster.js';
+import { adminKubeconfig, deleteNamespace, freshNamespace, kubectl, kubectlOk, waitEstablished } from '../harness/cluster.js';
 import {
   findHelm, HELM_INSTALL_HINT, INSTALL_NAMESPACE, installObjects, type KubeObject, objectKey, parseObjects, repoRoot, run, serverWarnings,
   withoutHelmLabels, ensureInstallNamespace } from './install-files.js';
@@ -208,6 +209,28 @@ interface Deployment extends KubeObject {
       expect([values, res.stderr]).toEqual([values, expect.stringMatching(message)]);
     }
   }, SLOW);
+
+  it('the API server accepts the rendered ServiceMonitor and PrometheusRule under the Prometheus Operator\'s CRDs, and refuses a misspelt field', async () => {
+    // The CRDs as the Prometheus Operator generates them from its API types (hack/build-monitoring-crds.sh).
+    const crds = await new Promise<string>((resolve, reject) => {
+      execFile('bash', [path.join(repoRoot(), 'hack', 'build-monitoring-crds.sh')], { timeout: 900_000 }, (err, stdout, stderr) => (err === null ? resolve(stdout.trim()) : reject(new Error(`hack/build-monitoring-crds.sh: ${err.message} ${stderr}`))));
+    });
+    await kubectlOk(['apply', '--server-side', '--force-conflicts', '-f', crds]);
+    for (const crd of ['servicemonitors.monitoring.coreos.com', 'prometheusrules.monitoring.coreos.com']) await waitEstablished(crd);
+    const ns = await freshNamespace('pkg-monitoring-crd');
+    scratch.push(ns);
+    const rendered = await template('acme', ns, ['--set', 'metrics.serviceMonitor.enabled=true', '--set', 'metrics.prometheusRule.enabled=true']);
+    const objects = rendered.filter((o) => o.kind === 'ServiceMonitor' || o.kind === 'PrometheusRule');
+    expect((await dryRun(objects)).sort()).toEqual(['prometheusrule.monitoring.coreos.com/acme-bulkhead', 'servicemonitor.monitoring.coreos.com/acme-bulkhead']);
+    // The CRDs do validate: a misspelt endpoint field and a malformed duration are refused.
+    const monitor = objects.find((o) => o.kind === 'ServiceMonitor') as KubeObject & { spec: { endpoints: Record<string, unknown>[] } };
+    const misspelt = { ...monitor, spec: { ...monitor.spec, endpoints: [{ ...monitor.spec.endpoints[0], scrapeTimout: '10s' }] } };
+    const badInterval = { ...monitor, spec: { ...monitor.spec, endpoints: [{ ...monitor.spec.endpoints[0], interval: 'often' }] } };
+    for (const [obj, message] of [[misspelt, /unknown field "spec.endpoints\[0\].scrapeTimout"/], [badInterval, /spec.endpoints\[0\].interval/]] as const) {
+      const res = await kubectl(['apply', '--dry-run=server', '--validate=strict', '-f', '-'], { input: JSON.stringify(obj) });
+      expect([res.code === 0, res.stderr]).toEqual([false, expect.stringMatching(message)]);
+    }
+  }, SLOW * 5);
 
   it('goes through helm install --dry-run=server and prints its NOTES', async () => {
     const ns = await freshNamespace('pkg-helm');
