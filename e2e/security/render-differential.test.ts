@@ -4,7 +4,8 @@
 // server as kubectl apply sends them (a create with fieldValidation=Strict, dry run), and both must
 // accept or both refuse. differential.test.ts does the same for random specs against zod alone;
 // this one covers what lies around the spec (metadata, unknown fields at any depth, empty input)
-// and the CLI's own reading of files. Checks only the controller makes (a Dataset with egress,
+// and the CLI's own reading of files, and then, on random specs with a misspelt field put into a
+// random object, that the walk over the CRD's schema names the same unknown field as the API server. Checks only the controller makes (a Dataset with egress,
 // overlapping selectors: validate.ts) are refused by render and accepted by the API server by
 // design, so they are not among the cases; the operator reports them as Stalled.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
@@ -12,12 +13,26 @@ import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { dump, load } from 'js-yaml';
+import fc from 'fast-check';
+import { unknownFields } from '../../src/api/manifest.js';
+import { buildCrd } from '../../src/api/crd.js';
 import { ApiError, type RestClient, createRestClient } from '../../src/runtime/rest.js';
 import { bulkhead } from '../harness/cli.js';
 import { adminKubeconfig, deleteNamespace, freshNamespace } from '../harness/cluster.js';
 import { operatorIdentity } from '../harness/operator-identity.js';
 import { repoRoot } from '../harness/operator.js';
+import { runs } from '../harness/seed.js';
+import { specArbitrary } from './arbitrary.js';
 import { SLOW } from './support.js';
+
+const RUNS = runs(200);
+
+/** The document's schema as the API server holds it: the CRD's, metadata left to ObjectMeta. */
+function documentSchema(): Parameters<typeof unknownFields>[1] {
+  const crd = buildCrd() as { spec: { versions: { schema: { openAPIV3Schema: Parameters<typeof unknownFields>[1] } }[] } };
+  const root = crd.spec.versions[0]?.schema.openAPIV3Schema ?? {};
+  return { properties: { ...root.properties, metadata: { 'x-kubernetes-preserve-unknown-fields': true } } };
+}
 
 type Doc = { apiVersion?: string; kind?: string; metadata: Record<string, unknown>; spec: Record<string, unknown> & { components: Record<string, unknown>[] }; [k: string]: unknown };
 
@@ -98,6 +113,15 @@ async function server(c: Case): Promise<{ ok: boolean; message: string }> {
   }
 }
 
+/** The paths of the objects in `value` whose keys are fields (not maps such as matchLabels), as [path, object]. */
+function fieldObjects(value: unknown, path: string, parentKey = ''): [string, Record<string, unknown>][] {
+  if (Array.isArray(value)) return value.flatMap((v, i) => fieldObjects(v, `${path}[${i}]`));
+  if (typeof value !== 'object' || value === null || MAPS.has(parentKey)) return [];
+  const o = value as Record<string, unknown>;
+  return [[path, o], ...Object.entries(o).flatMap(([k, v]) => fieldObjects(v, `${path}.${k}`, k))];
+}
+const MAPS = new Set(['matchLabels', 'annotations']);
+
 describe('bulkhead render and the API server accept and refuse the same documents', () => {
   const tally = { accepted: 0, refused: 0 };
 
@@ -133,4 +157,33 @@ describe('bulkhead render and the API server accept and refuse the same document
     }
     expect(tally).toEqual({ accepted: 10, refused: all.length - 10 });
   }, 240_000);
+
+  it(`finds the unknown fields the API server finds, on ${RUNS} random specs with a misspelt field anywhere`, async () => {
+    const seen = { clean: 0, accepted: 0, injected: 0 };
+    await fc.assert(
+      fc.asyncProperty(specArbitrary, fc.nat(), fc.constantFrom('prots', 'flow', 'selecter', 'zz'), async (generated, at, key) => {
+        // A copy: fast-check replays the values it generated while shrinking, and the key goes in in place.
+        const spec = JSON.parse(JSON.stringify(generated)) as Record<string, unknown>;
+        const doc = { apiVersion: 'bulkhead.dev/v1alpha1', kind: 'AIWorkload', metadata: { name: `u${seen.clean + seen.injected}`, namespace: ns }, spec: spec as Doc['spec'] };
+        // As it is: every field the API server takes, the walk knows.
+        const clean = await server({ name: 'random', doc });
+        if (clean.ok) {
+          expect(unknownFields(doc, documentSchema())).toEqual([]);
+          seen.accepted++;
+        }
+        seen.clean++;
+        // With one unknown key in one object at any depth: both name it at the same path.
+        const objects = fieldObjects(spec, 'spec');
+        const [path, target] = objects[at % objects.length] as [string, Record<string, unknown>];
+        target[key] = 'x';
+        const api = await server({ name: 'random', doc });
+        expect([path, key, api.ok, api.message]).toEqual([path, key, false, expect.stringContaining(`unknown field "${path}.${key}"`)]);
+        expect(unknownFields(doc, documentSchema()).map((p) => p.field)).toEqual([`${path}.${key}`]);
+        seen.injected++;
+      }),
+      { numRuns: RUNS }, // seed: e2e/harness/seed.ts
+    );
+    process.stderr.write(`[render-differential] ${seen.accepted} random specs the API server takes, no unknown field found in them; ${seen.injected} with a misspelt field, the same path from both\n`);
+    expect(seen.accepted).toBeGreaterThan(RUNS / 10);
+  }, 600_000);
 });
