@@ -106,7 +106,7 @@ interface Deployment extends KubeObject {
       '--set', 'networkPolicy.apiServer.cidrs={10.0.0.1/32,10.0.0.2/32}', '--set', 'networkPolicy.apiServer.ports={6443}',
       '--set', 'podDisruptionBudget.enabled=false', '--set', 'metrics.service.enabled=false',
       '--set', `image.digest=${digest}`, '--set', 'platform.monitoring.namespace=observability',
-      '--set', 'controller.workers=4', '--set-json', 'controller.extraArgs=["--resync","60"]',
+      '--set', 'controller.workers=4', '--set', 'controller.kubeApiQps=50', '--set-json', 'controller.extraArgs=["--resync","60"]',
       '--set-json', 'platform.dns.podLabels={"k8s-app":null,"app.kubernetes.io/name":"coredns"}',
     ]);
     await dryRun(rendered);
@@ -121,7 +121,7 @@ interface Deployment extends KubeObject {
     expect(d.spec.replicas).toBe(1);
     expect(c?.image).toBe(`bulkhead@${digest}`);
     expect(c?.args).not.toContain('--leader-elect');
-    expect(c?.args.join(' ')).toContain('--workers 4 --resync 600 --dns-namespace kube-system --dns-pod-labels app.kubernetes.io/name=coredns --monitoring-namespace observability --monitoring-pod-labels app.kubernetes.io/name=prometheus --resync 60');
+    expect(c?.args.join(' ')).toContain('--workers 4 --resync 600 --kube-api-qps 50 --kube-api-burst 400 --dns-namespace kube-system --dns-pod-labels app.kubernetes.io/name=coredns --monitoring-namespace observability --monitoring-pod-labels app.kubernetes.io/name=prometheus --resync 60');
     const np = mine.find((o) => o.kind === 'NetworkPolicy') as KubeObject & { spec: { ingress: { from: unknown[] }[]; egress: { to: unknown[]; ports: unknown[] }[] } };
     expect(np.spec.ingress[0]?.from).toEqual([expect.objectContaining({ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'observability' } } })]);
     expect(np.spec.egress[1]).toEqual({ to: [{ ipBlock: { cidr: '10.0.0.1/32' } }, { ipBlock: { cidr: '10.0.0.2/32' } }], ports: [{ protocol: 'TCP', port: 6443 }] });
@@ -130,6 +130,7 @@ interface Deployment extends KubeObject {
   it('refuses values that break values.schema.json, naming the value and what would be valid', async () => {
     const refusals: [string[], RegExp][] = [
       [['--set', 'controller.workers=0'], /at '\/controller\/workers': minimum: got 0, want 1/],
+      [['--set', 'controller.kubeApiBurst=0'], /at '\/controller\/kubeApiBurst': minimum: got 0, want 1/],
       [['--set', 'replicacount=2'], /additional properties 'replicacount' not allowed/],
       [['--set', 'metrics.port=70000'], /at '\/metrics\/port': maximum: got 70,000, want 65,535/],
       [['--set', 'controller.logLevel=trace'], /at '\/controller\/logLevel': value must be one of 'error', 'warn', 'info', 'debug'/],

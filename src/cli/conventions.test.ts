@@ -67,6 +67,15 @@ describe('flags', () => {
     expect((await run('explain', '--live=yes')).err).toContain('--live takes no value');
     expect((await run('local-cluster', 'up', '--dir=')).err).toContain('--dir needs a value');
   });
+
+  it('run refuses a rate limit it cannot keep, before it starts anything', async () => {
+    const qps = await run('run', '--kube-api-qps=-1');
+    expect(qps.code).toBe(2);
+    expect(qps.err).toContain('--kube-api-qps must be a number of requests per second, 0 or more');
+    const burst = await run('run', '--kube-api-burst', '0.5');
+    expect(burst.code).toBe(2);
+    expect(burst.err).toContain('--kube-api-burst must be a whole number of requests, 1 or more');
+  });
 });
 
 describe('bulkhead --version', () => {

@@ -4,7 +4,7 @@ import { defaultPlatform, type PlatformConfig } from '../compile/facts.js';
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import { LeaderElector, kubeLeaseStore } from '../runtime/leader-election.js';
-import { Manager, type ManagerOptions } from '../controller/manager.js';
+import { DEFAULT_API_RATE, Manager, type ManagerOptions } from '../controller/manager.js';
 import { DEFAULT_KEEP_METADATA } from '../controller/write-plan.js';
 import { type Logger, createLogger } from '../observe/logger.js';
 import { createMetrics } from '../observe/metrics.js';
@@ -18,6 +18,8 @@ const USAGE = `Usage: bulkhead run [flags]
   --cache-sync-timeout SECONDS      exit 1 when the informer caches have not synced by then (default 120)
   --workers N                       concurrent reconciles (default 2)
   --resync DURATION_SECONDS         periodic resync of every AIWorkload (default 600)
+  --kube-api-qps N                  client-side limit on API requests per second, 0 for none (default 200)
+  --kube-api-burst N                requests allowed at once after a quiet spell (default 400)
 ${PLATFORM_USAGE}  --leader-elect true|false         elect a leader on a Lease; only the leader writes (default false)
   --leader-election-namespace NS    namespace of the Lease (default $POD_NAMESPACE, else bulkhead-system)
   --leader-election-id NAME         name of the Lease (default bulkhead-operator)
@@ -45,6 +47,8 @@ interface RunArgs {
   cacheSyncTimeoutMs: number;
   workers: number;
   resyncSeconds: number;
+  apiQps: number;
+  apiBurst: number;
   platform: PlatformConfig;
   keepMetadata: string[];
 }
@@ -63,6 +67,8 @@ function defaults(): RunArgs {
     cacheSyncTimeoutMs: 120_000,
     workers: 2,
     resyncSeconds: 600,
+    apiQps: DEFAULT_API_RATE.qps,
+    apiBurst: DEFAULT_API_RATE.burst,
     platform: defaultPlatform(),
     keepMetadata: [...DEFAULT_KEEP_METADATA],
   };
@@ -114,6 +120,22 @@ const FLAGS: FlagTable<RunArgs> = {
       set: (args, value) => {
         args.resyncSeconds = Number(value);
         if (!(args.resyncSeconds > 0)) return '--resync must be a positive number of seconds';
+        return undefined;
+      },
+    },
+    {
+      names: ['--kube-api-qps'],
+      set: (args, value) => {
+        args.apiQps = Number(value);
+        if (!(args.apiQps >= 0) || value.trim() === '') return '--kube-api-qps must be a number of requests per second, 0 or more';
+        return undefined;
+      },
+    },
+    {
+      names: ['--kube-api-burst'],
+      set: (args, value) => {
+        args.apiBurst = Number(value);
+        if (!Number.isInteger(args.apiBurst) || args.apiBurst < 1) return '--kube-api-burst must be a whole number of requests, 1 or more';
         return undefined;
       },
     },
@@ -233,6 +255,7 @@ export async function runController(argv: string[], io: CliIO): Promise<number> 
     platform: args.platform,
     workers: args.workers,
     resyncMs: args.resyncSeconds * 1000,
+    apiRate: { qps: args.apiQps, burst: args.apiBurst },
     keepMetadata: args.keepMetadata,
     identity: args.identity,
     ...listeners(args),
