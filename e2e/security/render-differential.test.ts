@@ -5,17 +5,20 @@
 // accept or both refuse. differential.test.ts does the same for random specs against zod alone;
 // this one covers what lies around the spec (metadata, unknown fields at any depth, empty input)
 // and the CLI's own reading of files, and then, on random specs with a misspelt field put into a
-// random object, that the walk over the CRD's schema names the same unknown field as the API server. Checks only the controller makes (a Dataset with egress,
+// random object, that the walk over the CRD's schema names the same unknown field as the API server.
+// What render prints for an accepted document is created (dry run, strict) object by object too. Checks only the controller makes (a Dataset with egress,
 // overlapping selectors: validate.ts) are refused by render and accepted by the API server by
 // design, so they are not among the cases; the operator reports them as Stalled.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
-import { dump, load } from 'js-yaml';
+import { dump, load, loadAll } from 'js-yaml';
 import fc from 'fast-check';
 import { unknownFields } from '../../src/api/manifest.js';
 import { buildCrd } from '../../src/api/crd.js';
+import type { GeneratedObject } from '../../src/compile/objects.js';
+import { RESOURCES, collectionPath } from '../../src/kube/resources.js';
 import { ApiError, type RestClient, createRestClient } from '../../src/runtime/rest.js';
 import { bulkhead } from '../harness/cli.js';
 import { adminKubeconfig, deleteNamespace, freshNamespace } from '../harness/cluster.js';
@@ -122,6 +125,17 @@ function fieldObjects(value: unknown, path: string, parentKey = ''): [string, Re
 }
 const MAPS = new Set(['matchLabels', 'annotations']);
 
+/** A strict dry-run create of a generated object: 'accepted', or the API server's message. */
+async function createDryRun(o: GeneratedObject): Promise<string> {
+  try {
+    await rest.request('POST', collectionPath(RESOURCES[o.kind], o.metadata.namespace), { query: { dryRun: 'All', fieldValidation: 'Strict' }, body: o });
+    return 'accepted';
+  } catch (err) {
+    if (err instanceof ApiError) return err.message;
+    throw err;
+  }
+}
+
 describe('bulkhead render and the API server accept and refuse the same documents', () => {
   const tally = { accepted: 0, refused: 0 };
 
@@ -150,6 +164,11 @@ describe('bulkhead render and the API server accept and refuse the same document
       if (c.refused === undefined) {
         tally.accepted++;
         expect(rendered.stdout).toContain('kind: NetworkPolicy');
+        // What render prints for an accepted document is accepted too (names capped, labels valid).
+        for (const o of loadAll(rendered.stdout) as GeneratedObject[]) {
+          const verdict = await createDryRun(o);
+          expect([c.name, o.kind, o.metadata.name, verdict]).toEqual([c.name, o.kind, o.metadata.name, 'accepted']);
+        }
       } else {
         tally.refused++;
         expect([c.name, rendered.code, rendered.stderr]).toEqual([c.name, 2, expect.stringContaining(c.refused)]);
