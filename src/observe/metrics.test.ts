@@ -36,6 +36,11 @@ describe('metrics', () => {
     expect(text).toContain('bulkhead_reconcile_duration_seconds_count{result="success"} 2');
   });
 
+  it('exports every reconcile result from the start, at 0, so that the first error is an increase', async () => {
+    const text = await createMetrics().registry.metrics();
+    for (const result of ['success', 'error', 'requeue', 'requeue_after', 'invalid']) expect(text).toContain(`bulkhead_reconcile_total{result="${result}"} 0\n`);
+  });
+
   it('wires the work queue hooks', async () => {
     const m = createMetrics();
     const clock = new FakeClock();

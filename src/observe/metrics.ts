@@ -9,6 +9,9 @@ import type { QueueMetricsHooks } from '../runtime/workqueue.js';
 /** ReconcileResultLabel is the `result` label of the reconcile metrics. */
 export type ReconcileResultLabel = 'success' | 'error' | 'requeue' | 'requeue_after' | 'invalid';
 
+/** Every ReconcileResultLabel: each starts at 0 (see createMetrics). */
+export const RECONCILE_RESULTS: readonly ReconcileResultLabel[] = ['success', 'error', 'requeue', 'requeue_after', 'invalid'];
+
 /** SegmentCondition is the `condition` label of bulkhead_segments. */
 export type SegmentCondition = 'ready' | 'reconciling' | 'stalled' | 'consent_pending' | 'exposed';
 
@@ -42,14 +45,18 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
   const registry = new Registry();
   if (opts.defaultMetrics) collectDefaultMetrics({ register: registry });
   const registers = [registry];
+  const reconcileTotal = new Counter({
+    name: 'bulkhead_reconcile_total',
+    help: 'Reconciles of AIWorkloads, by result.',
+    labelNames: ['result'],
+    registers,
+  });
+  // Every result is exported from the start, at 0: a series that first appears at 1 has no
+  // increase, so rate() and increase() (the alerting rules) would miss the first error.
+  for (const result of RECONCILE_RESULTS) reconcileTotal.inc({ result }, 0);
   return {
     registry,
-    reconcileTotal: new Counter({
-      name: 'bulkhead_reconcile_total',
-      help: 'Reconciles of AIWorkloads, by result.',
-      labelNames: ['result'],
-      registers,
-    }),
+    reconcileTotal,
     reconcileDuration: new Histogram({
       name: 'bulkhead_reconcile_duration_seconds',
       help: 'Time spent in one reconcile, by result.',
