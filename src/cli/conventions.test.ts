@@ -178,6 +178,24 @@ describe('bulkhead completion', () => {
     expect(r).toMatchObject({ status: 0, stdout: '_bulkhead _bulkhead\n' });
   });
 
+  it('zsh: _bulkhead offers commands, actions, flags and values (compadd, _describe and _files print what they are given)', async () => {
+    const f = await scriptFile('zsh');
+    // Outside a completion widget the completion builtins do nothing; functions of the same names
+    // print their candidates instead, so that what _bulkhead asks zsh to offer can be read.
+    const stubs = 'compdef() { :; }; compadd() { [[ $1 == -- ]] && shift; print -r -- "$*"; }; _describe() { local -a a; a=("${(@P)4}"); print -r -- "${a[@]%%:*}"; }; _files() { print -r -- "files $*"; }';
+    const complete = (words: string[]): string => {
+      const r = inShell('zsh', ['-f'], `${stubs}; source '${f}'; words=(${words.map((w) => `'${w}'`).join(' ')}); CURRENT=${words.length}; _bulkhead\n`);
+      expect(r.stderr).toBe('');
+      return r.stdout.trim();
+    };
+    expect(complete(['bulkhead', ''])).toBe(`${Object.keys(commands).join(' ')}\nhelp -h --help --version`);
+    expect(complete(['bulkhead', 'local-cluster', ''])).toBe('up down env status');
+    expect(complete(['bulkhead', 'check', '-o', ''])).toBe('txt json');
+    expect(complete(['bulkhead', 'render', '-f', ''])).toBe('files');
+    expect(complete(['bulkhead', 'explain', '-d', ''])).toBe('files -/');
+    expect(complete(['bulkhead', 'check', '--'])).toBe('-h --help -n --namespace --lease -o --output');
+  });
+
   it('fish: the script parses (fish -n) and completes commands, actions, flags and values', async () => {
     const f = await scriptFile('fish');
     expect(inShell('fish', ['-n', f], '')).toMatchObject({ status: 0, stderr: '' });
