@@ -17,7 +17,9 @@ let prometheus: RunningPrometheus;
 let ns: string;
 
 interface Dashboard {
-  panels: { title: string; type: string; targets?: { expr: string }[] }[];
+  uid: string;
+  templating: { list: { name: string }[] };
+  panels: { id: number; title: string; type: string; description?: string; gridPos: { x: number; w: number }; targets?: { expr: string; datasource: { uid: string } }[] }[];
 }
 
 /** Every PromQL query of the dashboard, with Grafana's variables as a Prometheus would get them. */
@@ -72,6 +74,21 @@ describe('a real Prometheus with the shipped rules', () => {
     const loaded = groups.flatMap((g) => g.rules.map((r) => [r.name, r.type, r.health]));
     expect(loaded).toEqual(alertNames(loadRules()).map((name) => [name, 'alerting', 'ok']));
   }, 60_000);
+
+  it('has a dashboard Grafana can lay out: unique panel ids, the data source variable on every query, a 24-column grid, and only alerts that exist', () => {
+    const dashboard = JSON.parse(readFileSync(DASHBOARD_FILE(), 'utf8')) as Dashboard;
+    expect(dashboard.uid).toBe('bulkhead-operator');
+    expect(dashboard.templating.list.map((v) => v.name)).toEqual(['datasource', 'job', 'namespace']);
+    const ids = dashboard.panels.map((p) => p.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    for (const p of dashboard.panels) expect([p.title, p.gridPos.x + p.gridPos.w <= 24]).toEqual([p.title, true]);
+    const queries = dashboard.panels.flatMap((p) => p.targets ?? []);
+    expect(queries.length).toBeGreaterThanOrEqual(14);
+    expect(queries.filter((t) => t.datasource.uid !== '${datasource}')).toEqual([]);
+    const named = dashboard.panels.flatMap((p) => [...(p.description ?? '').matchAll(/\bBulkhead[A-Z]\w+/g)].map((m) => m[0]));
+    expect(named.length).toBeGreaterThan(0);
+    expect(named.filter((a) => !alertNames(loadRules()).includes(a))).toEqual([]);
+  });
 
   it('names only metrics the operator exports, and runs every dashboard query', async () => {
     const families = new Set([...(await operator.get('/metrics')).body.matchAll(/^# TYPE (\S+) /gm)].map((m) => m[1]));
