@@ -19,6 +19,7 @@ import {
 } from './check-rules.js';
 import { type CommandCompletion, type FlagTable, HELP, type Stop, helpFlag, parseFlagTable } from './flag-table.js';
 import type { CliIO } from './main.js';
+import { namespaceOption } from './platform-flags.js';
 
 const USAGE = `Usage: bulkhead check [-n NAMESPACE] [--lease NAME] [-o txt|json]
   Checks the Bulkhead installation on the current kubeconfig's cluster: the API server, the
@@ -41,7 +42,7 @@ interface CheckArgs {
 const TABLE: FlagTable<CheckArgs> = {
   flags: [
     helpFlag,
-    { names: ['-n', '--namespace'], set: (a, v) => void (a.namespace = v) },
+    namespaceOption<CheckArgs>(),
     { names: ['--lease'], set: (a, v) => void (a.lease = v) },
     {
       names: ['-o', '--output'],

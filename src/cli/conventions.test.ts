@@ -106,6 +106,8 @@ describe('exit codes without a cluster (0 ok, 1 findings, 2 errors)', () => {
     ['report a missing file', 2, ['report', '-f', path.join(tmp(), 'none.yaml')]],
     ['report with neither -f nor --live', 2, ['report']],
     ['check with a bad -o', 2, ['check', '-o', 'yaml']],
+    ['check in a namespace that cannot exist', 2, ['check', '-n', 'Bulkhead_System']],
+    ['exposure in a namespace that cannot exist', 2, ['exposure', '-n', 'ml.prod']],
     ['exposure with a bad -o', 2, ['exposure', '-o', 'yaml']],
     ['crd', 0, ['crd']],
     ['crd with an argument', 2, ['crd', 'extra']],

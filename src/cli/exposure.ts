@@ -12,7 +12,7 @@ import { createRestClient } from '../runtime/rest.js';
 import { HELP, type CommandCompletion, type FlagTable, type Stop, helpFlag, parseFlagTable } from './flag-table.js';
 import { listAIWorkloads, type LiveAIWorkload, liveCompileFacts } from './live-compile.js';
 import type { CliIO } from './main.js';
-import { PLATFORM_USAGE, platformFlags } from './platform-flags.js';
+import { PLATFORM_USAGE, namespaceOption, platformFlags } from './platform-flags.js';
 
 const USAGE = `Usage: bulkhead exposure [-n NAMESPACE] [-o txt|json] [platform flags]
   For every AIWorkload (in NAMESPACE, or all), every peer that can reach one of its segments, or
@@ -32,7 +32,7 @@ interface ExposureArgs {
 const TABLE: FlagTable<ExposureArgs> = {
   flags: [
     helpFlag,
-    { names: ['-n', '--namespace'], set: (a, v) => void (a.namespace = v) },
+    namespaceOption<ExposureArgs>(),
     {
       names: ['-o', '--output'],
       values: ['txt', 'json'],

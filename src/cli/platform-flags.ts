@@ -43,6 +43,18 @@ function podLabelsFlag<A extends { platform: PlatformConfig }>(name: string, pee
   };
 }
 
+/** -n/--namespace NAMESPACE, refused unless it is a namespace name (a DNS-1123 label), as the API server would. */
+export function namespaceOption<A extends { namespace?: string }>(): Flag<A> {
+  return {
+    names: ['-n', '--namespace'],
+    set: (args, value, flag) => {
+      if (value.length > 63 || !DNS_LABEL.test(value)) return `${flag} must be a namespace name (a DNS-1123 label), not "${value}"`;
+      args.namespace = value;
+      return undefined;
+    },
+  };
+}
+
 /** --dns-namespace, --dns-pod-labels, --monitoring-namespace, --monitoring-pod-labels. */
 export function platformFlags<A extends { platform: PlatformConfig }>(): Flag<A>[] {
   return [

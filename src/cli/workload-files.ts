@@ -3,11 +3,11 @@
 import { readFile } from 'node:fs/promises';
 import { loadAll } from 'js-yaml';
 import { KIND } from '../api/constants.js';
-import { isNamespaceName, validateManifest } from '../api/manifest.js';
+import { validateManifest } from '../api/manifest.js';
 import { formatProblems } from '../api/validate.js';
 import { defaultPlatform, type CompileFacts, type PeerWorkload, type PlatformConfig } from '../compile/facts.js';
 import { helpFlag, parseFlagTable, type Flag, type FlagTable, type Stop } from './flag-table.js';
-import { platformFlags } from './platform-flags.js';
+import { namespaceOption, platformFlags } from './platform-flags.js';
 
 export interface LoadedWorkload extends PeerWorkload {
   uid?: string;
@@ -91,14 +91,7 @@ export function workloadFileFlags(extra: readonly Flag<WorkloadFileArgs>[] = [])
   return [
     helpFlag,
     { names: ['-f', '--filename'], valueKind: 'file', set: (args, value) => { args.files.push(value); } },
-    {
-      names: ['-n', '--namespace'],
-      set: (args, value, flag) => {
-        if (!isNamespaceName(value)) return `${flag} must be a namespace name (a DNS-1123 label), not "${value}"`;
-        args.namespace = value;
-        return undefined;
-      },
-    },
+    namespaceOption<WorkloadFileArgs>(),
     ...platformFlags<WorkloadFileArgs>(),
     ...extra,
   ];
