@@ -1,7 +1,8 @@
 // The conventions every bulkhead command follows: -h/--help, --flag=value, --version, one exit-code
 // table (0 ok, 1 findings or changes, 2 errors), and shell completion generated from the same
 // command and flag tables the commands parse with. Cases that need a cluster (check's and diff's
-// 1, and 2 when the API server does not answer) run against the real one in e2e/controller.
+// 1, and 2 when the API server does not answer or refuses) run against the real one in
+// e2e/controller/exit-codes.test.ts; dataplane probe's 0 and 1 on packets in e2e/dataplane/cli.test.ts.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -128,7 +129,9 @@ describe('exit codes without a cluster (0 ok, 1 findings, 2 errors)', () => {
 
   it('covers every command', () => {
     const covered = new Set(cases.map(([, , argv]) => argv[0]));
-    // run, check, diff and exposure reach a cluster for 0 and 1: e2e/controller/exit-codes.test.ts.
+    // check, diff and exposure reach a cluster for 0 and 1 (e2e/controller/exit-codes.test.ts,
+    // check.test.ts, diff.test.ts, exposure.test.ts), run's 1 is in startup.test.ts, a probe's 1 in
+    // e2e/dataplane/cli.test.ts.
     expect(Object.keys(commands).filter((c) => !covered.has(c))).toEqual([]);
   });
 });
