@@ -1,8 +1,9 @@
 // Issue 13, "alerts that fire": a real Prometheus (Debian's binary, on loopback, 1 s scrape and
 // evaluation) scrapes the real operator's /metrics and loads the shipped rules file, the one the
 // chart's PrometheusRule carries. An allow-all NetworkPolicy next to a segment makes
-// BulkheadSegmentExposed fire; deleting it resolves the alert. The dashboard's queries run on the
-// same Prometheus, and every metric the rules and the dashboard name is one the operator exports.
+// BulkheadSegmentExposed fire; deleting it resolves the alert. A segment's NetworkPolicy deleted
+// twelve times in a row holds BulkheadDriftStorm pending. The dashboard's queries run on the same
+// Prometheus, and every metric the rules and the dashboard name is one the operator exports.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import { dump } from 'js-yaml';
@@ -150,6 +151,27 @@ describe('a real Prometheus with the shipped rules', () => {
     const removed = Date.now();
     await waitFor(async () => active(await prometheus.alerts(), EXPOSED) === undefined, { timeoutMs: 60_000, intervalMs: 500, description: `${EXPOSED} resolved` });
     process.stderr.write(`[measured] ${EXPOSED}: firing ${firedMs} ms after the allow-all policy was applied, resolved ${Date.now() - removed} ms after it was deleted (scrape and evaluation every 1 s)\n`);
+  }, 180_000);
+
+  it('holds BulkheadDriftStorm pending for NetworkPolicy after a segment\'s policy is deleted twelve times in a row', async () => {
+    const storm = { apiVersion: 'bulkhead.dev/v1alpha1', kind: 'AIWorkload', metadata: { name: 'storm', namespace: ns }, spec: { components: [{ name: 'model', selector: { matchLabels: { app: 'model' } }, ports: [{ name: 'grpc', port: 9000 }] }] } };
+    await kubectlOk(['apply', '-f', '-'], { input: dump(storm) });
+    await kubectlOk(['-n', ns, 'wait', '--for=condition=Ready', 'aiworkload/storm', '--timeout=60s']);
+    const uid = (): Promise<string> => kubectlOk(['-n', ns, 'get', 'networkpolicy', 'storm-model', '-o', 'jsonpath={.metadata.uid}', '--ignore-not-found']);
+    for (let i = 0; i < 12; i++) {
+      const before = await uid();
+      await kubectlOk(['-n', ns, 'delete', 'networkpolicy', 'storm-model', '--wait=false']);
+      await waitFor(async () => {
+        const now = await uid();
+        return now !== '' && now !== before;
+      }, { timeoutMs: 15_000, description: `storm-model recreated (${i + 1})` });
+    }
+    const pending = await waitFor(async () => (await prometheus.alerts()).find((a) => a.labels['alertname'] === 'BulkheadDriftStorm'), { timeoutMs: 30_000, intervalMs: 500, description: 'BulkheadDriftStorm active' });
+    // Ten minutes of it would fire; twelve repairs in seconds are pending only.
+    expect([pending.state, pending.labels]).toEqual(['pending', { alertname: 'BulkheadDriftStorm', job: 'bulkhead', kind: 'NetworkPolicy', severity: 'warning' }]);
+    expect(Number(pending.value)).toBeGreaterThan(10);
+    expect((await prometheus.alerts()).filter((a) => a.labels['alertname'] === 'BulkheadDriftStorm').map((a) => a.labels['kind'])).toEqual(['NetworkPolicy']);
+    await kubectlOk(['-n', ns, 'delete', 'aiworkload', 'storm']);
   }, 180_000);
 
   it('resolves BulkheadSegmentExposed when the exposed AIWorkload itself is deleted', async () => {

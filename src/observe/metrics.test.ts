@@ -36,9 +36,10 @@ describe('metrics', () => {
     expect(text).toContain('bulkhead_reconcile_duration_seconds_count{result="success"} 2');
   });
 
-  it('exports every reconcile result from the start, at 0, so that the first error is an increase', async () => {
+  it('exports every reconcile result and every repaired kind from the start, at 0, so that the first error or repair is an increase', async () => {
     const text = await createMetrics().registry.metrics();
     for (const result of ['success', 'error', 'requeue', 'requeue_after', 'invalid']) expect(text).toContain(`bulkhead_reconcile_total{result="${result}"} 0\n`);
+    for (const kind of ['ServiceAccount', 'Role', 'RoleBinding', 'NetworkPolicy']) expect(text).toContain(`bulkhead_drift_repairs_total{kind="${kind}"} 0\n`);
   });
 
   it('wires the work queue hooks', async () => {

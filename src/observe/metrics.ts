@@ -4,6 +4,7 @@
  * docs/operations.md lists every metric and what it means.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { GENERATED_KINDS } from '../compile/objects.js';
 import type { QueueMetricsHooks } from '../runtime/workqueue.js';
 
 /** ReconcileResultLabel is the `result` label of the reconcile metrics. */
@@ -51,9 +52,17 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
     labelNames: ['result'],
     registers,
   });
-  // Every result is exported from the start, at 0: a series that first appears at 1 has no
-  // increase, so rate() and increase() (the alerting rules) would miss the first error.
+  // Every result and every kind is exported from the start, at 0: a series that first appears at
+  // 1 has no increase, so rate() and increase() (the alerting rules) would miss the first error or
+  // repair.
   for (const result of RECONCILE_RESULTS) reconcileTotal.inc({ result }, 0);
+  const driftRepairs = new Counter({
+    name: 'bulkhead_drift_repairs_total',
+    help: 'Managed objects found changed or missing and repaired, by kind.',
+    labelNames: ['kind'],
+    registers,
+  });
+  for (const kind of GENERATED_KINDS) driftRepairs.inc({ kind }, 0);
   return {
     registry,
     reconcileTotal,
@@ -91,12 +100,7 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
       help: 'Rate-limited re-adds (retries with backoff).',
       registers,
     }),
-    driftRepairs: new Counter({
-      name: 'bulkhead_drift_repairs_total',
-      help: 'Managed objects found changed or missing and repaired, by kind.',
-      labelNames: ['kind'],
-      registers,
-    }),
+    driftRepairs,
     eventsDropped: new Counter({
       name: 'bulkhead_events_dropped_total',
       help: 'Events not recorded because an AIWorkload exceeded its Event rate (25, then one per 5 minutes).',
