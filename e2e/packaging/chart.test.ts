@@ -176,6 +176,8 @@ interface Deployment extends KubeObject {
     // Each value turns on its own object and nothing else.
     for (const [kind, extra] of Object.entries(flags)) expect([kind, monitoring(await template('acme', ns, extra)).map((o) => o.kind)]).toEqual([kind, [kind]]);
 
+    const lint = await run(bin, ['lint', '--strict', CHART(), '--kube-version', kubeVersion, ...Object.values(flags).flat()]);
+    expect([lint.code, `${lint.stdout}${lint.stderr}`]).toEqual([0, expect.stringMatching(/1 chart\(s\) linted, 0 chart\(s\) failed/)]);
     const rendered = await template('acme', ns, Object.values(flags).flat());
     const rule = rendered.find((o) => o.kind === 'PrometheusRule') as KubeObject & { apiVersion: string; spec: unknown };
     expect([rule.apiVersion, rule.metadata.namespace, rule.metadata.labels?.['release']]).toEqual(['monitoring.coreos.com/v1', ns, 'kps']);
