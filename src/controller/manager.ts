@@ -2,9 +2,9 @@
 // server together. Event handlers only map an object to AIWorkload keys and enqueue them.
 import { randomUUID } from 'node:crypto';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { LABEL_MANAGED_BY, MANAGED_SELECTOR, MANAGED_BY_VALUE } from '../api/constants.js';
+import { LABEL_MANAGED_BY, LABEL_WORKLOAD, MANAGED_SELECTOR, MANAGED_BY_VALUE } from '../api/constants.js';
 import type { PlatformConfig } from '../compile/facts.js';
-import type { EndpointSlice, NetworkPolicy, Pod, Stored, StoredObject } from '../api/kubernetes.js';
+import type { EndpointSlice, Labels, NetworkPolicy, Pod, Stored, StoredObject } from '../api/kubernetes.js';
 import { apiServerEndpoints, podsThatCount } from '../compile/live-facts.js';
 import { GENERATED_KINDS, type GeneratedKind, type GeneratedObject } from '../compile/objects.js';
 import type { ClusterFacts as AnalysisFacts } from '../analysis/index.js';
@@ -62,6 +62,19 @@ export interface ManagerOptions {
 }
 
 type AnyInformer = Informer<StoredObject>;
+type Indexers = Record<string, (obj: StoredObject) => string[]>;
+
+/**
+ * The generated objects of one AIWorkload, found without scanning its namespace: by the workload
+ * label Bulkhead sets (`label:ns/value`) and by controlling owner (`uid:…`), the two ways the
+ * reconciler recognises its own (only owned objects are ever pruned).
+ */
+const OWNER_INDEX = 'owner';
+function ownerIndexValues(obj: StoredObject): string[] {
+  const label = obj.metadata.labels?.[LABEL_WORKLOAD];
+  const owners = (obj.metadata.ownerReferences ?? []).filter((o) => o.controller === true && o.uid !== undefined).map((o) => `uid:${o.uid ?? ''}`);
+  return label === undefined ? owners : [`label:${obj.metadata.namespace ?? 'default'}/${label}`, ...owners];
+}
 
 /** The default client-side rate limit (--kube-api-qps, --kube-api-burst): docs/operations.md says why. */
 export const DEFAULT_API_RATE: RateLimit = Object.freeze({ qps: 200, burst: 400 });
@@ -87,8 +100,7 @@ function segmentCounts(workloads: readonly AIWorkloadObject[]): Record<SegmentCo
  * indexWorkloads keeps a WorkloadIndex of the informer's AIWorkloads. It is registered before the
  * watches, so the index is current when any map function reads it (handlers run in the order added).
  */
-function indexWorkloads(workloads: AnyInformer, onDelete: (key: string) => void): WorkloadIndex {
-  const index = new WorkloadIndex();
+function indexWorkloads(workloads: AnyInformer, index: WorkloadIndex, onDelete: (key: string) => void): WorkloadIndex {
   workloads.addEventHandler({
     onAdd: (w) => index.upsert(w),
     onUpdate: (_old, w) => index.upsert(w),
@@ -138,19 +150,21 @@ export class Manager {
     this.queue = new WorkQueue({ clock: this.clock, metrics: workQueueMetricsHooks(opts.metrics) });
     const kc = opts.kubeConfig;
     const limiter = tokenBucket(opts.apiRate ?? DEFAULT_API_RATE, this.clock);
-    const make = (name: string, r: ResourceInfo, labelSelector?: string, namespace?: string): AnyInformer => this.makeInformer(limiter, name, r, labelSelector, namespace);
+    const make = (name: string, r: ResourceInfo, labelSelector?: string, namespace?: string, indexers?: Indexers): AnyInformer =>
+      this.makeInformer(limiter, { name, r, labelSelector, namespace, indexers });
     const workloads = make('aiworkloads', RESOURCES.AIWorkload);
-    // A deleted AIWorkload's findings leave the exposed-segments gauge with it.
-    const index = indexWorkloads(workloads, (key) => {
-      this.exposure.remove(key);
-      this.countExposed();
-    });
     const managed = new Map<GeneratedKind, AnyInformer>();
     for (const kind of GENERATED_KINDS) {
       // NetworkPolicies are watched unfiltered: exposure detection needs everyone's policies.
-      managed.set(kind, make(RESOURCES[kind].plural, RESOURCES[kind], kind === 'NetworkPolicy' ? undefined : MANAGED_SELECTOR));
+      managed.set(kind, make(RESOURCES[kind].plural, RESOURCES[kind], kind === 'NetworkPolicy' ? undefined : MANAGED_SELECTOR, undefined, { [OWNER_INDEX]: ownerIndexValues }));
     }
     const pods = make('pods', RESOURCES.Pod);
+    const podLabelsIn = (ns: string): Labels[] => podsThatCount(pods.listByNamespace(ns) as Stored<Pod>[]).map((p) => p.metadata.labels ?? {});
+    // A deleted AIWorkload's findings leave the exposed-segments gauge with it.
+    const index = indexWorkloads(workloads, new WorkloadIndex({ podLabelsIn }), (key) => {
+      this.exposure.remove(key);
+      this.countExposed();
+    });
     const namespaces = make('namespaces', RESOURCES.Namespace);
     const slices = make('endpointslices', RESOURCES.EndpointSlice, 'kubernetes.io/service-name=kubernetes', 'default');
 
@@ -159,8 +173,12 @@ export class Manager {
       listWorkloads: () => workloads.list() as AIWorkloadObject[],
       validation: (w) => index.validation(w),
       peerWorkloads: () => index.peerWorkloads(),
-      listManaged: (kind, ns) =>
-        (managed.get(kind)?.listByNamespace(ns) ?? []).filter((o) => o.metadata.labels?.[LABEL_MANAGED_BY] === MANAGED_BY_VALUE),
+      workloadsSelecting: (ns, labels) => index.selecting(ns, labels),
+      listOwned: (kind, ns, workloadLabel, uid) => {
+        const inf = managed.get(kind);
+        const objs = new Set([...(inf?.byIndex(OWNER_INDEX, `label:${ns}/${workloadLabel}`) ?? []), ...(inf?.byIndex(OWNER_INDEX, `uid:${uid}`) ?? [])]);
+        return [...objs].filter((o) => o.metadata.labels?.[LABEL_MANAGED_BY] === MANAGED_BY_VALUE);
+      },
       listPods: (ns) => podsThatCount(pods.listByNamespace(ns) as Stored<Pod>[]),
       namespaceTerminating: (ns) => {
         const n = namespaces.get(undefined, ns) as (StoredObject & { status?: { phase?: string } }) | undefined;
@@ -240,8 +258,9 @@ export class Manager {
   }
 
   /** makeInformer makes and registers the informer of one resource; its list and watch set-up wait for the limiter. */
-  private makeInformer(limiter: RateLimiter, name: string, r: ResourceInfo, labelSelector?: string, namespace?: string): AnyInformer {
+  private makeInformer(limiter: RateLimiter, what: { name: string; r: ResourceInfo; labelSelector?: string | undefined; namespace?: string | undefined; indexers?: Indexers | undefined }): AnyInformer {
     const { opts } = this;
+    const { name, r, labelSelector, namespace, indexers } = what;
     const kc = opts.kubeConfig;
     const inf = new Informer<StoredObject>({
       transport: kubeListWatch(kc, { group: r.group, version: r.version, plural: r.plural, ...(namespace !== undefined ? { namespace } : {}) }, limiter),
@@ -255,6 +274,7 @@ export class Manager {
         if (reason === 'list-error' && !inf.hasSynced()) this.listFailed(name, err);
       },
       transform: name === 'pods' ? slimPod : withoutManagedFields,
+      ...(indexers !== undefined ? { indexers } : {}),
     });
     this.informers.set(name, inf);
     return inf;

@@ -50,7 +50,9 @@ class FakeCluster {
     listWorkloads: () => [this.workload],
     validation: (w) => validateSpec(w.spec),
     peerWorkloads: () => peerWorkloads([this.workload]),
-    listManaged: (kind, ns) => [...this.objects.entries()].filter(([k]) => k.startsWith(`${kind}/${ns}/`)).map(([, o]) => o),
+    workloadsSelecting: () => [`${NS}/w`],
+    // The manager answers from an index; scanning is the same answer for the few objects here.
+    listOwned: (kind, ns) => [...this.objects.entries()].filter(([k]) => k.startsWith(`${kind}/${ns}/`)).map(([, o]) => o),
     listPods: (ns) => this.pods.filter((p) => p.metadata.namespace === ns),
     kubeAPIServer: () => undefined,
     namespaceTerminating: () => false,

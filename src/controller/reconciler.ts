@@ -5,7 +5,7 @@ import { LABEL_COMPONENT, LABEL_WORKLOAD } from '../api/constants.js';
 import { classifyError, isForbidden, serverMessage } from '../runtime/rest.js';
 import { NotLeaderError } from '../kube/writer.js';
 import { selectorMatches } from '../analysis/selectors.js';
-import type { Pod, Stored, StoredObject } from '../api/kubernetes.js';
+import type { Labels, Pod, Stored, StoredObject } from '../api/kubernetes.js';
 import type { AIWorkloadSpec, AIWorkloadStatus, ComponentStatus } from '../api/types.js';
 import { type ValidationResult, formatProblems } from '../api/validate.js';
 import { type CompileResult, type ComponentReport, compile } from '../compile/compile.js';
@@ -34,8 +34,13 @@ export interface ClusterView {
   validation(workload: AIWorkloadObject): ValidationResult;
   /** The valid AIWorkloads not being deleted, by `namespace/name`: what workload peers resolve against (indexed, not rebuilt). */
   peerWorkloads(): ReadonlyMap<string, PeerWorkload>;
-  /** Managed objects (labelled managed-by=bulkhead) of a kind in a namespace. */
-  listManaged(kind: GeneratedKind, namespace: string): StoredObject[];
+  /** `namespace/name` of the AIWorkloads of the namespace with a segment that selects these labels (indexed). */
+  workloadsSelecting(namespace: string, labels: Labels): readonly string[];
+  /**
+   * Managed objects (labelled managed-by=bulkhead) of a kind in a namespace that carry this
+   * workload label or have this controlling owner: from an index, not a scan of the namespace.
+   */
+  listOwned(kind: GeneratedKind, namespace: string, workloadLabel: string, uid: string): StoredObject[];
   listPods(namespace: string): Stored<Pod>[];
   kubeAPIServer(): { addresses: string[]; ports: number[] } | undefined;
   /** True while the namespace is being deleted, or is gone: nothing can be created there any more. */
@@ -246,7 +251,7 @@ export class Reconciler {
     const workloadLabel = labelValue(t.name);
     const live = new Map<string, LiveObject>();
     for (const kind of GENERATED_KINDS) {
-      for (const obj of this.deps.view.listManaged(kind, t.namespace)) {
+      for (const obj of this.deps.view.listOwned(kind, t.namespace, workloadLabel, t.uid)) {
         if (obj.metadata.labels?.[LABEL_WORKLOAD] === workloadLabel || ownedBy(obj, t.uid)) live.set(liveKey(kind, obj.metadata.name), { kind, obj });
       }
     }
@@ -360,9 +365,17 @@ export class Reconciler {
   /** overlaps: pods of the namespace in two segments, at least one of them this workload's. */
   private overlaps(t: Target, spec: AIWorkloadSpec, pods: readonly Stored<Pod>[], peers: ReadonlyMap<string, PeerWorkload>): string[] {
     const segments = (name: string, s: AIWorkloadSpec): SegmentRef[] => s.components.map((c) => ({ workload: name, component: c.name, selector: c.selector }));
-    // The other valid, not deleting, AIWorkloads of the namespace: the peers the compiler was given.
-    const others = [...peers.values()].filter((w) => w.namespace === t.namespace && w.name !== t.name).flatMap((w) => segments(w.name, w.spec));
-    return overlapMessages(segments(t.workload.metadata.name, spec), others, pods.map((p) => ({ name: p.metadata.name, labels: p.metadata.labels ?? {} })));
+    const ours = segments(t.workload.metadata.name, spec);
+    const mine = pods.filter((p) => ours.some((s) => selectorMatches(s.selector, p.metadata.labels ?? {})));
+    // The other valid, not deleting, AIWorkloads with a segment that selects one of these pods:
+    // found through the index by the pods' labels, not by reading every workload of the namespace.
+    const self = `${t.namespace}/${t.name}`;
+    const otherKeys = new Set(mine.flatMap((p) => this.deps.view.workloadsSelecting(t.namespace, p.metadata.labels ?? {})).filter((k) => k !== self));
+    const others = [...otherKeys].sort().flatMap((k) => {
+      const w = peers.get(k);
+      return w === undefined ? [] : segments(w.name, w.spec);
+    });
+    return overlapMessages(ours, others, mine.map((p) => ({ name: p.metadata.name, labels: p.metadata.labels ?? {} })));
   }
 
   /**

@@ -1,7 +1,7 @@
 import type { StoredObject } from '../api/kubernetes.js';
 import { KIND, LABEL_MANAGED_BY, LABEL_WORKLOAD, MANAGED_BY_VALUE } from '../api/constants.js';
 import { WorkloadIndex } from './workload-index.js';
-import { WATCHES, allKeys, podKeys, namespaceKeys, ownerKeys, podChanged, policyKeys, specOrDeletionChanged, updateKeys, workloadKeys } from './watches.js';
+import { WATCHES, allKeys, podKeys, ownerKeys, podChanged, policyKeys, specOrDeletionChanged, updateKeys, workloadKeys } from './watches.js';
 
 // One segment each, selecting app=<its name>; a workload's egress names its peers.
 const workload = (namespace: string, name: string, peers: { namespace: string; name: string }[] = []): StoredObject => ({
@@ -12,15 +12,19 @@ const workload = (namespace: string, name: string, peers: { namespace: string; n
   },
 });
 const W = [workload('a', 'client', [{ namespace: 'b', name: 'server' }]), workload('b', 'server'), workload('b', 'other'), workload('c', 'lonely')];
-const index = new WorkloadIndex();
-for (const w of W) index.upsert(w);
+// b/edge selects tier=edge; the one pod of namespace b carries app=server and tier=edge, so
+// server and edge share it, and other shares nothing.
+const edge: StoredObject = { metadata: { namespace: 'b', name: 'edge' }, spec: { components: [{ name: 'c', role: 'Gateway', selector: { matchLabels: { tier: 'edge' } } }] } };
+const index = new WorkloadIndex({ podLabelsIn: (ns) => (ns === 'b' ? [{ app: 'server', tier: 'edge' }] : []) });
+for (const w of [...W, edge]) index.upsert(w);
 const managed = (labels: Record<string, string>, owner?: string): StoredObject => ({
   metadata: { namespace: 'b', name: 'x', labels: { [LABEL_MANAGED_BY]: MANAGED_BY_VALUE, ...labels }, ...(owner === undefined ? {} : { ownerReferences: [{ kind: KIND, name: owner, controller: true }] }) },
 });
 
 describe('map functions', () => {
-  it('workloadKeys: itself, who names it, whom it names, and its namespace', () => {
-    expect(workloadKeys(W[1] as StoredObject, index).sort()).toEqual(['a/client', 'b/other', 'b/server']);
+  it('workloadKeys: itself, who names it, whom it names, and the workloads it shares a pod with', () => {
+    expect(workloadKeys(W[1] as StoredObject, index).sort()).toEqual(['a/client', 'b/edge', 'b/server']);
+    expect(workloadKeys(W[2] as StoredObject, index)).toEqual(['b/other']);
     expect(workloadKeys(W[0] as StoredObject, index).sort()).toEqual(['a/client', 'b/server']);
     expect(workloadKeys(W[3] as StoredObject, index)).toEqual(['c/lonely']);
   });
@@ -31,14 +35,13 @@ describe('map functions', () => {
     expect(ownerKeys({ metadata: { namespace: 'b', name: 'x', ownerReferences: [{ kind: KIND, name: 'server', controller: true }] } })).toEqual([]);
   });
 
-  it('policyKeys: ours wake their owner, anyone else\'s the whole namespace', () => {
+  it('policyKeys: ours wake their owner; anyone else\'s wakes no reconcile (the exposure loop re-analyses)', () => {
     expect(policyKeys(managed({}, 'server'), index)).toEqual(['b/server']);
-    expect(policyKeys({ metadata: { namespace: 'b', name: 'allow-all' } }, index).sort()).toEqual(['b/other', 'b/server']);
+    expect(policyKeys({ metadata: { namespace: 'b', name: 'allow-all' } }, index)).toEqual([]);
   });
 
-  it('namespaceKeys and allKeys', () => {
-    expect(namespaceKeys({ metadata: { namespace: 'c', name: 'pod' } }, index)).toEqual(['c/lonely']);
-    expect(allKeys({ metadata: { name: 'ns' } }, index)).toHaveLength(4);
+  it('allKeys', () => {
+    expect(allKeys({ metadata: { name: 'ns' } }, index)).toHaveLength(5);
   });
 });
 

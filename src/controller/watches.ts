@@ -16,6 +16,8 @@ export interface WatchIndex {
   naming(key: string): readonly string[];
   /** The AIWorkloads of the namespace with a segment that selects pods with these labels. */
   selecting(namespace: string, labels: Labels): readonly string[];
+  /** The other AIWorkloads of its namespace that share a pod with this one (both select it). */
+  sharingPods(obj: StoredObject): readonly string[];
 }
 
 export type MapFunc = (obj: StoredObject, index: WatchIndex) => string[];
@@ -44,13 +46,13 @@ export function peerKeys(obj: StoredObject): string[] {
 
 /**
  * workloadKeys (For AIWorkload): the workload itself; the workloads that name it as a peer and
- * those it names (consent is checked on both sides); and the workloads of its namespace (their
- * segments may share pods with its segments: Overlapping).
+ * those it names (consent is checked on both sides); and the workloads of its namespace that share
+ * a pod with it (Overlapping). Not every workload of the namespace: one new AIWorkload among 1,000
+ * would otherwise reconcile all of them.
  */
 export function workloadKeys(obj: StoredObject, index: WatchIndex): string[] {
-  const ns = obj.metadata.namespace ?? 'default';
   const self = keyOf(obj);
-  return unique([self, ...index.naming(self), ...peerKeys(obj), ...index.keysIn(ns)]);
+  return unique([self, ...index.naming(self), ...peerKeys(obj), ...index.sharingPods(obj)]);
 }
 
 /** A status-only change (the operator's own write) needs no reconcile. */
@@ -67,8 +69,6 @@ export function ownerKeys(obj: StoredObject): string[] {
   return label === undefined ? [] : [`${ns}/${label}`];
 }
 
-/** namespaceKeys: every AIWorkload of the object's namespace. */
-export const namespaceKeys: MapFunc = (obj, index) => [...index.keysIn(obj.metadata.namespace ?? 'default')];
 
 /**
  * podKeys (Watches Pod): the AIWorkloads with a segment that selects the pod (its status counts
@@ -79,11 +79,11 @@ export const namespaceKeys: MapFunc = (obj, index) => [...index.keysIn(obj.metad
 export const podKeys: MapFunc = (obj, index) => [...index.selecting(obj.metadata.namespace ?? 'default', obj.metadata.labels ?? {})];
 
 /**
- * policyKeys (Watches NetworkPolicy): ours wake their owner; anyone else's may widen a segment of
- * its namespace (policies add up), so every workload there re-checks exposure.
+ * policyKeys (Watches NetworkPolicy): ours wake their owner (drift). Anyone else's changes no
+ * reconcile's result: what it may widen (exposure, audit) is the exposure loop's, which every
+ * NetworkPolicy change marks.
  */
-export const policyKeys: MapFunc = (obj, index) =>
-  obj.metadata.labels?.[LABEL_MANAGED_BY] === MANAGED_BY_VALUE ? ownerKeys(obj) : namespaceKeys(obj, index);
+export const policyKeys: MapFunc = (obj) => ownerKeys(obj);
 
 /** A pod matters when its labels, spec or phase change (finished pods stop counting). */
 export const podChanged = (o: StoredObject, n: StoredObject): boolean =>

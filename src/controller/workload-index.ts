@@ -51,6 +51,11 @@ function removeFrom(map: Map<string, Set<string>>, key: string, member: string):
   if (set?.size === 0) map.delete(key);
 }
 
+export interface WorkloadIndexOptions {
+  /** The labels of the pods of a namespace (the pod cache), for sharingPods. @default none */
+  podLabelsIn?: (namespace: string) => readonly Labels[];
+}
+
 export class WorkloadIndex implements WatchIndex {
   private readonly entries = new Map<string, Entry>();
   private readonly byNamespace = new Map<string, Set<string>>();
@@ -65,6 +70,8 @@ export class WorkloadIndex implements WatchIndex {
   private readonly unkeyed = new Map<string, Set<string>>();
   /** How many specs were validated: the cost the index saves is visible to tests and benchmarks. */
   validations = 0;
+
+  constructor(private readonly opts: WorkloadIndexOptions = {}) {}
 
   /** upsert records the current version of a workload (an add or an update). */
   upsert(obj: StoredObject): void {
@@ -120,6 +127,24 @@ export class WorkloadIndex implements WatchIndex {
 
   naming(key: string): string[] {
     return [...(this.namedBy.get(key) ?? [])];
+  }
+
+  /**
+   * The other workloads of the namespace that share a pod with this version of `obj`: a segment of
+   * each selects a pod that one of its segments selects (so their Overlapping conditions may
+   * change with it). Costs the namespace's pods, not its workloads.
+   */
+  sharingPods(obj: StoredObject): string[] {
+    const v = this.validation(obj);
+    if (!v.ok) return [];
+    const namespace = obj.metadata.namespace ?? 'default';
+    const self = keyOf(obj);
+    const out = new Set<string>();
+    for (const labels of this.opts.podLabelsIn?.(namespace) ?? []) {
+      if (!v.spec.components.some((c) => selectorMatches(c.selector, labels))) continue;
+      for (const key of this.selecting(namespace, labels)) if (key !== self) out.add(key);
+    }
+    return [...out];
   }
 
   /** The workloads of the namespace with a segment whose selector matches the labels. */
