@@ -149,6 +149,10 @@ bench-cache: build ## Pod cache benchmark: heap of 5,000 pods as decoded vs as t
 bench-convergence: build control-plane ## Operator convergence time over a bare client's for the same writes (local control plane; BENCH_WORKLOADS=N, default 40).
 	$(NODE) dist/bench/convergence.js
 
+.PHONY: bench-scale
+bench-scale: build control-plane ## Scale benchmark only: 10,000 pods, 100 then 1,000 AIWorkloads: CPU per change, idle resync writes, drift repair and Lease renewals under pod churn (BENCH_PODS, BENCH_WORKLOADS).
+	$(NODE) dist/bench/scale.js
+
 .PHONY: bench-dataplane
 bench-dataplane: build control-plane enforcer ## Dataplane benchmark only (root): policy propagation and drift window on packets, enforcer memory.
 	$(NODE) dist/bench/dataplane.js

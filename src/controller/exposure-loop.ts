@@ -92,6 +92,11 @@ export class ExposureLoop {
     return this.dirty.size;
   }
 
+  /** Nothing marked, scheduled or being analysed. */
+  idle(): boolean {
+    return this.dirty.size === 0 && this.timer === undefined && this.running === undefined;
+  }
+
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer !== undefined) this.opts.clock.clearTimeout(this.timer);

@@ -373,6 +373,11 @@ export class Manager {
     );
   }
 
+  /** True when no reconcile is queued or running and the exposure loop has nothing to analyse (benchmarks, tests). */
+  idle(): boolean {
+    return this.queue.len() === 0 && this.queue.inFlight() === 0 && this.exposure.idle();
+  }
+
   /** Resyncs every AIWorkload now (used by tests and on leadership changes). */
   resyncAll(): void {
     for (const key of this.informers.get('aiworkloads')?.listKeys() ?? []) this.queue.add(key);
