@@ -118,8 +118,8 @@ fuzz: build control-plane ## Property tests from a random seed with 20x the runs
 	  --testPathPatterns 'differential|compile-analysis|semantics|connections|seed'
 
 .PHONY: bench
-bench: build control-plane enforcer ## Benchmarks (within one run): analysis, pod cache, operator convergence vs a bare client, dataplane propagation and drift window (root).
-	$(NODE) --expose-gc dist/bench/run.js
+bench: build control-plane enforcer ## Benchmarks (within one run): analysis, pod cache, operator convergence vs a bare client (1,000 AIWorkloads), scale (10,000 pods), dataplane propagation and drift window (root).
+	BENCH_WORKLOADS=$${BENCH_WORKLOADS:-1000} $(NODE) --expose-gc dist/bench/run.js
 
 .PHONY: chart
 chart: generate helm ## Refresh the chart's generated files and lint the chart.
