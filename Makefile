@@ -142,7 +142,7 @@ bench-analysis: build ## Reachability analysis benchmark only (naive vs class-ba
 	$(NODE) --expose-gc dist/bench/analysis.js
 
 .PHONY: bench-cache
-bench-cache: build ## Pod cache benchmark: heap of 5,000 pods as decoded vs as the informer keeps them.
+bench-cache: build ## Cache memory benchmark, each case in a child process: 10,000 pods as decoded vs as the informer keeps them; the operator cache with 1,000 AIWorkloads and 10,000 pods (RSS, target < 150 MiB).
 	$(NODE) --expose-gc dist/bench/cache.js
 
 .PHONY: bench-convergence

@@ -1,9 +1,31 @@
-// Pod cache benchmark (`make bench`): the operator caches every pod of the cluster; this measures
-// the heap that N pods take as the API server returns them and as the informer keeps them
-// (src/controller/slim.ts), in one run, as a ratio.
+// Cache memory benchmark (`make bench`, `make bench-cache`): what the operator's caches hold, each
+// case measured in a child process of its own (child-memory.ts), after a forced GC, over that
+// child's baseline, as RSS and heap. The caches are the real ones: Informer instances
+// (src/runtime/informer.ts) listing from an in-memory transport that decodes every page from JSON,
+// as the API server's answers are, with the transforms and indexes of the manager
+// (src/controller/manager.ts), and the WorkloadIndex filled from the AIWorkloads' events.
+//
+//   1. 10,000 model-server pods as decoded (an informer without transform) and as the operator's
+//      pod informer keeps them (slimPod), and the ratio;
+//   2. the operator's whole cache at issue 12's scale: 1,000 AIWorkloads of 5 components, the
+//      12,000 objects the compiler generates for them, 10,000 pods and their namespaces, each kind in
+//      the informer it lives in, with the RSS target (< 150 MiB).
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { Pod } from '../api/kubernetes.js';
-import { slimPod } from '../controller/slim.js';
+import { API_VERSION, KIND, LABEL_WORKLOAD } from '../api/constants.js';
+import type { KubeObject, Pod, Stored, StoredObject } from '../api/kubernetes.js';
+import { validateSpec } from '../api/validate.js';
+import { compile } from '../compile/compile.js';
+import { DEFAULT_PLATFORM } from '../compile/facts.js';
+import { podsThatCount } from '../compile/live-facts.js';
+import { GENERATED_KINDS, type GeneratedObject } from '../compile/objects.js';
+import { slimPod, withoutManagedFields } from '../controller/slim.js';
+import { WorkloadIndex } from '../controller/workload-index.js';
+import { RESOURCES } from '../kube/resources.js';
+import { Informer, type InformerOptions, type ListWatchTransport } from '../runtime/informer.js';
+import { type BenchCase, type ChildReport, type Probe, childCase, measureInChild, mib } from './child-memory.js';
 
 /** A model server pod as the API server returns it (abridged only in repetition). */
 export function realisticPod(name: string, ns: string, labels: Record<string, string>, ip: string): Pod & Record<string, unknown> {
@@ -63,40 +85,263 @@ export function realisticPod(name: string, ns: string, labels: Record<string, st
 }
 
 
-const PODS = 5000;
+const PODS = 10_000;
+const WORKLOADS = 1_000;
+const NAMESPACES = 100;
+const COMPONENTS = ['gateway', 'model', 'features', 'data', 'train'] as const;
+/** The operator's RSS target with this cache (issue 12, target 4). */
+const TARGET_RSS = 150 * 2 ** 20;
+const CREATED = '2026-11-26T10:00:00Z';
 
-/** Heap taken by what `make` returns, measured around a forced GC (needs --expose-gc). */
-function heapOf(make: () => unknown): { bytes: number; kept: unknown } {
-  // `kept` holds the result alive until the caller lets go of it.
-  const gc = (globalThis as { gc?: () => void }).gc;
-  if (gc === undefined) throw new Error('run with node --expose-gc');
-  gc();
-  const before = process.memoryUsage().heapUsed;
-  const kept = make();
-  gc();
-  return { bytes: process.memoryUsage().heapUsed - before, kept };
+/**
+ * The AIWorkload spec of workload i: the one src/bench/convergence.ts applies (5 components, 3
+ * flows, one Role), copied so that both benchmarks can change on their own.
+ */
+function spec(i: number): unknown {
+  return {
+    components: COMPONENTS.map((name, j) => ({
+      name,
+      role: ['Gateway', 'Model', 'FeatureStore', 'Dataset', 'Training'][j],
+      selector: { matchLabels: { app: `${name}-${i}` } },
+      ports: j === 4 ? undefined : [{ name: 'p', port: 8000 + j }],
+      permissions: j === 1 ? [{ resource: 'configmaps', names: [`weights-${i}`], verbs: ['get'] }] : undefined,
+    })),
+    flows: [
+      { from: 'gateway', to: 'model', ports: ['p'] },
+      { from: 'model', to: 'features', ports: ['p'] },
+      { from: 'train', to: 'data', ports: ['p'] },
+    ],
+  };
 }
 
-/** Pods decoded from JSON, as from the wire: no structure shared between them. */
-function wirePods(): Pod[] {
-  return Array.from({ length: PODS }, (_, i) => JSON.parse(JSON.stringify(realisticPod(`model-7d9f8-${String(i).padStart(5, '0')}`, `ns-${i % 50}`, { app: `app-${i % 400}`, 'pod-template-hash': '7d9f8' }, `10.1.${Math.floor(i / 256)}.${i % 256}`))) as Pod);
+const namespaceOf = (workload: number): string => `team-${workload % NAMESPACES}`;
+const uid = (kind: string, i: number): string => `${kind.slice(0, 8).toLowerCase().padEnd(8, '0')}-0000-4000-8000-${String(i).padStart(12, '0')}`;
+
+/** The metadata the API server adds to what a client applied: uid, versions, one managedFields entry. */
+function served<T extends KubeObject>(obj: T, i: number, manager: string): T {
+  const kind = obj.kind ?? 'Object';
+  const fields = { 'f:metadata': { 'f:labels': Object.fromEntries(Object.keys(obj.metadata?.labels ?? {}).map((k) => [`f:${k}`, {}])) }, 'f:spec': { '.': {} } };
+  const metadata = {
+    ...obj.metadata,
+    uid: uid(kind, i),
+    resourceVersion: String(100_000 + i),
+    creationTimestamp: CREATED,
+    managedFields: [{ manager, operation: 'Apply', apiVersion: obj.apiVersion, time: CREATED, fieldsType: 'FieldsV1', fieldsV1: fields }],
+  };
+  return { ...obj, metadata };
 }
 
-export function runCacheBench(): string {
-  const full = heapOf(wirePods);
-  full.kept = undefined;
-  // Decoded afresh and dropped, as the informer does: what the slim pods share with the decoded
-  // ones (labels, owner references, ports) is counted with them.
-  const slim = heapOf(() => wirePods().map((p) => slimPod(p)));
-  const mb = (b: number): string => `${(b / 2 ** 20).toFixed(1)} MB`;
+/** AIWorkload i as the operator's informer lists it: spec and the status the operator wrote. */
+function aiWorkload(i: number): StoredObject {
+  const w = { apiVersion: API_VERSION, kind: KIND, metadata: { name: `w${i}`, namespace: namespaceOf(i), generation: 1 }, spec: spec(i) };
+  const conditions = [
+    { type: 'Ready', status: 'True', reason: 'Applied', message: '5 segment(s) enforced.' },
+    { type: 'Reconciling', status: 'False', reason: 'Converged', message: '' },
+    { type: 'Stalled', status: 'False', reason: 'Converged', message: '' },
+  ].map((c) => ({ ...c, observedGeneration: 1, lastTransitionTime: CREATED }));
+  return { ...served(w, i, 'kubectl'), status: { observedGeneration: 1, conditions } };
+}
+
+/** The objects the compiler generates for workload i (as the operator applies them). */
+function generated(i: number): GeneratedObject[] {
+  const v = validateSpec(spec(i));
+  if (!v.ok) throw new Error('bench spec invalid');
+  return compile({ name: `w${i}`, namespace: namespaceOf(i), uid: uid(KIND, i), spec: v.spec }, { platform: DEFAULT_PLATFORM, workloads: new Map() }).objects;
+}
+
+/** Pod j: two pods per segment, so the 10,000 pods are what the 5,000 segments select. */
+function pod(j: number): Pod {
+  const w = Math.floor(j / 10) % WORKLOADS;
+  const component = COMPONENTS[Math.floor((j % 10) / 2)] ?? 'model';
+  const name = `${component}-${w}-7d9f8-${String(j).padStart(5, '0')}`;
+  return realisticPod(name, namespaceOf(w), { app: `${component}-${w}`, 'pod-template-hash': '7d9f8' }, `10.${Math.floor(j / 65536) % 256}.${Math.floor(j / 256) % 256}.${j % 256}`);
+}
+
+function namespace(n: number): KubeObject {
+  const name = `team-${n}`;
+  return served({ apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels: { 'kubernetes.io/metadata.name': name } }, spec: { finalizers: ['kubernetes'] }, status: { phase: 'Active' } } as KubeObject, n, 'kubectl');
+}
+
+const PAGE = 500;
+
+/**
+ * Writes the `count` objects `make(i)` makes to `dir` as list pages of the informers' page size
+ * (the API server's answers), so that the measuring child only decodes them: what it builds the
+ * objects with (the compiler, the schema) leaves nothing in its memory.
+ */
+async function writePages(dir: string, resource: string, count: number, make: (i: number) => unknown): Promise<void> {
+  for (let from = 0, page = 0; from < count; from += PAGE, page++) {
+    const items = Array.from({ length: Math.min(PAGE, count - from) }, (_v, k) => make(from + k));
+    await writeFile(path.join(dir, `${resource}-${page}.json`), JSON.stringify({ items, last: from + PAGE >= count }));
+  }
+}
+
+/**
+ * The API of one resource, answered from the pages writePages wrote: each page is read and
+ * decoded from JSON when the informer asks for it, as from the wire (a buffer, a string, the
+ * objects). The watch stays open and quiet.
+ */
+function pagesApi<T extends KubeObject>(dir: string, resource: string): ListWatchTransport<T> {
+  return {
+    async list(opts) {
+      const page = opts.continueToken === undefined ? 0 : Number(opts.continueToken);
+      const { items, last } = JSON.parse((await readFile(path.join(dir, `${resource}-${page}.json`))).toString('utf8')) as { items: T[]; last: boolean };
+      return { items, resourceVersion: '200000', ...(last ? {} : { continueToken: String(page + 1) }) };
+    },
+    watch(_opts, _onEvent, onDone) {
+      return Promise.resolve({ stop: () => queueMicrotask(() => onDone()) });
+    },
+  };
+}
+
+/**
+ * The generated objects of one AIWorkload by workload label and by controlling owner: a copy of
+ * the manager's owner index (ownerIndexValues in src/controller/manager.ts), so the cache holds
+ * the same index entries.
+ */
+function ownerIndexValues(obj: StoredObject): string[] {
+  const label = obj.metadata.labels?.[LABEL_WORKLOAD];
+  const owners = (obj.metadata.ownerReferences ?? []).filter((o) => o.controller === true && o.uid !== undefined).map((o) => `uid:${o.uid ?? ''}`);
+  return label === undefined ? owners : [`label:${obj.metadata.namespace ?? 'default'}/${label}`, ...owners];
+}
+
+type Opts = Omit<InformerOptions<StoredObject>, 'transport' | 'resource'>;
+
+function informer(dir: string, resource: string, opts: Opts = {}): Informer<StoredObject> {
+  return new Informer<StoredObject>({ transport: pagesApi(dir, resource), resource, pageSize: PAGE, ...opts });
+}
+
+async function synced(...informers: Informer<StoredObject>[]): Promise<void> {
+  for (const inf of informers) inf.start();
+  await Promise.all(informers.map((i) => i.waitForSync()));
+}
+
+/** One object of each generated kind at a time, from workload i's compile (memoised per workload). */
+function generatedOfKind(kind: GeneratedObject['kind']): { count: number; make: (i: number) => unknown } {
+  const perWorkload = generated(0).filter((o) => o.kind === kind).length;
+  let last: { w: number; objects: GeneratedObject[] } | undefined;
+  const make = (i: number): unknown => {
+    const w = Math.floor(i / perWorkload);
+    if (last?.w !== w) last = { w, objects: generated(w).filter((o) => o.kind === kind) };
+    return served(last.objects[i % perWorkload] as GeneratedObject, i, 'bulkhead');
+  };
+  return { count: perWorkload * WORKLOADS, make };
+}
+
+/** What each resource's pages hold: how many objects, and object i. */
+function sources(): Record<string, { count: number; make: (i: number) => unknown }> {
+  const out: Record<string, { count: number; make: (i: number) => unknown }> = {
+    aiworkloads: { count: WORKLOADS, make: aiWorkload },
+    pods: { count: PODS, make: pod },
+    namespaces: { count: NAMESPACES, make: namespace },
+  };
+  for (const kind of GENERATED_KINDS) out[RESOURCES[kind].plural] = generatedOfKind(kind);
+  return out;
+}
+
+/** The operator's caches at scale, built part by part (a mark after each), as the manager wires them. */
+async function operatorCache(probe: Probe): Promise<Record<string, number>> {
+  const dir = probe.args[0] ?? '';
+  const pods = informer(dir, 'pods', { transform: slimPod });
+  const podLabelsIn = (ns: string): Record<string, string>[] => podsThatCount(pods.listByNamespace(ns) as Stored<Pod>[]).map((p) => p.metadata.labels ?? {});
+  const workloads = informer(dir, 'aiworkloads', { transform: withoutManagedFields });
+  const index = new WorkloadIndex({ podLabelsIn });
+  workloads.addEventHandler({ onAdd: (w) => index.upsert(w), onUpdate: (_o, w) => index.upsert(w), onDelete: (w) => index.remove(w) });
+  probe.keep([pods, workloads, index]);
+  await synced(workloads);
+  probe.mark('AIWorkloads and the workload index');
+  let objects = 0;
+  for (const kind of GENERATED_KINDS) {
+    // NetworkPolicies are cached unfiltered, the other kinds by the managed-by label: here all are ours.
+    const inf = informer(dir, RESOURCES[kind].plural, { transform: withoutManagedFields, indexers: { owner: ownerIndexValues } });
+    probe.keep(inf);
+    await synced(inf);
+    objects += inf.list().length;
+  }
+  probe.mark('generated objects');
+  await synced(pods);
+  probe.mark('pods');
+  const namespaces = informer(dir, 'namespaces', { transform: withoutManagedFields });
+  probe.keep(namespaces);
+  await synced(namespaces);
+  return { workloads: workloads.list().length, objects, pods: pods.list().length, validations: index.validations };
+}
+
+/** A case caching the pods alone, through `transform`. */
+function podsOnly(transform?: (p: StoredObject) => StoredObject): BenchCase {
+  return {
+    run: async (probe) => {
+      const inf = informer(probe.args[0] ?? '', 'pods', transform === undefined ? {} : { transform });
+      probe.keep(inf);
+      await synced(inf);
+      return { pods: inf.list().length };
+    },
+  };
+}
+
+const CASES: Record<string, BenchCase> = {
+  'pods-decoded': podsOnly(),
+  'pods-slim': podsOnly(slimPod),
+  operator: {
+    // The operator's modules (the client library among them) are loaded before the baseline, so
+    // the process's RSS is the operator's code and its cache.
+    prepare: async () => {
+      await import('../controller/manager.js');
+    },
+    run: operatorCache,
+  },
+};
+
+const signed = (bytes: number): string => `${bytes < 0 ? '-' : '+'}${mib(Math.abs(bytes))}`;
+const grown = (r: ChildReport): { heap: number; rss: number } => ({ heap: r.after.heapUsed - r.baseline.heapUsed, rss: r.after.rss - r.baseline.rss });
+
+function podLines(decoded: ChildReport, slim: ChildReport): string[] {
+  const d = grown(decoded);
+  const s = grown(slim);
+  const line = (label: string, g: { heap: number; rss: number }): string =>
+    `   ${label.padEnd(22)} heap ${mib(g.heap)} (${Math.round(g.heap / PODS)} bytes a pod), RSS +${mib(g.rss)}`;
   return [
-    `Pod cache benchmark (one run; ${PODS} pods of a model server, as the API server returns them)`,
-    `   as decoded:            ${mb(full.bytes)} of heap (${Math.round(full.bytes / PODS)} bytes a pod)`,
-    `   as cached (slimPod):   ${mb(slim.bytes)} of heap (${Math.round(slim.bytes / PODS)} bytes a pod)`,
-    `   ratio:                 ${(full.bytes / slim.bytes).toFixed(1)}x less memory for the pod cache`,
-    '',
-  ].join('\n');
+    `Pod cache benchmark (${PODS.toLocaleString('en')} model-server pods, as the API server returns them, in an informer; each case in a child process, after a forced GC, over its baseline)`,
+    line('as decoded:', d),
+    line('as cached (slimPod):', s),
+    `   ratio:                 ${(d.heap / s.heap).toFixed(1)}x less heap, ${(d.rss / s.rss).toFixed(1)}x less RSS for the pod cache`,
+  ];
 }
 
+function operatorLines(r: ChildReport): string[] {
+  const parts: string[] = [];
+  let prev = r.baseline;
+  for (const m of [...r.marks, { label: 'namespaces', ...r.after }]) {
+    parts.push(`   ${`${m.label}:`.padEnd(38)} heap ${signed(m.heapUsed - prev.heapUsed)}, RSS ${signed(m.rss - prev.rss)}`);
+    prev = m;
+  }
+  const g = grown(r);
+  const f = r.figures;
+  return [
+    `Operator cache (${String(f['workloads'])} AIWorkloads x 5 components in ${NAMESPACES} namespaces, ${String(f['objects'])} generated objects, ${String(f['pods'])} pods; the manager's informers, transforms and workload index)`,
+    `   baseline (Node.js and the operator's modules): RSS ${mib(r.baseline.rss)}, heap ${mib(r.baseline.heapUsed)}`,
+    ...parts,
+    `   whole cache:                           heap +${mib(g.heap)}, RSS +${mib(g.rss)}; process peak RSS ${mib(r.peakRss)}`,
+    `operator cache, 1,000 AIWorkloads + 10,000 pods: RSS ${mib(r.after.rss)} (target < ${mib(TARGET_RSS)})${r.after.rss < TARGET_RSS ? '' : ' MISSED'}`,
+  ];
+}
+
+/** runCacheBench measures each case in a child process of its own and returns the printed report. */
+export async function runCacheBench(): Promise<string> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'bulkhead-bench-cache-'));
+  try {
+    for (const [resource, { count, make }] of Object.entries(sources())) await writePages(dir, resource, count, make);
+    const here = import.meta.url;
+    // One after the other: two children at once would measure each other's load on 2 cores.
+    const decoded = await measureInChild(here, 'pods-decoded', [dir]);
+    const slim = await measureInChild(here, 'pods-slim', [dir]);
+    const operator = await measureInChild(here, 'operator', [dir]);
+    return [...podLines(decoded, slim), ...operatorLines(operator), ''].join('\n');
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+const isChild = childCase(CASES);
 const invokedDirectly = process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href;
-if (invokedDirectly) process.stdout.write(runCacheBench());
+if (invokedDirectly && !isChild) process.stdout.write(await runCacheBench());
