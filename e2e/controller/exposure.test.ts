@@ -129,3 +129,37 @@ test('bulkhead exposure lists every finding the condition summarises, and exits 
   await waitFor(async () => (await exposureCli(['-n', ns])).code === 0, { timeoutMs: 15_000, description: 'exposure gone' });
 }, 90_000);
 
+
+test('a peer pod appearing in another namespace that a foreign policy admits makes the segment Exposed, and its deletion clears it', async () => {
+  const other = await freshNamespace('exposure-peer');
+  try {
+    await kubectlOk(['label', 'namespace', other, 'team=guests']);
+    const workload = {
+      apiVersion: 'bulkhead.dev/v1alpha1',
+      kind: 'AIWorkload',
+      metadata: { name: 'rag', namespace: ns },
+      spec: { components: [{ name: 'vectors', role: 'VectorStore', selector: { matchLabels: { app: 'vectors' } }, ports: [{ name: 'http', port: 8080 }] }] },
+    };
+    await kubectlOk(['apply', '-f', '-'], { input: dump(workload) });
+    await kubectlOk(['-n', ns, 'wait', '--for=condition=Ready', 'aiworkload/rag', '--timeout=60s']);
+    await kubectlOk(['apply', '-f', '-'], { input: pod('vectors-0', { app: 'vectors' }, 'rag-vectors') });
+    // A policy (not ours) that admits the guests' namespace to the vectors pods: nobody is there yet.
+    const guests = { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'from-guests', namespace: ns }, spec: { podSelector: { matchLabels: { app: 'vectors' } }, ingress: [{ from: [{ namespaceSelector: { matchLabels: { team: 'guests' } } }] }], policyTypes: ['Ingress'] } };
+    await kubectlOk(['apply', '-f', '-'], { input: dump(guests) });
+    await waitFor(async () => {
+      const obj = JSON.parse(await kubectlOk(['-n', ns, 'get', 'aiworkload', 'rag', '-o', 'json'])) as { status?: { components?: { name: string; matchedPods?: number }[] } };
+      return obj.status?.components?.find((c) => c.name === 'vectors')?.matchedPods === 1;
+    }, { description: 'the vectors pod counted' });
+    // The pod event is in another namespace, which no segment of rag selects: only the exposure loop
+    // (the workload's last analysis read the whole cluster) can notice it.
+    const guestPod = dump({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'visitor', namespace: other, labels: { app: 'visitor' } }, spec: { containers: [{ name: 'main', image: 'registry.invalid/app:1' }] } });
+    await kubectlOk(['apply', '-f', '-'], { input: guestPod });
+    const exposed = await exposedTrue('Exposed=True naming the visitor');
+    expect(exposed.message).toContain(`${other}/visitor[Pod] can reach ${ns}/vectors-0[Pod]`);
+    await kubectlOk(['-n', other, 'delete', 'pod', 'visitor', '--wait=false']);
+    await waitFor(async () => ((await condition('Exposed'))?.status === 'True' ? undefined : true), { timeoutMs: 15_000, description: 'Exposed cleared' });
+  } finally {
+    await kubectlOk(['-n', ns, 'delete', 'networkpolicy', 'from-guests', '--ignore-not-found']);
+    await deleteNamespace(other);
+  }
+});

@@ -39,8 +39,8 @@ describe('ExposureLoop', () => {
     await until(() => l.pending() === 0 && computed.length >= 2);
     await l.stop();
     expect(computed.sort()).toEqual(['a', 'b']);
-    // b's first result (nothing) is a change from "not yet analysed" too: status gets written once.
-    expect(changed.sort()).toEqual(['ns/a', 'ns/b']);
+    // b's first result (nothing) is what its reconcile already reported: no second reconcile.
+    expect(changed).toEqual(['ns/a']);
     expect(l.result('ns/a')?.exposed).toEqual(['a: exposed']);
   });
 
@@ -51,10 +51,17 @@ describe('ExposureLoop', () => {
     await until(() => computed.length === 1);
     l.markAll();
     await until(() => computed.length === 2);
-    expect(changed).toEqual(['ns/a']);
+    expect(changed).toEqual([]);
     answers.set('a', ['a: now exposed']);
     l.markAll();
+    await until(() => changed.length === 1);
+    answers.set('a', []);
+    l.markAll();
     await until(() => changed.length === 2);
+    expect(l.result('ns/a').exposed).toEqual([]);
+    answers.set('a', ['a: now exposed']);
+    l.markAll();
+    await until(() => changed.length === 3);
     await l.stop();
     expect(l.result('ns/a')?.exposed).toEqual(['a: now exposed']);
   });
@@ -71,6 +78,20 @@ describe('ExposureLoop', () => {
     expect(waited).toBeGreaterThanOrEqual(150);
   });
 
+  it('markWide re-analyses only the keys whose last result read the whole cluster', async () => {
+    const { loop: l, computed } = loop(new Map());
+    l.update('ns/a', input('a'));
+    l.update('ns/b', input('b'));
+    await until(() => computed.length === 2);
+    l.noteWide('ns/a', true);
+    l.noteWide('ns/b', false);
+    l.markWide();
+    await until(() => computed.length === 3);
+    await until(() => l.idle());
+    await l.stop();
+    expect(computed.slice(2)).toEqual(['a']);
+  });
+
   it('forgets a removed workload', async () => {
     const { loop: l, computed } = loop(new Map([['a', ['x']]]));
     l.update('ns/a', input('a'));
@@ -78,6 +99,6 @@ describe('ExposureLoop', () => {
     l.markAll();
     await l.stop();
     expect(computed).toEqual([]);
-    expect(l.result('ns/a')).toBeUndefined();
+    expect(l.result('ns/a')).toEqual({ exposed: [], wouldBlock: [] });
   });
 });

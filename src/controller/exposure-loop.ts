@@ -40,22 +40,26 @@ export interface ExposureLoopOptions {
 }
 
 const POLL_MS = 20;
-const sameResult = (a: ExposureResult | undefined, b: ExposureResult): boolean => a !== undefined && JSON.stringify(a) === JSON.stringify(b);
+/** What a reconcile reports before the first analysis: nothing found. */
+export const NO_FINDINGS: ExposureResult = Object.freeze({ exposed: [], wouldBlock: [] });
+const sameResult = (a: ExposureResult, b: ExposureResult): boolean => JSON.stringify(a) === JSON.stringify(b);
 const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 export class ExposureLoop {
   private readonly inputs = new Map<string, ExposureInput>();
   private readonly results = new Map<string, ExposureResult>();
   private readonly dirty = new Set<string>();
+  /** Keys whose last result depended on more than their namespace (see noteWide). */
+  private readonly wide = new Set<string>();
   private timer: ReturnType<Clock['setTimeout']> | undefined;
   private running: Promise<void> | undefined;
   private stopped = false;
 
   constructor(private readonly opts: ExposureLoopOptions) {}
 
-  /** The last result for a key; undefined until its first analysis. */
-  result(key: string): ExposureResult | undefined {
-    return this.results.get(key);
+  /** The last result for a key; NO_FINDINGS until its first analysis. */
+  result(key: string): ExposureResult {
+    return this.results.get(key) ?? NO_FINDINGS;
   }
 
   /** Every result, by key (the exposed-segments gauge sums them). */
@@ -74,6 +78,7 @@ export class ExposureLoop {
     this.inputs.delete(key);
     this.results.delete(key);
     this.dirty.delete(key);
+    this.wide.delete(key);
   }
 
   mark(key: string): void {
@@ -82,7 +87,26 @@ export class ExposureLoop {
     this.schedule();
   }
 
-  /** Something every result may depend on changed (a pod, a policy, a namespace anywhere). */
+  markKeys(keys: Iterable<string>): void {
+    for (const key of keys) this.mark(key);
+  }
+
+  /**
+   * noteWide records whether a key's result depends on the cluster beyond its namespace (the full
+   * analysis ran: any pod or namespace anywhere may be a peer), or only on its namespace's pods and
+   * policies (nothing can be exposed, which those alone establish).
+   */
+  noteWide(key: string, wide: boolean): void {
+    if (wide) this.wide.add(key);
+    else this.wide.delete(key);
+  }
+
+  /** Something any wide result may depend on changed (a pod, a policy, a namespace anywhere). */
+  markWide(): void {
+    this.markKeys(this.wide);
+  }
+
+  /** Everything is analysed again. */
   markAll(): void {
     for (const key of this.inputs.keys()) this.dirty.add(key);
     this.schedule();
@@ -130,11 +154,17 @@ export class ExposureLoop {
     this.opts.onRound?.(analysed);
   }
 
+  /**
+   * Computes one result. It is a change, which wakes the reconcile that writes it, only when it
+   * differs from what status says now: the last result, or NO_FINDINGS before the first, which is
+   * what the reconcile reported then (so a converging AIWorkload that nothing exposes is not
+   * reconciled a second time just because it was analysed).
+   */
   private analyse(key: string, input: ExposureInput): void {
     const result = this.opts.compute(input);
-    if (sameResult(this.results.get(key), result)) return;
+    const before = this.results.get(key);
     this.results.set(key, result);
-    this.opts.changed(key, result);
+    if (!sameResult(before ?? NO_FINDINGS, result)) this.opts.changed(key, result);
   }
 
   private async waitWhileBusy(): Promise<void> {

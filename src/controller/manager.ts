@@ -9,7 +9,7 @@ import { apiServerEndpoints, podsThatCount } from '../compile/live-facts.js';
 import { GENERATED_KINDS, type GeneratedKind, type GeneratedObject } from '../compile/objects.js';
 import type { ClusterFacts as AnalysisFacts } from '../analysis/index.js';
 import type { AIWorkloadSpec } from '../api/types.js';
-import { type NamespaceFacts, analyseWorkload } from './exposure.js';
+import { type NamespaceFacts, analyseWorkload, mayBeExposed } from './exposure.js';
 import { ExposureLoop, type ExposureResult } from './exposure-loop.js';
 import { WorkloadIndex } from './workload-index.js';
 import { slimPod, withoutManagedFields } from './slim.js';
@@ -24,7 +24,7 @@ import { ALL_ENDPOINTS, type Endpoint, type HealthServer, readinessCheck, startH
 import { type Clock, realClock } from '../runtime/clock.js';
 import { Informer, kubeListWatch } from '../runtime/informer.js';
 import { type AIWorkloadObject, type ClusterView, Reconciler } from './reconciler.js';
-import { WATCHES, type Watch, updateKeys } from './watches.js';
+import { EXPOSURE_WATCHES, WATCHES, type Watch, updateKeys } from './watches.js';
 import { queueResult, resultLabel } from './outcome.js';
 import { StartupError, listFailure, syncTimeout } from './startup.js';
 import { WorkQueue } from '../runtime/workqueue.js';
@@ -125,8 +125,15 @@ function wireWatches(informersOf: Record<Watch['resource'], AnyInformer[]>, inde
   }
 }
 
-function onAnyChange(informers: readonly (AnyInformer | undefined)[], handler: () => void): void {
-  for (const inf of informers) inf?.addEventHandler({ onAdd: handler, onUpdate: handler, onDelete: handler });
+/** The exposure watches (watches.ts): each event marks the workloads it may change and every wide one. */
+function wireExposureWatches(informersOf: Partial<Record<Watch['resource'], AnyInformer[]>>, index: WorkloadIndex, loop: ExposureLoop): void {
+  for (const w of EXPOSURE_WATCHES) {
+    const mark = (...objs: StoredObject[]): void => {
+      for (const obj of objs) loop.markKeys(w.map(obj, index));
+      loop.markWide();
+    };
+    for (const inf of informersOf[w.resource] ?? []) inf.addEventHandler({ onAdd: (o) => mark(o), onUpdate: (o, n) => mark(o, n), onDelete: (o) => mark(o) });
+  }
 }
 
 export class Manager {
@@ -215,7 +222,12 @@ export class Manager {
     this.exposure = new ExposureLoop({
       clock: this.clock,
       busy: () => this.queue.len() + this.queue.inFlight() > 0,
-      compute: (input) => analyseWorkload(input, namespaceFacts(input.namespace), analysisFacts),
+      compute: (input) => {
+        const ns = namespaceFacts(input.namespace);
+        // Audit's would-block report and any exposure analysis read the whole cluster.
+        this.exposure.noteWide(`${input.namespace}/${input.name}`, input.audit || mayBeExposed(ns, input.spec, input.objects));
+        return analyseWorkload(input, ns, analysisFacts);
+      },
       changed: (key) => {
         this.countExposed();
         this.queue.add(key);
@@ -224,7 +236,7 @@ export class Manager {
     const analysis = (w: AIWorkloadObject, input: { spec: AIWorkloadSpec; objects: GeneratedObject[]; audit: boolean }): ExposureResult => {
       const key = `${w.metadata.namespace ?? 'default'}/${w.metadata.name}`;
       this.exposure.update(key, { namespace: w.metadata.namespace ?? 'default', name: w.metadata.name, ...input });
-      return this.exposure.result(key) ?? { exposed: [], wouldBlock: [] };
+      return this.exposure.result(key);
     };
     this.reconciler = new Reconciler({ view, writer, platform: opts.platform, clock: this.clock, logger: opts.logger, metrics: opts.metrics, analysis,
       ...(opts.keepMetadata === undefined ? {} : { keepMetadata: opts.keepMetadata }) });
@@ -239,8 +251,8 @@ export class Manager {
       for (const [condition, n] of Object.entries(segmentCounts(workloads.list() as AIWorkloadObject[]))) opts.metrics.segments.set({ condition }, n);
     };
     workloads.addEventHandler({ onAdd: countSegments, onUpdate: countSegments, onDelete: countSegments });
-    // Anything any exposure result may depend on: analysed again (coalesced) by the exposure loop.
-    onAnyChange([pods, namespaces, managed.get('NetworkPolicy')], () => this.exposure.markAll());
+    // What an event may change of the exposure analysis: analysed again (coalesced) by the loop.
+    wireExposureWatches({ pods: [pods], namespaces: [namespaces], networkpolicies: [managed.get('NetworkPolicy')].filter((i): i is AnyInformer => i !== undefined) }, index, this.exposure);
     const informersOf: Record<Watch['resource'], AnyInformer[]> = {
       aiworkloads: [workloads],
       managed: [...managed].filter(([kind]) => kind !== 'NetworkPolicy').map(([, inf]) => inf),

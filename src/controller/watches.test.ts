@@ -1,7 +1,7 @@
 import type { StoredObject } from '../api/kubernetes.js';
 import { KIND, LABEL_MANAGED_BY, LABEL_WORKLOAD, MANAGED_BY_VALUE } from '../api/constants.js';
 import { WorkloadIndex } from './workload-index.js';
-import { WATCHES, allKeys, podKeys, ownerKeys, podChanged, policyKeys, specOrDeletionChanged, updateKeys, workloadKeys } from './watches.js';
+import { EXPOSURE_WATCHES, WATCHES, allKeys, podKeys, ownerKeys, podChanged, policyKeys, specOrDeletionChanged, updateKeys, workloadKeys } from './watches.js';
 
 // One segment each, selecting app=<its name>; a workload's egress names its peers.
 const workload = (namespace: string, name: string, peers: { namespace: string; name: string }[] = []): StoredObject => ({
@@ -78,5 +78,24 @@ describe('which updates matter', () => {
 
   it('every informer the manager makes has a watch', () => {
     expect(WATCHES.map((w) => w.resource).sort()).toEqual(['aiworkloads', 'endpointslices', 'managed', 'namespaces', 'networkpolicies', 'pods']);
+  });
+});
+
+describe('exposure watches (what an event may change of the exposure analysis)', () => {
+  const map = (resource: string, obj: StoredObject): readonly string[] => EXPOSURE_WATCHES.find((w) => w.resource === resource)?.map(obj, index) ?? ['no such watch'];
+
+  it('a pod: the workloads whose segments select it', () => {
+    expect([...map('pods', { metadata: { namespace: 'b', name: 'p', labels: { app: 'server', tier: 'edge' } } })].sort()).toEqual(['b/edge', 'b/server']);
+    expect(map('pods', { metadata: { namespace: 'b', name: 'p', labels: { app: 'nobody' } } })).toEqual([]);
+  });
+
+  it('a policy: the workloads with a segment pod it selects, none for a policy that selects no segment pod', () => {
+    expect([...map('networkpolicies', { metadata: { namespace: 'b', name: 'allow-all' }, spec: { podSelector: {} } })].sort()).toEqual(['b/edge', 'b/server']);
+    expect(map('networkpolicies', { metadata: { namespace: 'b', name: 'x' }, spec: { podSelector: { matchLabels: { app: 'other' } } } })).toEqual([]);
+    expect(map('networkpolicies', { metadata: { namespace: 'c', name: 'allow-all' }, spec: { podSelector: {} } })).toEqual([]);
+  });
+
+  it('a namespace: none beyond the wide ones', () => {
+    expect(map('namespaces', { metadata: { name: 'b', labels: { team: 'x' } } })).toEqual([]);
   });
 });

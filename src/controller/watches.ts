@@ -5,6 +5,7 @@
 // workloads it left as well as those it joined.
 import { KIND, LABEL_MANAGED_BY, LABEL_WORKLOAD, MANAGED_BY_VALUE } from '../api/constants.js';
 import type { Labels, StoredObject } from '../api/kubernetes.js';
+import type { LabelSelector } from '../api/schema.js';
 import type { AIWorkloadSpec } from '../api/types.js';
 
 /** What the map functions may read of the caches: indexes (workload-index.ts), never a scan of every AIWorkload. */
@@ -18,6 +19,8 @@ export interface WatchIndex {
   selecting(namespace: string, labels: Labels): readonly string[];
   /** The other AIWorkloads of its namespace that share a pod with this one (both select it). */
   sharingPods(obj: StoredObject): readonly string[];
+  /** The AIWorkloads of the namespace with a segment that selects a pod this selector selects. */
+  selectingPodsOf(namespace: string, selector: LabelSelector): readonly string[];
 }
 
 export type MapFunc = (obj: StoredObject, index: WatchIndex) => string[];
@@ -104,6 +107,21 @@ export const WATCHES: readonly Watch[] = [
   { resource: 'pods', map: podKeys, changed: podChanged },
   { resource: 'namespaces', map: allKeys, changed: labelsChanged, updatesOnly: true },
   { resource: 'endpointslices', map: allKeys },
+];
+
+/**
+ * EXPOSURE_WATCHES: which AIWorkloads' exposure analysis (exposure-loop.ts) an event may change,
+ * beyond those whose last result depended on the whole cluster (they are marked on every such
+ * event). Whether a workload can be exposed at all depends only on its namespace: the pods its
+ * segments select, and the policies that select those pods (exposure.ts, mayBeExposed).
+ */
+export const EXPOSURE_WATCHES: readonly Pick<Watch, 'resource' | 'map'>[] = [
+  // A pod joins or leaves segments: the workloads that select it (old labels and new).
+  { resource: 'pods', map: podKeys },
+  // A policy selects pods: the workloads whose segments select one of them (old selector and new).
+  { resource: 'networkpolicies', map: (obj, index) => [...index.selectingPodsOf(obj.metadata.namespace ?? 'default', (obj.spec as { podSelector?: LabelSelector } | undefined)?.podSelector ?? {})] },
+  // Namespace labels only matter to namespaceSelectors, which only the full analysis reads.
+  { resource: 'namespaces', map: () => [] },
 ];
 
 /** updateKeys maps an update: nothing when it does not matter, else the keys of old and new. */

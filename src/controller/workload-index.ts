@@ -147,6 +147,15 @@ export class WorkloadIndex implements WatchIndex {
     return [...out];
   }
 
+  /** The workloads of the namespace with a segment that selects a pod the selector selects (a NetworkPolicy's podSelector, say). */
+  selectingPodsOf(namespace: string, selector: LabelSelector): string[] {
+    const out = new Set<string>();
+    for (const labels of this.opts.podLabelsIn?.(namespace) ?? []) {
+      if (selectorMatches(selector, labels)) for (const key of this.selecting(namespace, labels)) out.add(key);
+    }
+    return [...out];
+  }
+
   /** The workloads of the namespace with a segment whose selector matches the labels. */
   selecting(namespace: string, labels: Labels): string[] {
     const candidates = new Set(this.unkeyed.get(namespace) ?? []);
