@@ -4,7 +4,7 @@
 // with how many classes rules actually match, not with pods².
 import { ConnSet } from './connections.js';
 import { sortedConnectivity, type Connection, type Connectivity } from './connectivity.js';
-import { classesByNamespace, classifyEndpoints } from './equivalence-classes.js';
+import { ClassIndex, classifyEndpoints } from './equivalence-classes.js';
 import { buildModel, type Endpoint, type Model, type PeerInfo } from './model.js';
 import { policySelects, resolvePorts, type CompiledPolicy, type CompiledRule, type Target } from './policy.js';
 import { RuleMatches } from './rule-matches.js';
@@ -32,10 +32,38 @@ export function analyzeClasses(facts: ClusterFacts, options?: Partial<AnalysisOp
 }
 
 /**
- * What one class allows in one direction, indexed by the far node. A class with no row (undefined)
- * is not isolated in that direction: everything is allowed. An undefined cell means nothing is.
+ * What one class allows in one direction, by far node: `nodes` ascending, `conns[i]` what is
+ * allowed to `nodes[i]`. A class with no row (undefined) is not isolated in that direction:
+ * everything is allowed. A node missing from a row means nothing is. Sparse, not an array as wide
+ * as the nodes: with a default-deny everywhere every class has rows in both directions and most of
+ * their cells are empty; and typed, since 10,000 policies give rows of a million cells in all.
  */
-type Row = (ConnSet | undefined)[];
+interface Row {
+  nodes: Int32Array;
+  conns: readonly ConnSet[];
+}
+
+/** A row while it is filled. */
+type RowBuilder = Map<number, ConnSet>;
+
+function frozen(b: RowBuilder): Row {
+  const nodes = Int32Array.from(b.keys()).sort();
+  return { nodes, conns: Array.from(nodes, (k) => b.get(k) as ConnSet) };
+}
+
+/** What the row allows to node `k` (binary search); undefined: nothing. */
+function cellOf(row: Row, k: number): ConnSet | undefined {
+  let lo = 0;
+  let hi = row.nodes.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    const v = row.nodes[mid] as number;
+    if (v === k) return row.conns[mid];
+    if (v < k) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return undefined;
+}
 
 /** Policies selecting each class, per direction (a class's list is empty when none isolates it). */
 interface SelectedPolicies {
@@ -43,11 +71,11 @@ interface SelectedPolicies {
   egress: CompiledPolicy[][];
 }
 
-function policiesByClass(model: Model, classes: readonly Endpoint[], classesByNs: ReadonlyMap<string, readonly number[]>): SelectedPolicies {
+function policiesByClass(model: Model, classes: readonly Endpoint[], index: ClassIndex): SelectedPolicies {
   const ingress: CompiledPolicy[][] = classes.map(() => []);
   const egress: CompiledPolicy[][] = classes.map(() => []);
   for (const p of model.policies) {
-    for (const i of classesByNs.get(p.namespace) ?? []) {
+    for (const i of index.candidates(p.namespace, p.podSelector)) {
       if (!policySelects(p, classes[i] as Endpoint, model.options)) continue;
       if (p.ingress !== undefined) (ingress[i] as CompiledPolicy[]).push(p);
       if (p.egress !== undefined) (egress[i] as CompiledPolicy[]).push(p);
@@ -56,19 +84,15 @@ function policiesByClass(model: Model, classes: readonly Endpoint[], classesByNs
   return { ingress, egress };
 }
 
-function addTo(row: Row, k: number, c: ConnSet): void {
+function addTo(row: RowBuilder, k: number, c: ConnSet): void {
   if (c.isEmpty()) return;
-  const prev = row[k];
-  row[k] = prev === undefined ? c : prev.union(c);
-}
-
-function newRow(width: number): Row {
-  return new Array<ConnSet | undefined>(width).fill(undefined);
+  const prev = row.get(k);
+  row.set(k, prev === undefined ? c : prev.union(c));
 }
 
 /** The ingress row of destination class `dst`: ports resolve against `dst`, so once per rule. */
-function ingressRow(pols: readonly CompiledPolicy[], dst: Endpoint, matches: RuleMatches, width: number): Row {
-  const row = newRow(width);
+function ingressRow(pols: readonly CompiledPolicy[], dst: Endpoint, matches: RuleMatches): Row {
+  const row: RowBuilder = new Map();
   for (const p of pols) {
     for (const r of p.ingress ?? []) {
       const ports = resolvePorts(r, dst);
@@ -76,12 +100,12 @@ function ingressRow(pols: readonly CompiledPolicy[], dst: Endpoint, matches: Rul
       for (const s of matches.of(r, p.namespace)) addTo(row, s, ports);
     }
   }
-  return row;
+  return frozen(row);
 }
 
 /** The egress row of a source class: named ports resolve against each destination node. */
 function egressRow(pols: readonly CompiledPolicy[], matches: RuleMatches, targets: readonly Target[]): Row {
-  const row = newRow(targets.length);
+  const row: RowBuilder = new Map();
   for (const p of pols) {
     for (const r of p.egress ?? []) {
       // A rule whose ports can never apply need not be matched at all.
@@ -89,10 +113,10 @@ function egressRow(pols: readonly CompiledPolicy[], matches: RuleMatches, target
       addEgressRule(row, r, matches.of(r, p.namespace), targets);
     }
   }
-  return row;
+  return frozen(row);
 }
 
-function addEgressRule(row: Row, rule: CompiledRule, nodes: readonly number[], targets: readonly Target[]): void {
+function addEgressRule(row: RowBuilder, rule: CompiledRule, nodes: readonly number[], targets: readonly Target[]): void {
   const fixed = rule.fixedPorts;
   for (const d of nodes) addTo(row, d, fixed ?? resolvePorts(rule, targets[d]));
 }
@@ -101,7 +125,7 @@ function addEgressRule(row: Row, rule: CompiledRule, nodes: readonly number[], t
 function connOf(n: number, ingressRows: readonly (Row | undefined)[], egressRows: readonly (Row | undefined)[]): (s: number, d: number) => ConnSet {
   const all = ConnSet.all();
   const empty = ConnSet.empty();
-  const cell = (row: Row | undefined, k: number): ConnSet => (row === undefined ? all : (row[k] ?? empty));
+  const cell = (row: Row | undefined, k: number): ConnSet => (row === undefined ? all : (cellOf(row, k) ?? empty));
   return (s, d) => {
     const e = s >= n ? all : cell(egressRows[s], d);
     if (e.isEmpty()) return e;
@@ -112,11 +136,11 @@ function connOf(n: number, ingressRows: readonly (Row | undefined)[], egressRows
 export function analyzeModelClasses(model: Model): ClassAnalysis {
   const { classes, classOf } = classifyEndpoints(model);
   const n = classes.length;
-  const byNs = classesByNamespace(classes);
+  const index = new ClassIndex(classes);
   const targets: Target[] = [...classes, ...model.externals.map((range): Target => ({ kind: 'external', range }))];
-  const matches = new RuleMatches(model, classes, byNs);
-  const selected = policiesByClass(model, classes, byNs);
-  const ingressRows = selected.ingress.map((pols, d) => (pols.length === 0 ? undefined : ingressRow(pols, classes[d] as Endpoint, matches, targets.length)));
+  const matches = new RuleMatches(model, classes, index);
+  const selected = policiesByClass(model, classes, index);
+  const ingressRows = selected.ingress.map((pols, d) => (pols.length === 0 ? undefined : ingressRow(pols, classes[d] as Endpoint, matches)));
   const egressRows = selected.egress.map((pols) => (pols.length === 0 ? undefined : egressRow(pols, matches, targets)));
   return { model, classes, classOf, conn: connOf(n, ingressRows, egressRows), externalNode: (k) => n + k };
 }

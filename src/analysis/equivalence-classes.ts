@@ -3,7 +3,7 @@
 // equivalence class, so policies need evaluating once per class rather than once per pod.
 import { anyIpIn, type IpInterval } from './ip.js';
 import type { Endpoint, Model } from './model.js';
-import type { Labels } from '../api/kubernetes.js';
+import type { LabelSelector, Labels } from '../api/kubernetes.js';
 
 function labelsKey(l: Labels): string {
   return JSON.stringify(Object.entries(l).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
@@ -62,4 +62,52 @@ export function classesByNamespace(classes: readonly Endpoint[]): Map<string, nu
     out.set(c.namespace, list);
   });
   return out;
+}
+
+const NO_CLASSES: readonly number[] = [];
+
+/**
+ * ClassIndex files the classes of each namespace under each of their labels, so that a selector
+ * is tried only on the classes that carry one of its matchLabels (the pair fewest classes carry)
+ * instead of on every class of the namespace. A class a selector matches has every pair of its
+ * matchLabels, so the candidates are never fewer than the matches; callers still match each one.
+ */
+export class ClassIndex {
+  readonly byNamespace: ReadonlyMap<string, readonly number[]>;
+  private readonly byLabel = new Map<string, number[]>();
+
+  constructor(classes: readonly Endpoint[]) {
+    this.byNamespace = classesByNamespace(classes);
+    classes.forEach((c, i) => {
+      for (const [k, v] of Object.entries(c.labels)) {
+        if (typeof v !== 'string') continue;
+        const key = labelKey(c.namespace, k, v);
+        const list = this.byLabel.get(key);
+        if (list === undefined) this.byLabel.set(key, [i]);
+        else list.push(i);
+      }
+    });
+  }
+
+  /** The classes of namespace `ns`, ascending. */
+  inNamespace(ns: string): readonly number[] {
+    return this.byNamespace.get(ns) ?? NO_CLASSES;
+  }
+
+  /** The classes of `ns` that `sel` may match (absent: all of them), ascending. */
+  candidates(ns: string, sel: LabelSelector | undefined): readonly number[] {
+    let best = this.inNamespace(ns);
+    const required = sel?.matchLabels ?? {};
+    for (const [k, v] of Object.entries(required)) {
+      // Only label values narrow: a selector built in code may hold anything, and then all are tried.
+      if (typeof v !== 'string') continue;
+      const list = this.byLabel.get(labelKey(ns, k, v)) ?? NO_CLASSES;
+      if (list.length < best.length) best = list;
+    }
+    return best;
+  }
+}
+
+function labelKey(ns: string, key: string, value: string): string {
+  return `${ns}\u0000${key}\u0000${value}`;
 }

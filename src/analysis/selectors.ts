@@ -39,12 +39,14 @@ function requirementHolds(e: LabelSelectorRequirement, labels: Labels): boolean 
   return op.holds(has ? labels[e.key] : undefined, has, e.values ?? []);
 }
 
-/** Whether `labels` satisfy `sel`. */
+/** Whether `labels` satisfy `sel`. Plain loops: the analysis calls it millions of times. */
 export function selectorMatches(sel: LabelSelector, labels: Labels): boolean {
-  for (const [k, v] of Object.entries(sel.matchLabels ?? {})) {
-    if (labels[k] !== v) return false;
+  const required = sel.matchLabels;
+  if (required !== undefined) {
+    for (const k of Object.keys(required)) if (labels[k] !== required[k]) return false;
   }
-  return (sel.matchExpressions ?? []).every((e) => requirementHolds(e, labels));
+  for (const e of sel.matchExpressions ?? []) if (!requirementHolds(e, labels)) return false;
+  return true;
 }
 
 /** A stable text form, for explanations: `{app=web, tier in (a,b), !debug}`; `{}` selects all. */

@@ -95,6 +95,24 @@ describe('NetworkPolicy semantics', () => {
     expect([conn(f, 'ns2/c[Pod]', 'ns1/a[Pod]'), conn(f, '0.0.0.0-255.255.255.255[External]', 'ns1/a[Pod]')]).toEqual([ALL, '']);
   });
 
+  it('the same peer in policies of two namespaces: without namespaceSelector each admits its own namespace, with one the same pods', () => {
+    // The rule matches are cached by the peer's content; the policy's namespace is part of what a
+    // peer without namespaceSelector means.
+    const inNs = (ns: string, name: string): Pod => pod(ns, name, { app: 'caller' });
+    const server = (ns: string): Pod => pod(ns, `srv-${ns}`, { app: 'srv' });
+    const allow = (ns: string, peer: NetworkPolicyIngressRule['from']): NetworkPolicy => policy(ns, 'allow', { podSelector: { matchLabels: { app: 'srv' } }, ingress: [{ from: peer ?? [] }] });
+    const pods = [inNs('ns1', 'c1'), inNs('ns2', 'c2'), server('ns1'), server('ns2')];
+    const caller = [{ podSelector: { matchLabels: { app: 'caller' } } }];
+    let f = world(pods, [allow('ns1', caller), allow('ns2', caller)]);
+    expect([conn(f, 'ns1/c1[Pod]', 'ns1/srv-ns1[Pod]'), conn(f, 'ns2/c2[Pod]', 'ns1/srv-ns1[Pod]'), conn(f, 'ns2/c2[Pod]', 'ns2/srv-ns2[Pod]'), conn(f, 'ns1/c1[Pod]', 'ns2/srv-ns2[Pod]')]).toEqual([ALL, '', ALL, '']);
+    const anywhere = [{ namespaceSelector: {}, podSelector: { matchLabels: { app: 'caller' } } }];
+    f = world(pods, [allow('ns1', anywhere), allow('ns2', anywhere)]);
+    expect([conn(f, 'ns2/c2[Pod]', 'ns1/srv-ns1[Pod]'), conn(f, 'ns1/c1[Pod]', 'ns2/srv-ns2[Pod]')]).toEqual([ALL, ALL]);
+    // An absent podSelector and an empty one both select every pod of the namespaces.
+    f = world(pods, [allow('ns1', [{ podSelector: {} }]), allow('ns2', [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ns1' } } }])]);
+    expect([conn(f, 'ns1/c1[Pod]', 'ns1/srv-ns1[Pod]'), conn(f, 'ns2/c2[Pod]', 'ns1/srv-ns1[Pod]'), conn(f, 'ns1/c1[Pod]', 'ns2/srv-ns2[Pod]'), conn(f, 'ns2/c2[Pod]', 'ns2/srv-ns2[Pod]')]).toEqual([ALL, '', ALL, '']);
+  });
+
   it('namespaces are matched by kubernetes.io/metadata.name even when not declared', () => {
     const p = denyIngressA([{ from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ns2' } } }] }]);
     expect(conn(world([a, b, c], [p]), 'ns2/c[Pod]', 'ns1/a[Pod]')).toBe(ALL);
