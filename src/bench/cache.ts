@@ -249,7 +249,7 @@ async function operatorCache(probe: Probe): Promise<Record<string, number>> {
   workloads.addEventHandler({ onAdd: (w) => index.upsert(w), onUpdate: (_o, w) => index.upsert(w), onDelete: (w) => index.remove(w) });
   probe.keep([pods, workloads, index]);
   await synced(workloads);
-  probe.mark('AIWorkloads and the workload index');
+  await probe.mark('AIWorkloads and the workload index');
   let objects = 0;
   for (const kind of GENERATED_KINDS) {
     // NetworkPolicies are cached unfiltered, the other kinds by the managed-by label: here all are ours.
@@ -258,9 +258,9 @@ async function operatorCache(probe: Probe): Promise<Record<string, number>> {
     await synced(inf);
     objects += inf.list().length;
   }
-  probe.mark('generated objects');
+  await probe.mark('generated objects');
   await synced(pods);
-  probe.mark('pods');
+  await probe.mark('pods');
   const namespaces = informer(dir, 'namespaces', { transform: withoutManagedFields });
   probe.keep(namespaces);
   await synced(namespaces);

@@ -5,7 +5,11 @@
 // baseline after a forced GC, before it has built anything, builds what it measures and keeps it
 // alive, and reports `process.memoryUsage()` after another forced GC. A figure below its baseline
 // cannot come from a cache the process still holds, so it is reported as an error, never printed.
+// BENCH_HEAP_SNAPSHOT=DIR writes each case's heap at its final figure to DIR/<case>.heapsnapshot
+// (open it in Chrome DevTools' Memory tab) to see where the memory goes.
 import { fork } from 'node:child_process';
+import path from 'node:path';
+import { writeHeapSnapshot } from 'node:v8';
 import { fileURLToPath } from 'node:url';
 
 export interface MemorySample {
@@ -32,8 +36,8 @@ export interface ChildReport {
 }
 
 export interface Probe {
-  /** Records memory now (after a forced GC) under a label. */
-  mark(label: string): void;
+  /** Records memory now (after forced GCs) under a label. */
+  mark(label: string): Promise<void>;
   /** Keeps `value` alive until the final figure is taken. */
   keep(value: unknown): void;
   /** The arguments the parent passed to this case. */
@@ -56,10 +60,23 @@ function forceGc(): void {
   gc();
 }
 
-function sample(): MemorySample {
-  forceGc();
-  const m = process.memoryUsage();
-  return { rss: m.rss, heapUsed: m.heapUsed };
+const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/**
+ * Memory after forced GCs: the lowest heap of a few, each on a later turn of the event loop. One
+ * GC right after a computation sometimes left 60 MB of its garbage counted (stale temporaries of
+ * the frames that ran it, sweeping not finished); garbage only adds to the heap, so the lowest
+ * figure is the closest to what is alive.
+ */
+async function sample(): Promise<MemorySample> {
+  let best: MemorySample | undefined;
+  for (let i = 0; i < 4; i++) {
+    await nextTurn();
+    forceGc();
+    const m = process.memoryUsage();
+    if (best === undefined || m.heapUsed < best.heapUsed) best = { rss: m.rss, heapUsed: m.heapUsed };
+  }
+  return best as MemorySample;
 }
 
 /** The problems with a report: a figure below its baseline is a measurement error, not a size. */
@@ -76,12 +93,17 @@ export function memoryErrors(report: ChildReport): string[] {
 /** What cases keep alive: reachable from the module until the process exits. */
 const held: unknown[] = [];
 
-async function runCase(c: BenchCase, args: readonly string[]): Promise<ChildReport> {
+async function runCase(name: string, c: BenchCase, args: readonly string[]): Promise<ChildReport> {
   await c.prepare?.();
   const marks: MemoryMark[] = [];
-  const baseline = sample();
-  const figures = await c.run({ mark: (label) => marks.push({ label, ...sample() }), keep: (v) => held.push(v), args });
-  const after = sample();
+  const baseline = await sample();
+  const mark = async (label: string): Promise<void> => {
+    marks.push({ label, ...(await sample()) });
+  };
+  const figures = await c.run({ mark, keep: (v) => held.push(v), args });
+  const after = await sample();
+  const snapshots = process.env['BENCH_HEAP_SNAPSHOT'];
+  if (snapshots !== undefined && snapshots !== '') writeHeapSnapshot(path.join(snapshots, `${name}.heapsnapshot`));
   return { baseline, after, marks, peakRss: process.resourceUsage().maxRSS * 1024, figures };
 }
 
@@ -102,7 +124,7 @@ export function childCase(cases: Readonly<Record<string, BenchCase>>): boolean {
     send({ error: `no benchmark case ${name}` });
     return true;
   }
-  runCase(c, process.argv.slice(at + 2)).then(
+  runCase(name, c, process.argv.slice(at + 2)).then(
     (report) => send({ report }),
     (err: unknown) => send({ error: err instanceof Error ? (err.stack ?? err.message) : String(err) }),
   );
