@@ -43,12 +43,37 @@ interface Row {
   conns: readonly ConnSet[];
 }
 
-/** A row while it is filled. */
-type RowBuilder = Map<number, ConnSet>;
+/**
+ * Fills one row at a time, in a scratch array as wide as the nodes that all rows of an analysis
+ * share: no map per row, and only the cells a row touched are visited to take it out.
+ */
+class RowBuilder {
+  private readonly cells: (ConnSet | undefined)[];
+  private touched: number[] = [];
 
-function frozen(b: RowBuilder): Row {
-  const nodes = Int32Array.from(b.keys()).sort();
-  return { nodes, conns: Array.from(nodes, (k) => b.get(k) as ConnSet) };
+  constructor(width: number) {
+    this.cells = new Array<ConnSet | undefined>(width).fill(undefined);
+  }
+
+  add(k: number, c: ConnSet): void {
+    if (c.isEmpty()) return;
+    const prev = this.cells[k];
+    if (prev === undefined) this.touched.push(k);
+    this.cells[k] = prev === undefined ? c : prev.union(c);
+  }
+
+  /** The row added since the last take; the builder is empty again. */
+  take(): Row {
+    const nodes = new Int32Array(this.touched).sort();
+    const conns = new Array<ConnSet>(nodes.length);
+    for (let i = 0; i < nodes.length; i++) {
+      const k = nodes[i] as number;
+      conns[i] = this.cells[k] as ConnSet;
+      this.cells[k] = undefined;
+    }
+    this.touched = [];
+    return { nodes, conns };
+  }
 }
 
 /** What the row allows to node `k` (binary search); undefined: nothing. */
@@ -84,28 +109,20 @@ function policiesByClass(model: Model, classes: readonly Endpoint[], index: Clas
   return { ingress, egress };
 }
 
-function addTo(row: RowBuilder, k: number, c: ConnSet): void {
-  if (c.isEmpty()) return;
-  const prev = row.get(k);
-  row.set(k, prev === undefined ? c : prev.union(c));
-}
-
 /** The ingress row of destination class `dst`: ports resolve against `dst`, so once per rule. */
-function ingressRow(pols: readonly CompiledPolicy[], dst: Endpoint, matches: RuleMatches): Row {
-  const row: RowBuilder = new Map();
+function ingressRow(pols: readonly CompiledPolicy[], dst: Endpoint, matches: RuleMatches, row: RowBuilder): Row {
   for (const p of pols) {
     for (const r of p.ingress ?? []) {
       const ports = resolvePorts(r, dst);
       if (ports.isEmpty()) continue;
-      for (const s of matches.of(r, p.namespace)) addTo(row, s, ports);
+      for (const s of matches.of(r, p.namespace)) row.add(s, ports);
     }
   }
-  return frozen(row);
+  return row.take();
 }
 
 /** The egress row of a source class: named ports resolve against each destination node. */
-function egressRow(pols: readonly CompiledPolicy[], matches: RuleMatches, targets: readonly Target[]): Row {
-  const row: RowBuilder = new Map();
+function egressRow(pols: readonly CompiledPolicy[], matches: RuleMatches, targets: readonly Target[], row: RowBuilder): Row {
   for (const p of pols) {
     for (const r of p.egress ?? []) {
       // A rule whose ports can never apply need not be matched at all.
@@ -113,12 +130,12 @@ function egressRow(pols: readonly CompiledPolicy[], matches: RuleMatches, target
       addEgressRule(row, r, matches.of(r, p.namespace), targets);
     }
   }
-  return frozen(row);
+  return row.take();
 }
 
 function addEgressRule(row: RowBuilder, rule: CompiledRule, nodes: readonly number[], targets: readonly Target[]): void {
   const fixed = rule.fixedPorts;
-  for (const d of nodes) addTo(row, d, fixed ?? resolvePorts(rule, targets[d]));
+  for (const d of nodes) row.add(d, fixed ?? resolvePorts(rule, targets[d]));
 }
 
 /** Egress of the source and ingress of the destination must both allow; external ends have no rows. */
@@ -140,8 +157,9 @@ export function analyzeModelClasses(model: Model): ClassAnalysis {
   const targets: Target[] = [...classes, ...model.externals.map((range): Target => ({ kind: 'external', range }))];
   const matches = new RuleMatches(model, classes, index);
   const selected = policiesByClass(model, classes, index);
-  const ingressRows = selected.ingress.map((pols, d) => (pols.length === 0 ? undefined : ingressRow(pols, classes[d] as Endpoint, matches)));
-  const egressRows = selected.egress.map((pols) => (pols.length === 0 ? undefined : egressRow(pols, matches, targets)));
+  const builder = new RowBuilder(targets.length);
+  const ingressRows = selected.ingress.map((pols, d) => (pols.length === 0 ? undefined : ingressRow(pols, classes[d] as Endpoint, matches, builder)));
+  const egressRows = selected.egress.map((pols) => (pols.length === 0 ? undefined : egressRow(pols, matches, targets, builder)));
   return { model, classes, classOf, conn: connOf(n, ingressRows, egressRows), externalNode: (k) => n + k };
 }
 

@@ -47,6 +47,15 @@ describe('ConnSet', () => {
     expect(ConnSet.ports('TCP', 8080).union(ConnSet.ports('TCP', 9090)).toString()).toBe('TCP 8080,9090');
   });
 
+  it('a union of two equal sets is the first one, not a copy (the analysis keeps one object per distinct set)', () => {
+    const a = ConnSet.ports('TCP', 8080).union(ConnSet.ports('UDP', 53));
+    const b = ConnSet.ports('UDP', 53).union(ConnSet.ports('TCP', 8080));
+    expect(a).not.toBe(b);
+    expect(a.union(b)).toBe(a);
+    expect(b.union(a)).toBe(b);
+    expect(a.union(ConnSet.ports('TCP', 8081)).toString()).toBe('TCP 8080-8081,UDP 53');
+  });
+
   it('merges adjacent intervals', () => {
     expect(ConnSet.ports('TCP', 1, 10).union(ConnSet.ports('TCP', 11, 20)).intervals('TCP')).toEqual([[1, 20]]);
     expect(ConnSet.protocol('TCP').union(ConnSet.protocol('UDP')).union(ConnSet.protocol('SCTP')).isAll()).toBe(true);

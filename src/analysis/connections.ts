@@ -160,6 +160,8 @@ export class ConnSet {
   union(o: ConnSet): ConnSet {
     if (o === ConnSet.EMPTY || this === o || this === ConnSet.ALL) return this;
     if (this === ConnSet.EMPTY || o === ConnSet.ALL) return o;
+    // Rules often repeat the same ports: keep one object rather than a copy per cell.
+    if (this.equals(o)) return this;
     return ConnSet.make(unionIntervals(this.tcp, o.tcp), unionIntervals(this.udp, o.udp), unionIntervals(this.sctp, o.sctp));
   }
 
