@@ -1,8 +1,8 @@
 import { type ChildReport, memoryErrors } from './child-memory.js';
 
 const report = (over: Partial<ChildReport>): ChildReport => ({
-  baseline: { rss: 100, heapUsed: 50 },
-  after: { rss: 150, heapUsed: 80 },
+  baseline: { rss: 100, heapUsed: 50, heapTotal: 60 },
+  after: { rss: 150, heapUsed: 80, heapTotal: 90 },
   marks: [],
   peakRss: 200,
   figures: {},
@@ -12,15 +12,15 @@ const report = (over: Partial<ChildReport>): ChildReport => ({
 describe('memoryErrors', () => {
   it('accepts figures at or above the baseline', () => {
     expect(memoryErrors(report({}))).toEqual([]);
-    expect(memoryErrors(report({ after: { rss: 100, heapUsed: 50 } }))).toEqual([]);
+    expect(memoryErrors(report({ after: { rss: 100, heapUsed: 50, heapTotal: 60 } }))).toEqual([]);
   });
 
   it('reports a final heap or RSS below the baseline as an error, not a size', () => {
-    expect(memoryErrors(report({ after: { rss: 150, heapUsed: 49 } }))).toEqual(['final: heap 49 B is below the baseline 50 B']);
-    expect(memoryErrors(report({ after: { rss: 99, heapUsed: 80 } }))).toEqual(['final: RSS 99 B is below the baseline 100 B']);
+    expect(memoryErrors(report({ after: { rss: 150, heapUsed: 49, heapTotal: 60 } }))).toEqual(['final: heap 49 B is below the baseline 50 B']);
+    expect(memoryErrors(report({ after: { rss: 99, heapUsed: 80, heapTotal: 90 } }))).toEqual(['final: RSS 99 B is below the baseline 100 B']);
   });
 
   it('checks every mark too', () => {
-    expect(memoryErrors(report({ marks: [{ label: 'pods', rss: 120, heapUsed: 10 }] }))).toEqual(['pods: heap 10 B is below the baseline 50 B']);
+    expect(memoryErrors(report({ marks: [{ label: 'pods', rss: 120, heapUsed: 10, heapTotal: 60 }] }))).toEqual(['pods: heap 10 B is below the baseline 50 B']);
   });
 });

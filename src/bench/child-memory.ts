@@ -15,6 +15,8 @@ import { fileURLToPath } from 'node:url';
 export interface MemorySample {
   rss: number;
   heapUsed: number;
+  /** What V8 holds for its heap, used or not: RSS beyond it is Node.js itself, code, and malloc. */
+  heapTotal: number;
 }
 
 /** A figure recorded inside a case, after a forced GC: what it holds at that point. */
@@ -74,7 +76,7 @@ async function sample(): Promise<MemorySample> {
     await nextTurn();
     forceGc();
     const m = process.memoryUsage();
-    if (best === undefined || m.heapUsed < best.heapUsed) best = { rss: m.rss, heapUsed: m.heapUsed };
+    if (best === undefined || m.heapUsed < best.heapUsed) best = { rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal };
   }
   return best as MemorySample;
 }
