@@ -9,12 +9,15 @@ verify=false
 out="$(mktemp -d)"
 trap 'rm -rf "$out"' EXIT
 node bin/bulkhead.js crd > "$out/crd.yaml"
+node bin/bulkhead.js crd --kind ThreatFeed > "$out/threatfeed-crd.yaml"
 bash hack/argocd-cm.sh > "$out/argocd-cm.yaml"
 
 # target file <- generated file
 declare -A targets=(
   [crds/bulkhead.dev_aiworkloads.yaml]="$out/crd.yaml"
   [charts/bulkhead/crds/bulkhead.dev_aiworkloads.yaml]="$out/crd.yaml"
+  [crds/bulkhead.dev_threatfeeds.yaml]="$out/threatfeed-crd.yaml"
+  [charts/bulkhead/crds/bulkhead.dev_threatfeeds.yaml]="$out/threatfeed-crd.yaml"
   [integrations/argocd/argocd-cm.yaml]="$out/argocd-cm.yaml"
 )
 status=0

@@ -31,9 +31,10 @@ describe('charts/bulkhead files', () => {
     expect(chart.version).toBe(pkg.version);
   });
 
-  it('ships the generated CRD unchanged in crds/', () => {
-    const file = 'bulkhead.dev_aiworkloads.yaml';
-    expect(readFileSync(path.join(CHART(), 'crds', file), 'utf8')).toBe(readFileSync(path.join(repoRoot(), 'crds', file), 'utf8'));
+  it('ships the generated CRDs unchanged in crds/', () => {
+    for (const file of ['bulkhead.dev_aiworkloads.yaml', 'bulkhead.dev_threatfeeds.yaml']) {
+      expect([file, readFileSync(path.join(CHART(), 'crds', file), 'utf8')]).toEqual([file, readFileSync(path.join(repoRoot(), 'crds', file), 'utf8')]);
+    }
   });
 });
 

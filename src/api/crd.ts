@@ -1,8 +1,11 @@
-// Generates the AIWorkload CustomResourceDefinition from the zod schema. `make generate` writes the
-// result to crds/ and `make verify` fails when the committed copy differs.
+// Generates the CustomResourceDefinitions (AIWorkload, ThreatFeed) from the zod schemas. `make
+// generate` writes them to crds/ and `make verify` fails when the committed copy differs.
 import { z } from 'zod';
-import { API_VERSION, CRD_NAME, GROUP, KIND, LIST_KIND, PLURAL, SHORT_NAMES, SINGULAR, VERSION } from './constants.js';
+import { API_VERSION, GROUP, KIND, LIST_KIND, PLURAL, SHORT_NAMES, SINGULAR, VERSION } from './constants.js';
 import { aiWorkloadSpecSchema, aiWorkloadStatusSchema } from './schema.js';
+import {
+  THREAT_FEED_KIND, THREAT_FEED_LIST_KIND, THREAT_FEED_PLURAL, THREAT_FEED_SINGULAR, threatFeedSpecSchema, threatFeedStatusSchema,
+} from './threatfeed.js';
 
 type JsonSchema = { [key: string]: unknown };
 
@@ -61,44 +64,62 @@ function toOpenApi(schema: z.ZodType): JsonSchema {
   return structural(json) as JsonSchema;
 }
 
-/** The CRD as a plain object. */
-export function buildCrd(): JsonSchema {
+const AIWORKLOAD_SOURCE = 'src/api/schema.ts';
+const THREAT_FEED_SOURCE = 'src/api/threatfeed.ts';
+
+interface CrdDefinition {
+  kind: string;
+  listKind: string;
+  plural: string;
+  singular: string;
+  shortNames?: string[];
+  scope: 'Namespaced' | 'Cluster';
+  printerColumns: JsonSchema[];
+  description: string;
+  spec: z.ZodType;
+  status: z.ZodType;
+  /** The file of the zod schema it is generated from. */
+  source: string;
+}
+
+function crdFor(d: CrdDefinition): JsonSchema {
   return {
     apiVersion: 'apiextensions.k8s.io/v1',
     kind: 'CustomResourceDefinition',
     metadata: {
-      name: CRD_NAME,
-      annotations: { 'bulkhead.dev/generated-from': 'src/api/schema.ts (make generate); do not edit by hand' },
+      name: `${d.plural}.${GROUP}`,
+      annotations: { 'bulkhead.dev/generated-from': `${d.source} (make generate); do not edit by hand` },
       labels: { 'app.kubernetes.io/name': 'bulkhead', 'app.kubernetes.io/part-of': 'bulkhead' },
     },
     spec: {
       group: GROUP,
-      scope: 'Namespaced',
-      names: { kind: KIND, listKind: LIST_KIND, plural: PLURAL, singular: SINGULAR, shortNames: SHORT_NAMES, categories: ['bulkhead'] },
+      scope: d.scope,
+      names: {
+        kind: d.kind,
+        listKind: d.listKind,
+        plural: d.plural,
+        singular: d.singular,
+        ...(d.shortNames === undefined ? {} : { shortNames: d.shortNames }),
+        categories: ['bulkhead'],
+      },
       versions: [
         {
           name: VERSION,
           served: true,
           storage: true,
           subresources: { status: {} },
-          additionalPrinterColumns: [
-            { name: 'Ready', type: 'string', jsonPath: '.status.conditions[?(@.type=="Ready")].status' },
-            { name: 'Reason', type: 'string', jsonPath: '.status.conditions[?(@.type=="Ready")].reason' },
-            { name: 'Enforcement', type: 'string', jsonPath: '.spec.enforcement' },
-            { name: 'Components', type: 'integer', jsonPath: '.status.componentCount', priority: 1 },
-            { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
-          ],
+          additionalPrinterColumns: d.printerColumns,
           schema: {
             openAPIV3Schema: {
               type: 'object',
-              description: `AIWorkload (${API_VERSION}) declares the segments of an AI application: for each component a NetworkPolicy that denies everything not declared, a ServiceAccount, and a Role by object name.`,
+              description: d.description,
               required: ['spec'],
               properties: {
                 apiVersion: { type: 'string', description: 'APIVersion defines the versioned schema of this representation of an object.' },
                 kind: { type: 'string', description: 'Kind is a string value representing the REST resource this object represents.' },
                 metadata: { type: 'object' },
-                spec: toOpenApi(aiWorkloadSpecSchema),
-                status: toOpenApi(aiWorkloadStatusSchema),
+                spec: toOpenApi(d.spec),
+                status: toOpenApi(d.status),
               },
             },
           },
@@ -107,3 +128,54 @@ export function buildCrd(): JsonSchema {
     },
   };
 }
+
+/** The AIWorkload CRD as a plain object. */
+export function buildCrd(): JsonSchema {
+  return crdFor({
+    kind: KIND,
+    listKind: LIST_KIND,
+    plural: PLURAL,
+    singular: SINGULAR,
+    shortNames: SHORT_NAMES,
+    scope: 'Namespaced',
+    printerColumns: [
+      { name: 'Ready', type: 'string', jsonPath: '.status.conditions[?(@.type=="Ready")].status' },
+      { name: 'Reason', type: 'string', jsonPath: '.status.conditions[?(@.type=="Ready")].reason' },
+      { name: 'Enforcement', type: 'string', jsonPath: '.spec.enforcement' },
+      { name: 'Components', type: 'integer', jsonPath: '.status.componentCount', priority: 1 },
+      { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
+    ],
+    description: `AIWorkload (${API_VERSION}) declares the segments of an AI application: for each component a NetworkPolicy that denies everything not declared, a ServiceAccount, and a Role by object name.`,
+    spec: aiWorkloadSpecSchema,
+    status: aiWorkloadStatusSchema,
+    source: AIWORKLOAD_SOURCE,
+  });
+}
+
+/** The ThreatFeed CRD (cluster-scoped) as a plain object, from src/api/threatfeed.ts. */
+export function buildThreatFeedCrd(): JsonSchema {
+  return crdFor({
+    kind: THREAT_FEED_KIND,
+    listKind: THREAT_FEED_LIST_KIND,
+    plural: THREAT_FEED_PLURAL,
+    singular: THREAT_FEED_SINGULAR,
+    scope: 'Cluster',
+    printerColumns: [
+      { name: 'Format', type: 'string', jsonPath: '.spec.format', priority: 1 },
+      { name: 'Accepted', type: 'integer', jsonPath: '.status.accepted' },
+      { name: 'Rejected', type: 'integer', jsonPath: '.status.rejected' },
+      { name: 'Synced', type: 'date', jsonPath: '.status.lastSuccessfulSync' },
+      { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
+    ],
+    description: `ThreatFeed (${API_VERSION}) is a blocklist of networks (inline, from a ConfigMap key, or fetched over HTTPS) to be carved out of the CIDR peers of the AIWorkloads in its scope. The operator does not act on it yet.`,
+    spec: threatFeedSpecSchema,
+    status: threatFeedStatusSchema,
+    source: THREAT_FEED_SOURCE,
+  });
+}
+
+/** Every CRD of this release, by kind: how to build it and the schema file it comes from. */
+export const CRDS: Readonly<Record<string, { build: () => JsonSchema; source: string }>> = {
+  [KIND]: { build: buildCrd, source: AIWORKLOAD_SOURCE },
+  [THREAT_FEED_KIND]: { build: buildThreatFeedCrd, source: THREAT_FEED_SOURCE },
+};

@@ -14,7 +14,7 @@ export interface RuleProblem {
 }
 
 /** A CEL rule as the CRD carries it, plus the equivalent TypeScript check. */
-interface Rule<T> {
+export interface Rule<T> {
   rule: string;
   message: string;
   /** Path (relative, like `.flows`) of the field the message is about. */
@@ -36,7 +36,7 @@ function ruleProblems<T>(r: Rule<T>, value: T): RuleProblem[] {
 }
 
 /** Attaches CEL rules (for the CRD) and their zod equivalents (for the controller) to a schema. */
-function withRules<S extends z.ZodType>(schema: S, description: string, rules: Rule<z.output<S>>[]): S {
+export function withRules<S extends z.ZodType>(schema: S, description: string, rules: Rule<z.output<S>>[]): S {
   const validations = rules.map((r) => ({
     rule: r.rule,
     message: r.message,
@@ -51,7 +51,7 @@ function withRules<S extends z.ZodType>(schema: S, description: string, rules: R
   return refined.meta({ description, 'x-kubernetes-validations': validations });
 }
 
-function described<S extends z.ZodType>(schema: S, description: string): S {
+export function described<S extends z.ZodType>(schema: S, description: string): S {
   return schema.meta({ description });
 }
 
@@ -138,7 +138,7 @@ const selectorRequirement = withRules(
   ],
 );
 
-const labelSelectorShape = {
+export const labelSelectorShape = {
   matchLabels: labelMap('Labels that must all be present with these values.', 32).optional(),
   matchExpressions: described(
     z.array(selectorRequirement).max(16).optional(),
@@ -542,7 +542,7 @@ export const aiWorkloadSpecSchema = withRules(
 // ---------------------------------------------------------------------------------------------
 // Status (written by the operator)
 
-const condition = z.object({
+export const condition = z.object({
   type: described(z.string().min(1).max(316), 'Type of condition: Ready, Reconciling, Stalled, ConsentPending, Exposed, ...'),
   status: described(z.enum(['True', 'False', 'Unknown']), 'True, False or Unknown.'),
   reason: described(z.string().min(1).max(1024), 'One-word CamelCase reason.'),

@@ -112,6 +112,8 @@ describe('exit codes without a cluster (0 ok, 1 findings, 2 errors)', () => {
     ['exposure with a bad -o', 2, ['exposure', '-o', 'yaml']],
     ['crd', 0, ['crd']],
     ['crd with an argument', 2, ['crd', 'extra']],
+    ['crd of the ThreatFeed', 0, ['crd', '--kind', 'ThreatFeed']],
+    ['crd of an unknown kind', 2, ['crd', '--kind', 'Firewall']],
     ['run with a bad flag value', 2, ['run', '--workers', '0']],
     ['local-cluster status with no cluster', 1, ['local-cluster', 'status', '--dir', tmp()]],
     ['local-cluster env with no cluster', 2, ['local-cluster', 'env', '--dir', tmp()]],

@@ -19,12 +19,12 @@
 // A repeated network (after canonical formatting) is accepted once and counted in `duplicates`.
 // A byte order mark at the start, CRLF line ends and surrounding whitespace are ignored.
 import { type Cidr, type IpFamily, familyBits, formatCidr, parseAddress, parseCidr } from '../api/cidr.js';
+import { DEFAULT_MAX_PREFIX, MAX_LINE_LENGTH, type ThreatFeedFormat } from '../api/threatfeed.js';
 
-export const FEED_FORMATS = ['SpamhausDROP', 'SpamhausDROPJSON', 'FireHOLNetset', 'PlainList'] as const;
-export type FeedFormat = (typeof FEED_FORMATS)[number];
+export type FeedFormat = ThreatFeedFormat;
 
 /** Longer lines are refused unread: no real feed line comes close (a CIDR and a comment). */
-export const MAX_LINE_LENGTH = 1024;
+export { MAX_LINE_LENGTH };
 /** How much of a refused line a rejection quotes. */
 export const QUOTE_LENGTH = 80;
 
@@ -40,7 +40,7 @@ export interface PrefixBounds {
  * that size are what Spamhaus DROPv6 lists), and the bound leaves room for the larger ones while
  * refusing a typo such as `2001::/16` for `2001:db8::/32`.
  */
-export const DEFAULT_PREFIX_BOUNDS: PrefixBounds = Object.freeze({ ipv4: 8, ipv6: 24 });
+export const DEFAULT_PREFIX_BOUNDS: PrefixBounds = DEFAULT_MAX_PREFIX;
 
 export interface FeedEntry {
   cidr: Cidr;
