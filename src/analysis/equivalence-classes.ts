@@ -39,7 +39,8 @@ export function classifyEndpoints(model: Model): EndpointClasses {
   const classes: Endpoint[] = [];
   const classOf: number[] = [];
   const byKey = new Map<string, number>();
-  const ipBlocks = model.policies.flatMap((p) => [...p.ingressIpBlocks, ...p.egressIpBlocks]);
+  // Each distinct set once (policies compiled from the same ipBlock share it): a repeat tells no pods apart.
+  const ipBlocks = [...new Set(model.policies.flatMap((p) => [...p.ingressIpBlocks, ...p.egressIpBlocks]))];
   for (const e of model.endpoints) {
     const key = classKey(e, model, ipBlocks);
     let c = byKey.get(key);

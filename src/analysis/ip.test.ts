@@ -45,6 +45,12 @@ describe('partitions', () => {
     expect(atomPartition([], dual).map(formatIpInterval)).toEqual(['0.0.0.0-255.255.255.255', ALL_V6]);
   });
 
+  it('are the same when a set is given twice, as policies with the same ipBlock give it', () => {
+    const block = subtractIpIntervals([cidrInterval('10.0.0.0/8')], [cidrInterval('10.1.0.0/16')]);
+    const other = [cidrInterval('10.0.0.0/16')];
+    expect(atomPartition([block, other, block, other, block]).map(formatIpInterval)).toEqual(atomPartition([block, other]).map(formatIpInterval));
+  });
+
   it('ignore boundaries outside the universe', () => {
     expect(atomPartition([[cidrInterval('2001:db8::/32')]]).map(formatIpInterval)).toEqual(['0.0.0.0-255.255.255.255']);
   });

@@ -119,8 +119,10 @@ export function anyIpIn(ips: readonly bigint[], set: readonly IpInterval[]): boo
  * pieces that belong to the same sets; pieces of different spans (families) are never merged.
  */
 export function atomPartition(sets: readonly (readonly IpInterval[])[], universe: readonly IpInterval[] = [IPV4_SPACE]): IpInterval[] {
-  const boundaries = sets.flat();
-  return universe.flatMap((space) => mergeAtoms(sets, partitionIpSpace(boundaries, [space])));
+  // A set given twice cuts nothing more (policies compiled from the same ipBlock share its set).
+  const unique = [...new Set(sets)];
+  const boundaries = unique.flat();
+  return universe.flatMap((space) => mergeAtoms(unique, partitionIpSpace(boundaries, [space])));
 }
 
 /** Merges adjacent pieces (of one span) that belong to the same sets. */

@@ -95,8 +95,28 @@ function compileIpBlockPeer(p: NetworkPolicyPeer, ipBlock: IPBlock, where: strin
   // the model's choice (AnalysisOptions.ipFamilies), so an IPv6 block is inert in IPv4 mode.
   const cidr = ipBlock.cidr ?? '';
   const except = ipBlock.except ?? [];
-  const range = (text: string): IpInterval => withWhere(where, () => cidrInterval(text));
-  return { kind: 'ipBlock', cidr, except, ranges: subtractIpIntervals([range(cidr)], except.map(range)) };
+  return { kind: 'ipBlock', cidr, except, ranges: ipBlockRanges(cidr, except, where) };
+}
+
+/**
+ * The address set of recently compiled ipBlocks, by cidr and excepts: clusters repeat the same
+ * ranges in many policies, and parsing them was most of compiling 10,000 policies. Only blocks that
+ * compiled are kept (an invalid one throws with its own policy's name each time); the ranges are
+ * never mutated. Bounded: cleared when full.
+ */
+const IP_BLOCK_RANGES = new Map<string, readonly IpInterval[]>();
+const IP_BLOCK_RANGES_MAX = 4096;
+
+function ipBlockRanges(cidr: string, except: readonly string[], where: string): readonly IpInterval[] {
+  const key = JSON.stringify([cidr, except]);
+  let ranges = IP_BLOCK_RANGES.get(key);
+  if (ranges === undefined) {
+    const range = (text: string): IpInterval => withWhere(where, () => cidrInterval(text));
+    ranges = subtractIpIntervals([range(cidr)], except.map(range));
+    if (IP_BLOCK_RANGES.size >= IP_BLOCK_RANGES_MAX) IP_BLOCK_RANGES.clear();
+    IP_BLOCK_RANGES.set(key, ranges);
+  }
+  return ranges;
 }
 
 /** Runs `f`, prefixing the message of what it throws with `where`. */

@@ -198,6 +198,18 @@ describe('NetworkPolicy semantics', () => {
     expect(() => analyze(world([a], [denyIngressA([{ from: [{ podSelector: { matchExpressions: [{ key: 'x', operator: 'Has' }] } }] }])]))).toThrow(/unknown matchExpressions operator/);
   });
 
+  it('an ipBlock repeated across policies: one address set, and an invalid one names each policy', () => {
+    const from = (cidr: string, except: string[] = []): NetworkPolicyIngressRule[] => [{ from: [{ ipBlock: { cidr, except } }] }];
+    const [p1, p2] = [policy('ns1', 'p1', { podSelector: {}, ingress: from('10.0.0.0/8', ['10.1.0.0/16']) }), policy('ns2', 'p2', { podSelector: {}, ingress: from('10.0.0.0/8', ['10.1.0.0/16']) })];
+    const model = analyzeClasses(world([a, c], [p1, p2])).model;
+    const [c1, c2] = model.policies.map((p) => p.ingress?.[0]?.peers[0]);
+    expect(c1?.kind === 'ipBlock' && c2?.kind === 'ipBlock' && c1.ranges === c2.ranges).toBe(true);
+    expect(model.sourceExternals.map((k) => formatIpInterval(model.externals[k] as IpInterval))).toEqual(['0.0.0.0-9.255.255.255', '10.0.0.0-10.0.255.255', '10.1.0.0-10.1.255.255', '10.2.0.0-10.255.255.255', '11.0.0.0-255.255.255.255']);
+    const bad = (name: string): NetworkPolicy => policy('ns1', name, { podSelector: {}, ingress: from('10.0.0.0/33') });
+    expect(() => analyze(world([a], [bad('first')]))).toThrow(/NetworkPolicy ns1\/first/);
+    expect(() => analyze(world([a], [p1, bad('second')]))).toThrow(/NetworkPolicy ns1\/second/);
+  });
+
   it('the external partition merges pieces that belong to the same ipBlocks', () => {
     const block = (cidr: string, except: string[]): IpInterval[] => subtractIpIntervals([cidrInterval(cidr)], except.map(cidrInterval));
     expect(atomPartition([block('0.0.0.0/0', ['10.0.0.0/8'])]).map(formatIpInterval)).toEqual(['0.0.0.0-9.255.255.255', '10.0.0.0-10.255.255.255', '11.0.0.0-255.255.255.255']);
