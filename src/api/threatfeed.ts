@@ -31,8 +31,9 @@ export const DEFAULT_MAX_PREFIX = Object.freeze({ ipv4: 8, ipv6: 24 });
 export const REFRESH_SECONDS = Object.freeze({ min: 60, max: 86400, default: 3600 });
 
 /**
- * An https:// URL with a host name or IPv4 address, an optional port and path, and no user
- * information (no credentials in a spec). Printable ASCII only; an IPv6 literal host is not taken.
+ * An https:// URL with a host name or IPv4 address, an optional port and path, and no "@" anywhere
+ * (so no user information: no credentials in a spec). Printable ASCII without spaces; an IPv6
+ * literal host is not taken.
  * The same expression is the CEL rule (RE2) and the zod check.
  */
 export const HTTPS_URL = /^https:\/\/[A-Za-z0-9]([-A-Za-z0-9.]*[A-Za-z0-9])?(:[0-9]{1,5})?(\/[!-?A-~]*)?$/;
@@ -56,11 +57,11 @@ const configMapRef = (what: string): z.ZodType<{ namespace: string; name: string
 const httpsSource = z.object({
   url: withRules(
     z.string().min(1).max(2048),
-    'The https:// URL of the feed, such as https://www.spamhaus.org/drop/drop_v4.json. Only https; no user information in the URL; an IPv6 literal host is not accepted.',
+    'The https:// URL of the feed, such as https://www.spamhaus.org/drop/drop_v4.json: a host name or IPv4 address, an optional port and path, printable ASCII without spaces or "@" (no user information). An IPv6 literal host is not accepted.',
     [
       {
         rule: `self.matches('${HTTPS_URL_CEL}')`,
-        message: 'must be an https:// URL with a host, an optional port and path, and no user information (user@), such as https://www.spamhaus.org/drop/drop_v4.json',
+        message: 'must be an https:// URL with a host, an optional port and path, printable ASCII without spaces or "@" (no user information), such as https://www.spamhaus.org/drop/drop_v4.json',
         check: (s) => HTTPS_URL.test(s),
       },
     ],

@@ -134,6 +134,7 @@ describe('hostile lines, in every format', () => {
     ['two slashes', '1.10.16.0/20/4', 'does not parse: not an IPv4 or IPv6 CIDR'],
     ['a word', 'localhost/32', 'does not parse: not an IPv4 or IPv6 CIDR'],
     ['two fields', '1.10.16.0/20 1.19.0.0/16', 'does not parse: more than one field before the comment'],
+    ['an IPv4-mapped IPv6 network', '::ffff:1.10.16.0/116', 'an IPv4-mapped IPv6 address (::ffff:a.b.c.d): a NetworkPolicy would not block the IPv4 addresses it means; write the IPv4 network'],
   ];
 
   it.each(textFormats)('%s: each refused with its line number and reason', (format) => {
@@ -179,6 +180,12 @@ describe('hostile lines, in every format', () => {
     for (const format of [...textFormats, 'SpamhausDROPJSON'] as FeedFormat[]) {
       expect(() => parseFeed(noise.join('\n'), format)).not.toThrow();
     }
+  });
+
+  it('quotes a long line without splitting a character in two', () => {
+    const emoji = `${'x'.repeat(78)}\u{1F600}${'y'.repeat(2000)}`;
+    expect(quote(emoji)).toBe(`${'x'.repeat(78)}…`);
+    expect(parseFeed(emoji, 'PlainList').rejected[0]?.text).toBe(`${'x'.repeat(78)}…`);
   });
 
   it('reports lines that end in a lone CR as the same line (CR before LF only is a line end)', () => {

@@ -14,6 +14,8 @@
 //   text would clear to;
 // - the whole address space (`0.0.0.0/0`, `::/0`), and any entry broader than the feed's bound
 //   (default /8 for IPv4, /24 for IPv6: DEFAULT_PREFIX_BOUNDS), so that a typo cannot cut a cluster off the internet;
+// - an IPv4-mapped IPv6 network (`::ffff:1.2.3.0/120`): it means IPv4 addresses, which a
+//   NetworkPolicy except written in IPv6 would not block;
 // - a bare address where the format lists only networks (both Spamhaus formats). FireHOL netsets
 //   and plain lists write single hosts as bare addresses; there they are /32 (IPv4) or /128 (IPv6).
 // A repeated network (after canonical formatting) is accepted once and counted in `duplicates`.
@@ -79,7 +81,10 @@ const SKIP: LineItem = { kind: 'skip' };
 
 /** Cuts a line for quoting in a rejection. */
 export function quote(text: string): string {
-  return text.length <= QUOTE_LENGTH ? text : `${text.slice(0, QUOTE_LENGTH - 1)}…`;
+  if (text.length <= QUOTE_LENGTH) return text;
+  const cut = text.slice(0, QUOTE_LENGTH - 1);
+  // Never half of a surrogate pair: the status would carry an invalid character.
+  return `${/[\uD800-\uDBFF]$/.test(cut) ? cut.slice(0, -1) : cut}…`;
 }
 
 /** The text before the first of the comment characters; the whole line when none occurs. */
@@ -129,20 +134,36 @@ const READERS: Record<FeedFormat, (line: string) => LineItem> = {
 
 const LEADING_ZERO_OCTET = /(^|\.)0\d/;
 
+/** Why the text cannot even be read as an address: a zone id, or an ambiguous IPv4 octet. */
+function unreadable(address: string): string | undefined {
+  if (address.includes('%')) return 'an IPv6 zone id: it names a link of one host, not a network';
+  const ipv4 = address.includes('.') && !address.includes(':');
+  if (ipv4 && LEADING_ZERO_OCTET.test(address)) return 'does not parse: an IPv4 octet with a leading zero is ambiguous (octal to some readers)';
+  return undefined;
+}
+
 /** Reads an entry's text as a network, or says why it is not one. */
 export function readNetwork(text: string, bareAllowed: boolean): Cidr | string {
-  if (text.includes('%')) return 'an IPv6 zone id: it names a link of one host, not a network';
-  const slash = text.indexOf('/');
-  const address = slash < 0 ? text : text.slice(0, slash);
-  if (address.includes('.') && !address.includes(':') && LEADING_ZERO_OCTET.test(address)) {
-    return 'does not parse: an IPv4 octet with a leading zero is ambiguous (octal to some readers)';
+  const bare = !text.includes('/');
+  const why = unreadable(bare ? text : text.slice(0, text.indexOf('/')));
+  if (why !== undefined) return why;
+  const network = bare ? hostNetwork(text) : parseCidr(text);
+  if (network === undefined) return bare ? 'does not parse: not an IPv4 or IPv6 address or CIDR' : 'does not parse: not an IPv4 or IPv6 CIDR';
+  if (network.family === 6 && isIPv4Mapped(network)) {
+    return 'an IPv4-mapped IPv6 address (::ffff:a.b.c.d): a NetworkPolicy would not block the IPv4 addresses it means; write the IPv4 network';
   }
-  if (slash >= 0) return parseCidr(text) ?? 'does not parse: not an IPv4 or IPv6 CIDR';
-  const bare = parseAddress(text);
-  if (bare === undefined) return 'does not parse: not an IPv4 or IPv6 address or CIDR';
-  if (!bareAllowed) return 'a bare address: this format lists networks as CIDRs (address/prefix)';
-  return { family: bare.family, base: bare.value, prefix: familyBits(bare.family), canonical: true };
+  if (bare && !bareAllowed) return 'a bare address: this format lists networks as CIDRs (address/prefix)';
+  return network;
 }
+
+/** A bare address as the network of that one host (/32, /128). */
+function hostNetwork(text: string): Cidr | undefined {
+  const bare = parseAddress(text);
+  return bare === undefined ? undefined : { family: bare.family, base: bare.value, prefix: familyBits(bare.family), canonical: true };
+}
+
+/** Whether an IPv6 network lies within ::ffff:0:0/96, where IPv4 addresses are written as IPv6. */
+const isIPv4Mapped = (c: Cidr): boolean => c.prefix >= 96 && c.base >> 32n === 0xffffn;
 
 /** Why a network is refused under the bounds; undefined when it is accepted. */
 export function refusal(cidr: Cidr, text: string, bounds: PrefixBounds): string | undefined {
