@@ -5,7 +5,8 @@ import { runConvergenceBench } from './convergence.js';
 import { runDataplaneBench } from './dataplane.js';
 import { runScaleBench } from './scale.js';
 
-// The analysis and cache benchmarks are synchronous and the convergence one is not; await takes all.
+// Every benchmark returns a promise of its report (the analysis and cache ones wait for their child
+// processes); one after the other, so that none measures another's load.
 for (const bench of [runAnalysisBench, runCacheBench, runConvergenceBench, runScaleBench, runDataplaneBench]) {
   const report = await bench();
   process.stdout.write(report.endsWith('\n') ? report : `${report}\n`);
