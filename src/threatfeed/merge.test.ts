@@ -3,7 +3,7 @@
 import fc from 'fast-check';
 import { runs } from '../../e2e/harness/seed.js';
 import { type Cidr, type IpFamily, cidrContains, cidrSize, familyBits, formatCidr, parseCidr } from '../api/cidr.js';
-import { canonicalList, carve, feedDigest, isWhollyBlocked, mergeCidrs } from './merge.js';
+import { BlockedSet, canonicalList, carve, feedDigest, isWhollyBlocked, mergeCidrs } from './merge.js';
 
 const cidr = (text: string): Cidr => {
   const c = parseCidr(text);
@@ -139,6 +139,41 @@ describe('carve', () => {
     expect(carve(cidr('10.1.0.0/24'), feed)).toEqual({ whollyBlocked: true, by: ['10.1.0.0/24'] });
     expect(isWhollyBlocked(carve(cidr('10.1.0.0/24'), feed))).toBe(true);
     expect(isWhollyBlocked(carve(cidr('10.0.0.0/8'), feed))).toBe(false);
+  });
+});
+
+describe('BlockedSet', () => {
+  it('carves as carve does, for every allowed CIDR, with the covering network merged', () => {
+    fc.assert(
+      fc.property(fc.array(fc.oneof(arbCidr(4, 0, 12), arbCidr(6, 0, 12)), { maxLength: 8 }), arbSet, (alloweds, blocked) => {
+        const set = new BlockedSet(blocked);
+        for (const allowed of alloweds) {
+          const want = carve(allowed, blocked);
+          const got = set.carve(allowed);
+          if (isWhollyBlocked(want)) {
+            // carve names every covering entry; the set names the one merged network that holds them.
+            expect(isWhollyBlocked(got)).toBe(true);
+            if (isWhollyBlocked(got)) expect(got.by.map(cidr).every((c) => cidrContains(c, allowed))).toBe(true);
+          } else {
+            expect([formatCidr(allowed), got]).toEqual([formatCidr(allowed), want]);
+          }
+        }
+        expect(set.digest()).toBe(feedDigest(blocked));
+        expect(texts(set.cidrs)).toEqual(texts(mergeCidrs(blocked)));
+      }),
+      { numRuns: runs(300) },
+    );
+  });
+
+  it('answers the examples of carve', () => {
+    const set = new BlockedSet(['1.10.16.0/20', '1.19.0.0/16', '10.1.0.0/25', '10.1.0.128/25', '10.2.0.0/16', '2001:db8::/32'].map(cidr));
+    expect(set.carve(cidr('10.0.0.0/8'))).toEqual(['10.1.0.0/24', '10.2.0.0/16']);
+    expect(set.carve(cidr('0.0.0.0/0'))).toEqual(['1.10.16.0/20', '1.19.0.0/16', '10.1.0.0/24', '10.2.0.0/16']);
+    expect(set.carve(cidr('::/0'))).toEqual(['2001:db8::/32']);
+    expect(set.carve(cidr('10.1.0.0/24'))).toEqual({ whollyBlocked: true, by: ['10.1.0.0/24'] });
+    expect(set.carve(cidr('10.1.0.64/26'))).toEqual({ whollyBlocked: true, by: ['10.1.0.0/24'] });
+    expect(set.carve(cidr('192.168.0.0/16'))).toEqual([]);
+    expect(new BlockedSet([]).carve(cidr('0.0.0.0/0'))).toEqual([]);
   });
 });
 

@@ -89,10 +89,12 @@ export function isWhollyBlocked(carved: string[] | WhollyBlocked): carved is Who
 }
 
 /**
- * The `except` list of one ipBlock with cidr `allowed`: the blocked networks inside it, merged, in
- * canonical text (empty when none lies inside). A blocked network that contains `allowed` (or
- * equals it), or blocked networks that together cover it, block the whole of it: then WhollyBlocked.
- * Blocked networks of the other family, or disjoint from `allowed`, play no part.
+ * The `except` list of one ipBlock with cidr `allowed`, from the blocked networks as given (merged
+ * on each call: for many ipBlocks against one feed, build a BlockedSet once instead). It is: the blocked networks inside it, merged, in
+ * the blocked networks inside it, merged, in canonical text (empty when none lies inside). A
+ * blocked network that contains `allowed` (or equals it), or blocked networks that together cover
+ * it, block the whole of it: then WhollyBlocked. Blocked networks of the other family, or disjoint
+ * from `allowed`, play no part.
  */
 export function carve(allowed: Cidr, blocked: readonly Cidr[]): string[] | WhollyBlocked {
   const covering = blocked.filter((b) => cidrContains(b, allowed));
@@ -101,4 +103,54 @@ export function carve(allowed: Cidr, blocked: readonly Cidr[]): string[] | Wholl
   // Siblings that fill `allowed` merge into `allowed` itself.
   if (inside.some((c) => c.prefix === allowed.prefix)) return { whollyBlocked: true, by: inside.map(formatCidr) };
   return inside.map(formatCidr);
+}
+
+/** The first index of `sorted` (by base) whose base is at least `base` (or, with `after`, above it). */
+function bound(sorted: readonly Cidr[], base: bigint, after: boolean): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    const b = (sorted[mid] as Cidr).base;
+    if (b < base || (after && b === base)) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/**
+ * A feed's blocked networks merged once, to carve out of many ipBlocks: each carve is a binary
+ * search instead of a pass over the whole feed. Since CIDRs either nest or are disjoint, the merged
+ * networks that meet an allowed CIDR are one that contains it, or a run of them inside it, and
+ * the blocked networks cover the allowed CIDR exactly when one merged network contains it. Gives
+ * the same answers as carve (a property test holds them equal).
+ */
+export class BlockedSet {
+  /** The merged networks (mergeCidrs), IPv4 first. */
+  readonly cidrs: readonly Cidr[];
+  private readonly byFamily: Record<IpFamily, { cidrs: readonly Cidr[]; texts: readonly string[] }>;
+
+  constructor(blocked: readonly Cidr[]) {
+    this.cidrs = mergeCidrs(blocked);
+    const of = (family: IpFamily): { cidrs: Cidr[]; texts: string[] } => {
+      const cidrs = this.cidrs.filter((c) => c.family === family);
+      return { cidrs, texts: cidrs.map(formatCidr) };
+    };
+    this.byFamily = { 4: of(4), 6: of(6) };
+  }
+
+  /** The digest of the set (feedDigest). */
+  digest(): string {
+    return feedDigest(this.cidrs);
+  }
+
+  /** carve(allowed, blocked) for this set's blocked networks. */
+  carve(allowed: Cidr): string[] | WhollyBlocked {
+    const { cidrs: sorted, texts } = this.byFamily[allowed.family];
+    const before = sorted[bound(sorted, allowed.base, true) - 1];
+    if (before !== undefined && cidrContains(before, allowed)) return { whollyBlocked: true, by: [formatCidr(before)] };
+    // The run inside `allowed`: from the first at or after its base to the first at or after its end.
+    const end = allowed.base + cidrSize(allowed);
+    return texts.slice(bound(sorted, allowed.base, false), bound(sorted, end, false));
+  }
 }
