@@ -13,7 +13,8 @@
 //   guessing which one was meant could block the wrong range; the reason names the network the
 //   text would clear to;
 // - the whole address space (`0.0.0.0/0`, `::/0`), and any entry broader than the feed's bound
-//   (default /8 for IPv4, /24 for IPv6: DEFAULT_PREFIX_BOUNDS), so that a typo cannot cut a cluster off the internet;
+//   (default /8 for IPv4, /24 for IPv6: DEFAULT_PREFIX_BOUNDS), so that a typo cannot cut a
+//   cluster off the internet;
 // - an IPv4-mapped IPv6 network (`::ffff:1.2.3.0/120`): it means IPv4 addresses, which a
 //   NetworkPolicy except written in IPv6 would not block;
 // - a bare address where the format lists only networks (both Spamhaus formats). FireHOL netsets
@@ -37,8 +38,8 @@ export interface PrefixBounds {
 }
 
 /**
- * /8 for IPv4: no blocklist names a network that size, and a typo that drops digits (`1.0.0.0/1`)
- * is refused. /24 for IPv6: registries allocate /29 to /32 to most members (hijacked allocations of
+ * /8 for IPv4: a network of more than 16 million addresses is no plausible blocklist entry, and a
+ * typo that drops a digit of the prefix (`64.0.0.0/2` for `64.0.0.0/24`) is refused. /24 for IPv6: registries allocate /29 to /32 to most members (hijacked allocations of
  * that size are what Spamhaus DROPv6 lists), and the bound leaves room for the larger ones while
  * refusing a typo such as `2001::/16` for `2001:db8::/32`.
  */
