@@ -320,8 +320,9 @@ const CASES: Record<string, BenchCase> = {
     const result = analyze(f);
     return { count: result.connections.length, result };
   }),
+  // Dual stack, as the controller's exposure analysis runs (LIVE in src/controller/exposure.ts).
   'scale-exposure': scaleCase((f) => {
-    const result = findExposures(f, scaleSegments());
+    const result = findExposures(f, scaleSegments(), { ipFamilies: 'Dual' });
     return { count: result.flat().length, result };
   }),
 };
@@ -339,7 +340,7 @@ function scaleLines(full: ChildReport, exposure: ChildReport): string[] {
   return [
     `4) ${SCALE.pods} pods, ${SCALE.namespaces} namespaces, ${SCALE.policies} policies (default-deny and DNS per namespace, per-app policies by pod and namespace selector, ipBlocks), each entry point in a child process of its own (input: heap ${decimalMb(full.baseline.heapUsed)})`,
     line('analyze (every pair of peers):', full, 'connected pairs'),
-    line('findExposures (5 segments):', exposure, 'findings'),
+    line('findExposures (5 segments, dual):', exposure, 'findings'),
     target('analyze', full),
     target('findExposures of one AIWorkload', exposure),
   ];
