@@ -53,6 +53,8 @@ export interface BenchCase {
 }
 
 const CASE_FLAG = '--bench-case';
+/** How long a case may take, its set-up included. */
+const CHILD_TIMEOUT_MS = 300_000;
 
 function forceGc(): void {
   const gc = (globalThis as { gc?: () => void }).gc;
@@ -138,13 +140,19 @@ export function childCase(cases: Readonly<Record<string, BenchCase>>): boolean {
  * `--expose-gc` to run one case (given `args`), and resolves with its report. It rejects when the child fails or
  * when a figure is below the child's baseline.
  */
-export function measureInChild(moduleUrl: string, name: string, args: readonly string[] = []): Promise<ChildReport> {
+export function measureInChild(moduleUrl: string, name: string, args: readonly string[] = [], timeoutMs = CHILD_TIMEOUT_MS): Promise<ChildReport> {
   return new Promise((resolve, reject) => {
     const child = fork(fileURLToPath(moduleUrl), [CASE_FLAG, name, ...args], { execArgv: ['--expose-gc'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     let answer: { report?: ChildReport; error?: string } | undefined;
+    // A case that never reports (an informer that never syncs) fails the benchmark instead of hanging it.
+    const timer = setTimeout(() => {
+      answer ??= { error: `no report after ${timeoutMs / 1000} s` };
+      child.kill('SIGKILL');
+    }, timeoutMs);
     child.on('message', (m) => (answer = m as typeof answer));
     child.on('error', reject);
     child.on('exit', (code, signal) => {
+      clearTimeout(timer);
       if (answer?.report !== undefined) {
         const errors = memoryErrors(answer.report);
         if (errors.length === 0) resolve(answer.report);
