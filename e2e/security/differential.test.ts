@@ -70,4 +70,17 @@ describe('zod schema and CRD agree', () => {
     expect(tally.accepted).toBeGreaterThan(RUNS / 10);
     expect(tally.refused).toBeGreaterThan(RUNS / 10);
   }, 600_000);
+
+  // The CRD's rule is CEL's `string(cidr(self).masked()) == self` (Go's netip); src/api/cidr.ts
+  // must call exactly the same texts canonical, including the forms random specs rarely draw.
+  it.each([
+    '10.0.0.0/8', '10.0.0.1/8', '010.0.0.0/8', '10.0.0.0/08', '0.0.0.0/0', '::/0', 'fd00::/8', 'FD00::/8', 'fd00:0::/8',
+    'fd00:ec2::254/128', '2001:db8:0:0:1::/80', '2001:db8::1:0:0:0/80', '::ffff:1.2.3.0/120', '::ffff:102:300/120', '::ffff:0:0/96', '::1.2.3.4/128', '::102:304/128',
+    'fe80::1%eth0/128', '1.2.3.4/32/1',
+  ])('agrees on the egress cidr %s', async (cidr) => {
+    const spec = { components: [{ name: 'a', role: 'Training', selector: { matchLabels: { app: 'a' } } }], egress: [{ from: 'a', to: { cidr }, ports: [443] }] };
+    const zod = aiWorkloadSpecSchema.safeParse(spec);
+    const api = await server(spec);
+    expect({ cidr, accepted: zod.success }).toEqual({ cidr, accepted: api.ok });
+  });
 });

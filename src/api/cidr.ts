@@ -6,7 +6,8 @@
 // Reading is as lenient as the API server's storage: any RFC 4291 IPv6 text form (an embedded
 // IPv4 tail included) and IPv4 octets with leading zeros (read as decimal, as Kubernetes' "sloppy"
 // parser does for objects stored before strict validation). Whether text is written the one way
-// the API server's CEL `cidr(self).masked()` writes it (Go's netip, RFC 5952) is `canonical`.
+// the API server's CEL `cidr(self).masked()` writes it (Go's netip, RFC 5952), and not an
+// IPv4-mapped address, which it refuses, is `canonical`.
 // Pure and dependency-free.
 
 export type IpFamily = 4 | 6;
@@ -140,7 +141,10 @@ export function parseCidr(text: string): Cidr | undefined {
   const hostBits = BigInt(width - prefix);
   const base = (value >> hostBits) << hostBits;
   const parsed: Cidr = { family, base, prefix, canonical: false };
-  parsed.canonical = base === value && formatCidr(parsed) === text;
+  // The API server's CEL refuses IPv4-mapped IPv6 (::ffff:a.b.c.d) in any form, as Kubernetes'
+  // strict IP validation does: such a range means IPv4 addresses an IPv6 rule would not match.
+  const mapped = family === 6 && value >> 32n === IPV4_MAPPED_PREFIX;
+  parsed.canonical = base === value && !mapped && formatCidr(parsed) === text;
   return parsed;
 }
 
