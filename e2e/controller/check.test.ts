@@ -7,7 +7,7 @@ import { type CliResult, bulkhead } from '../harness/cli.js';
 import { deleteNamespace, freshNamespace, kubectlOk, waitFor } from '../harness/cluster.js';
 import { operatorUser } from '../harness/operator-identity.js';
 import { type RunningOperator, startOperator } from '../harness/operator.js';
-import { installAdmissionPolicies, removeAdmissionPolicies } from '../security/support.js';
+import { installAdmissionPolicies, installIdentityPolicies, removeAdmissionPolicies, removeIdentityPolicies } from '../security/support.js';
 
 type Finding = { check: string; status: 'ok' | 'warn' | 'fail'; detail: string };
 
@@ -25,11 +25,15 @@ async function findings(args: string[]): Promise<{ code: number; byCheck: Map<st
 beforeAll(async () => {
   ns = await freshNamespace('check');
   const user = await operatorUser('check-operator', { leaseNamespace: ns });
-  operator = await startOperator({ kubeconfig: user.kubeconfig, args: ['--leader-elect', 'true', '--leader-election-namespace', ns, '--identity', 'check-replica'] });
+  // The operator runs in ns: its Lease, its identity registry and the registry's empty Role there.
+  await kubectlOk(['apply', '-f', '-'], { input: JSON.stringify({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name: 'bulkhead-segment-identity', namespace: ns }, rules: [] }) });
+  operator = await startOperator({ kubeconfig: user.kubeconfig, args: ['--leader-elect', 'true', '--leader-election-namespace', ns, '--identity', 'check-replica'], env: { POD_NAMESPACE: ns } });
   await installAdmissionPolicies(ns);
+  await installIdentityPolicies(ns);
 }, 180_000);
 
 afterAll(async () => {
+  await removeIdentityPolicies();
   await removeAdmissionPolicies(ns);
   await operator?.stop();
   if (ns !== undefined) await deleteNamespace(ns);
@@ -47,7 +51,10 @@ test('a complete installation with a leading operator passes; only the missing C
   const txt = await check(['-n', ns]);
   expect(txt.stdout).toMatch(/^ok {4}admission\/bulkhead-no-escalation +bulkhead-no-escalation installed, bound, denying$/m);
   expect(txt.stdout).toMatch(/^WARN {2}cni +no known NetworkPolicy-enforcing CNI/m);
-  expect(txt.stdout).toMatch(/\n\n6 ok, 1 warnings, 0 failed\n$/);
+  expect(txt.stdout).toMatch(/^ok {4}admission\/bulkhead-identity-bindings +bulkhead-identity-bindings installed, bound, denying$/m);
+  expect(txt.stdout).toMatch(/^ok {4}admission\/bulkhead-segment-adoption +not installed \(opt-in/m);
+  expect(txt.stdout).toMatch(new RegExp(`^ok {4}identity-registry +Role ${ns}/bulkhead-segment-identity grants nothing, as it must$`, 'm'));
+  expect(txt.stdout).toMatch(/\n\n12 ok, 1 warnings, 0 failed\n$/);
 }, 60_000);
 
 test('a stale Lease fails the operator check, naming its holder', async () => {
@@ -69,6 +76,18 @@ test('without the no-escalation binding the admission check fails and says what 
     detail: 'bulkhead-no-escalation has no ValidatingAdmissionPolicyBinding bulkhead-no-escalation: it is installed but enforces nothing, so an AIWorkload can grant permissions its author does not hold',
   });
   expect(byCheck.get('admission/bulkhead-tamper-protection')?.status).toBe('ok');
+});
+
+test('without the segment-membership binding the admission check fails and says what is lost', async () => {
+  await kubectlOk(['delete', 'validatingadmissionpolicybinding', 'bulkhead-segment-membership']);
+  const { code, byCheck } = await findings(['-n', ns]);
+  expect(code).toBe(1);
+  expect(byCheck.get('admission/bulkhead-segment-membership')).toEqual({
+    check: 'admission/bulkhead-segment-membership',
+    status: 'fail',
+    detail: 'bulkhead-segment-membership has no ValidatingAdmissionPolicyBinding bulkhead-segment-membership: it is installed but enforces nothing, so a pod that copies a segment\'s labels gets its network access under any ServiceAccount',
+  });
+  expect(byCheck.get('admission/bulkhead-segment-identity')?.status).toBe('ok');
 });
 
 test('usage errors exit 2 naming the flag', async () => {

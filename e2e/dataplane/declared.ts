@@ -153,8 +153,9 @@ export class Declared {
   private ingressAllowed(src: ModelHost, dst: ModelHost, _address: string, protocol: Protocol, port: number): boolean {
     const segments = this.segmentsOf(dst);
     if (segments.length === 0) return true;
-    // Only a declared port of the component is ever opened.
-    return segments.some(({ w, c }) => portIn(c, undefined, protocol, port) && this.segmentIngress(w, c, src, protocol, port));
+    // Only a declared port of the component is ever opened, but to its own replicas a Training
+    // segment is open on every port and protocol (NCCL, Gloo and Ray pick theirs at run time).
+    return segments.some(({ w, c }) => (c.role === 'Training' && this.inSegment(src, w, c.name)) || (portIn(c, undefined, protocol, port) && this.segmentIngress(w, c, src, protocol, port)));
   }
 
   /** What one segment's policy lets in: its own replicas (Training), flows, ingress rules. */

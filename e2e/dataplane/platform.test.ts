@@ -1,6 +1,6 @@
 // Platform peers on packets: the cluster DNS answers segments on 53 (UDP and TCP) and nothing else;
-// the cloud metadata address (both families) is cut out of every CIDR egress unless the component
-// asks for it; {platform: KubeAPIServer} reaches the API server's endpoint and nothing else, and
+// every cloud metadata endpoint of the default list (each family in a test of its own) is cut out
+// of every CIDR egress unless the component asks for it; {platform: KubeAPIServer} reaches the API server's endpoint and nothing else, and
 // follows the endpoint when it moves.
 import { dump } from 'js-yaml';
 import { deleteNamespace, freshNamespace, kubectlOk, waitFor } from '../harness/cluster.js';
@@ -47,7 +47,7 @@ beforeAll(async () => {
   await kubectlOk(['-n', ns, 'wait', '--for=condition=Ready', 'aiworkload/p', '--timeout=60s']);
   for (const name of ['job', 'cloud', 'ctl']) hosts[name] = await dp.addPod({ namespace: ns, name, labels: { app: name }, serviceAccountName: `p-${name}` });
   hosts['dns'] = await dp.addPod({ namespace: 'kube-system', name: 'kube-dns-platform', labels: { 'k8s-app': 'kube-dns' }, ports: [{ name: 'dns', port: 53, protocol: 'UDP' }, { name: 'dns-tcp', port: 53 }], listen: [8080] });
-  hosts['metadata'] = await dp.addOutside({ name: 'metadata', ipv4: [METADATA.ipv4], ipv6: [METADATA.ipv6], ports: [80] });
+  hosts['metadata'] = await dp.addOutside({ name: 'metadata', ipv4: METADATA.ipv4, ipv6: METADATA.ipv6, ports: [80] });
   hosts['internet'] = await dp.addOutside({ name: 'internet', ipv4: [INTERNET.ipv4], ipv6: [INTERNET.ipv6], ports: [80, 6443] });
   hosts['apiserver'] = await dp.addOutside({ name: 'apiserver', ipv4: [API_SERVER.address], ports: [API_SERVER.port, 8080] });
   hosts['moved'] = await dp.addOutside({ name: 'apiserver-moved', ipv4: [MOVED], ports: [API_SERVER.port] });
@@ -69,13 +69,15 @@ test('the cluster DNS answers every segment on 53, UDP and TCP, and nothing else
   }
 }, 60_000);
 
-test('the metadata address is unreachable through a CIDR egress unless the component asks for it, in both families', async () => {
-  expect(await open('job', INTERNET.ipv4, 80)).toBe(true);
-  expect(await open('job', INTERNET.ipv6, 80)).toBe(true);
-  expect(await open('job', METADATA.ipv4, 80)).toBe(false);
-  expect(await open('job', METADATA.ipv6, 80)).toBe(false);
-  expect(await open('cloud', METADATA.ipv4, 80)).toBe(true);
-  expect(await open('cloud', METADATA.ipv6, 80)).toBe(true);
+test.each([
+  ['IPv4', INTERNET.ipv4, METADATA.ipv4],
+  ['IPv6', INTERNET.ipv6, METADATA.ipv6],
+])('%s: every metadata endpoint is unreachable through a CIDR egress to everything unless the component asks for it', async (_family, internet, endpoints) => {
+  expect(endpoints.length).toBeGreaterThanOrEqual(3);
+  expect(await open('job', internet, 80)).toBe(true);
+  for (const address of endpoints) {
+    expect([address, await open('job', address, 80), await open('cloud', address, 80)]).toEqual([address, false, true]);
+  }
 }, 60_000);
 
 test('{platform: KubeAPIServer} reaches the API server endpoint and nothing else, and follows it when it moves', async () => {

@@ -1,15 +1,55 @@
 // Every sample on packets: the generated segments, enforced by kube-network-policies, connect
 // exactly where the AIWorkload declares a flow and nowhere else (reverse directions, wrong ports,
 // wrong protocols, the data stores' egress, intruders, look-alikes in another namespace, impostors
-// in a namespace that is allowed in, the metadata address), in both address families; and
-// `bulkhead explain --live` computes the same matrix, probe by probe.
+// in a namespace that is allowed in, the cloud metadata endpoints), in both address families; and
+// `bulkhead explain --live` computes the same matrix, probe by probe. Without the identity
+// admission policies (not installed here), a pod that copies a component's labels under the
+// default ServiceAccount connects exactly as the component does: what bulkhead-segment-membership
+// takes away.
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { kubectl, kubectlOk, waitFor } from '../harness/cluster.js';
 import { type Dataplane, startDataplane } from '../harness/dataplane.js';
 import { type RunningOperator, ensureCrd, repoRoot, startOperator } from '../harness/operator.js';
+import type { HostRecord, Probe } from '../harness/dataplane.js';
+import type { WorkloadSpec } from './declared.js';
 import { applyWorkloads, buildWorld, checkMatrix, publishApiServerEndpoint, readSample, removeWorld } from './support.js';
-import { LOOKALIKE_NAMESPACE } from './world.js';
+import { LOOKALIKE_NAMESPACE, impostorOf } from './world.js';
+
+const family = (address: string): string => (address.includes(':') ? 'v6' : 'v4');
+
+/** The connections `key` opens and accepts, each named by its other end, leaving out those between `real` and `fake`. */
+function connectionsOf(key: string, pair: readonly string[], opened: readonly Probe[]): [Set<string>, Set<string>] {
+  const others = (p: Probe): boolean => !pair.includes(p.from) || !pair.includes(p.to);
+  return [
+    new Set(opened.filter((p) => p.from === key && others(p)).map((p) => `to ${p.to} ${p.address} ${p.protocol}/${p.port}`)),
+    new Set(opened.filter((p) => p.to === key && others(p)).map((p) => `from ${p.from} ${family(p.address)} ${p.protocol}/${p.port}`)),
+  ];
+}
+
+/** What `fake` can and cannot do that `real` cannot and can. */
+function compare(real: string, fake: string, opened: readonly Probe[]): { gained: number; differences: string[] } {
+  const mine = connectionsOf(real, [real, fake], opened);
+  const theirs = connectionsOf(fake, [real, fake], opened);
+  const differences: string[] = [];
+  mine.forEach((m, i) => {
+    const t = theirs[i] ?? new Set<string>();
+    differences.push(...[...m].filter((k) => !t.has(k)).map((k) => `${fake} cannot ${k} as ${real} can`));
+    differences.push(...[...t].filter((k) => !m.has(k)).map((k) => `${fake} can ${k} though ${real} cannot`));
+  });
+  return { gained: theirs[0].size + theirs[1].size, differences };
+}
+
+/**
+ * impostorGains compares each component's pod with its label impostor: the connections each opens
+ * and accepts, with the other end named and the own address left out (each pod has its own), must
+ * be the same. Returns how many the impostors got, and every connection that differs.
+ */
+function impostorGains(workloads: readonly WorkloadSpec[], hosts: readonly HostRecord[], opened: readonly Probe[]): { gained: number; differences: string[] } {
+  const pairs = workloads.flatMap((w) => w.spec.components.map((c) => [`${w.namespace}/${w.name}-${c.name}`, `${w.namespace}/${impostorOf(w.name, c.name)}`] as const));
+  const results = pairs.filter(([, fake]) => hosts.some((h) => h.key === fake)).map(([real, fake]) => compare(real, fake, opened));
+  return { gained: results.reduce((n, r) => n + r.gained, 0), differences: results.flatMap((r) => r.differences) };
+}
 
 // A sample with workload peers in another sample is probed together with it.
 const PARTNERS: Record<string, string[]> = { 'rag-vector-db.yaml': ['llm-serving-vllm.yaml'] };
@@ -48,6 +88,12 @@ describe.each(GROUPS)('%s on packets', (...files: string[]) => {
       expect(report.analysisDisagrees).toEqual([]);
       // The matrix is not trivially closed: every component's declared flows connect somewhere.
       expect(report.open).toBeGreaterThan(0);
+      // What an impostor gains without bulkhead-segment-membership: a pod with a component's labels
+      // under the default ServiceAccount connects exactly as the component's own pod, both ways.
+      const gains = impostorGains(workloads, world.hosts, report.opened);
+      process.stderr.write(`[dataplane] ${files.join(' + ')}: label impostors gained ${gains.gained} connections, the same as their segments'\n`);
+      expect(gains.differences).toEqual([]);
+      expect(gains.gained).toBeGreaterThan(0);
     } finally {
       await removeWorld(dp, world);
       for (const f of files) await kubectlOk(['delete', '-f', path.join(repoRoot(), 'samples', f), '--wait=true']);

@@ -64,6 +64,8 @@ export async function buildWorld(dp: Dataplane, workloads: readonly WorkloadSpec
 export interface MatrixReport {
   probes: number;
   open: number;
+  /** The probes that connected in the last round. */
+  opened: Probe[];
   /** Probes whose packets disagree with the declarations. */
   undeclared: string[];
   /** Probes whose packets disagree with `bulkhead explain --live`. */
@@ -97,7 +99,8 @@ export async function checkMatrix(dp: Dataplane, world: World, opts: { timeoutMs
     const allows = src === undefined ? undefined : verdicts.allows(p, src, byKey.get(p.to));
     return allows !== undefined && allows !== open.has(probeKey(p));
   }).map((p) => `${probeKey(p)}: packets ${open.has(probeKey(p)) ? 'connected' : 'refused'}, analysis ${open.has(probeKey(p)) ? 'denies' : 'allows'}`);
-  return { probes: world.probes.length, open: open.size, undeclared, analysisDisagrees };
+  const last = open;
+  return { probes: world.probes.length, open: open.size, opened: world.probes.filter((p) => last.has(probeKey(p))), undeclared, analysisDisagrees };
 }
 
 /** removeWorld removes every host of the world from the dataplane (and its Pod objects). */

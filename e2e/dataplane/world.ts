@@ -1,16 +1,23 @@
-// The hosts a sample is probed with: a pod per component, an intruder in the same namespace, a
-// look-alike of every component in another namespace, for every pod peer a partner and an
+// The hosts a sample is probed with: a pod per component and a label impostor of it (same labels,
+// default ServiceAccount), an intruder in the same namespace, a look-alike of every component in
+// another namespace, for every pod peer a partner and an
 // impostor with the wrong labels in the namespace that is allowed in, the platform's DNS and
 // Prometheus pods, the API server's endpoint, a listener inside every CIDR a rule names and one in
-// each of its excepts, and the cloud metadata address.
+// each of its excepts, and the cloud metadata endpoints.
 import type { Dataplane, HostRecord } from '../harness/dataplane.js';
 import { type ModelHost, type Platform, type Selector, type WorkloadSpec, inCidr, labelsFor } from './declared.js';
 import type { PodPort } from '../../src/dataplane/index.js';
+import { METADATA_ADDRESSES } from '../../src/api/constants.js';
 
 export const LOOKALIKE_NAMESPACE = 'bhdp-lookalike';
 /** Where the harness puts the API server's endpoint (an outside host; the EndpointSlice names it). */
 export const API_SERVER = { address: '198.18.0.10', port: 6443 };
-export const METADATA = { ipv4: '169.254.169.254', ipv6: 'fd00:ec2::254', port: 80 };
+/** Every cloud metadata endpoint of the operator's default list (--metadata-cidrs), by family. */
+export const METADATA = {
+  ipv4: METADATA_ADDRESSES.filter((a) => !a.includes(':')).map((a) => a.split('/')[0] as string),
+  ipv6: METADATA_ADDRESSES.filter((a) => a.includes(':')).map((a) => a.split('/')[0] as string),
+  port: 80,
+};
 /** An address on the internet as segments see it (TEST-NET-3 and the IPv6 documentation range). */
 export const INTERNET = { ipv4: '203.0.113.10', ipv6: '2001:db8::10' };
 const EXTRA_PORT = 8080;
@@ -45,7 +52,11 @@ export function planWorld(workloads: readonly WorkloadSpec[]): HostPlan[] {
   addPod(plans, PLATFORM.dns.namespace, 'kube-dns', PLATFORM.dns.labels, [{ name: 'dns', port: 53, protocol: 'UDP' }, { name: 'dns-tcp', port: 53 }, { name: 'extra', port: EXTRA_PORT }]);
   addPod(plans, PLATFORM.monitoring.namespace, 'prometheus', PLATFORM.monitoring.labels, [{ name: 'web', port: 9090 }]);
   addOutside(plans, 'apiserver', [API_SERVER.address], [], [API_SERVER.port, EXTRA_PORT]);
-  addOutside(plans, 'metadata', [METADATA.ipv4], [METADATA.ipv6], [METADATA.port, 443]);
+  // One host per pair of endpoints (one address per family): a host answers UDP from its first
+  // address of a family only, so a probe of any other address of it would go unanswered.
+  for (let i = 0; i < Math.max(METADATA.ipv4.length, METADATA.ipv6.length); i++) {
+    addOutside(plans, i === 0 ? 'metadata' : `metadata-${i + 1}`, METADATA.ipv4.slice(i, i + 1), METADATA.ipv6.slice(i, i + 1), [METADATA.port, 443]);
+  }
   addOutside(plans, 'internet', [INTERNET.ipv4], [INTERNET.ipv6], [443, EXTRA_PORT]);
   for (const w of workloads) {
     planSegments(plans, w);
@@ -54,13 +65,18 @@ export function planWorld(workloads: readonly WorkloadSpec[]): HostPlan[] {
   return [...plans.values()];
 }
 
-/** A pod per component, its look-alike in another namespace, and an intruder on every port. */
+/**
+ * A pod per component, a label impostor of it (its labels, the default ServiceAccount: what
+ * bulkhead-segment-membership refuses when it is installed, which it is not here), its look-alike
+ * in another namespace, and an intruder on every port.
+ */
 function planSegments(plans: Plans, w: WorkloadSpec): void {
   const allPorts = new Map<number, PodPort>();
   for (const c of w.spec.components) {
     const ports = (c.ports ?? []).map((p) => ({ ...(p.name === undefined ? {} : { name: p.name }), port: p.port, protocol: p.protocol ?? 'TCP' }));
     for (const p of ports) allPorts.set(p.port, { port: p.port, protocol: p.protocol });
     addPod(plans, w.namespace, `${w.name}-${c.name}`, labelsFor(c.selector), ports, serviceAccount(w.name, c.name));
+    addPod(plans, w.namespace, impostorOf(w.name, c.name), labelsFor(c.selector), ports);
     addPod(plans, LOOKALIKE_NAMESPACE, `${w.name}-${c.name}`, labelsFor(c.selector), ports);
   }
   addPod(plans, w.namespace, 'intruder', { app: 'intruder' }, [...allPorts.values(), { port: EXTRA_PORT }]);
@@ -87,6 +103,9 @@ function planCidr(plans: Plans, rule: { cidr: string; except?: string[]; ports?:
     if (a !== undefined) addOutside(plans, `except-${x}`, [a], [], ports);
   }
 }
+
+/** The pod that copies component `component`'s labels under the default ServiceAccount. */
+export const impostorOf = (workload: string, component: string): string => `${workload}-${component}-impostor`;
 
 /** serviceAccount is the generated name `<workload>-<component>` (short enough for every sample). */
 export const serviceAccount = (workload: string, component: string): string => `${workload}-${component}`;

@@ -100,6 +100,11 @@ describe('the health script on statuses the operator computes', () => {
       want: { status: 'Healthy', message: '1 segment(s) enforced. ConsentPending: api: b/server/s has not declared ingress from a/w/api IdentityDrift: api: 1 pod(s) not running as w-api: api-0 (as default)' },
     },
     {
+      name: 'IdentityWidened is informational',
+      obj: object(1, statusFor(applied({ identityWidened: ['api (ServiceAccount w-api): ClusterRoleBinding sa-view binds ClusterRole view through group system:serviceaccounts'] }), 1)),
+      want: { status: 'Healthy', message: '1 segment(s) enforced. IdentityWidened: api (ServiceAccount w-api): ClusterRoleBinding sa-view binds ClusterRole view through group system:serviceaccounts' },
+    },
+    {
       name: 'a status without conditions at the current generation',
       obj: object(1, { observedGeneration: 1 }),
       want: { status: 'Progressing', message: 'waiting for the Ready condition' },

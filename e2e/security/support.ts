@@ -2,9 +2,10 @@
 // effect, removed), the operator run under its own least-privilege identity, and small readers of
 // AIWorkload status.
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { dump, loadAll } from 'js-yaml';
 import { kubectl, kubectlOk, testCluster, waitFor } from '../harness/cluster.js';
-import { ADMISSION_MANIFEST, operatorIdentity } from '../harness/operator-identity.js';
+import { ADMISSION_MANIFEST, OPERATOR_NAMESPACE, REPO_ROOT, operatorIdentity } from '../harness/operator-identity.js';
 import { type RunningOperator, startOperator as startOperatorProcess } from '../harness/operator.js';
 
 export const SLOW = 180_000;
@@ -31,6 +32,37 @@ export function admissionManifests(extraAllowedUsers: readonly string[] = []): M
 }
 
 const POLICY_NAMES = ['bulkhead-no-escalation', 'bulkhead-tamper-protection'];
+
+/** manifests/identity-policies.yaml (e2e/security/identity.test.ts proves them). */
+export const IDENTITY_MANIFEST = path.join(REPO_ROOT, 'manifests', 'identity-policies.yaml');
+const IDENTITY_POLICY_NAMES = ['bulkhead-segment-membership', 'bulkhead-segment-identity', 'bulkhead-identity-tokens', 'bulkhead-identity-bindings'];
+
+/**
+ * The shipped identity policies, with the identity registry read from `registryNamespace` (the
+ * namespace the operator keeps it in; bulkhead-system as shipped).
+ */
+export function identityManifests(registryNamespace = OPERATOR_NAMESPACE): Manifest[] {
+  const docs = loadAll(readFileSync(IDENTITY_MANIFEST, 'utf8')).filter((d): d is Manifest => d !== null && d !== undefined);
+  for (const doc of docs) {
+    const ref = (doc.spec as { paramRef?: { namespace?: string } } | undefined)?.paramRef;
+    if (ref?.namespace !== undefined) ref.namespace = registryNamespace;
+  }
+  return docs;
+}
+
+/**
+ * installIdentityPolicies applies the identity policies (their effect needs segments, which a
+ * suite proves with its own probe) and removeIdentityPolicies deletes them.
+ */
+export async function installIdentityPolicies(registryNamespace?: string): Promise<void> {
+  await kubectlOk(['apply', '-f', '-'], { input: identityManifests(registryNamespace).map((d) => dump(d)).join('---\n') });
+}
+
+export async function removeIdentityPolicies(): Promise<void> {
+  for (const name of IDENTITY_POLICY_NAMES) {
+    await kubectlOk(['delete', 'validatingadmissionpolicybinding,validatingadmissionpolicy', name, '--ignore-not-found']);
+  }
+}
 
 /**
  * installAdmissionPolicies applies manifests/admission-policies.yaml exactly as shipped and waits

@@ -34,8 +34,8 @@
 --   no Ready condition, or Ready=Unknown
 --       Progressing  "waiting for the Ready condition"
 --
--- A Healthy message ends with "ConsentPending: ...", "IdentityDrift: ...", "Overlapping: ..." and
--- "PeerUnresolved: ..." while those
+-- A Healthy message ends with "ConsentPending: ...", "IdentityDrift: ...", "Overlapping: ...",
+-- "PeerUnresolved: ..." and "IdentityWidened: ..." while those
 -- conditions are True: informational, since a cross-namespace flow waiting for the other team to
 -- declare its side, or pods not yet restarted under their segment's ServiceAccount, is a normal
 -- state of a working segment.
@@ -91,7 +91,7 @@ local function healthyMessage(o, ready)
   else
     table.insert(parts, messageOf(ready, "segments enforced"))
   end
-  for _, type in ipairs({"ConsentPending", "IdentityDrift", "Overlapping", "PeerUnresolved"}) do
+  for _, type in ipairs({"ConsentPending", "IdentityDrift", "Overlapping", "PeerUnresolved", "IdentityWidened"}) do
     local c = conditionOf(o.status, type)
     if isTrue(c) then
       table.insert(parts, type .. ": " .. messageOf(c, "True"))

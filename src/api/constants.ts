@@ -23,8 +23,20 @@ export const LABEL_NAMESPACE_NAME = 'kubernetes.io/metadata.name';
 /** The label selector that finds every object Bulkhead manages. */
 export const MANAGED_SELECTOR = `${LABEL_MANAGED_BY}=${MANAGED_BY_VALUE}`;
 
-/** Cloud metadata endpoints, excepted from every CIDR egress unless a component asks for them. */
-export const METADATA_ADDRESSES = ['169.254.169.254/32', 'fd00:ec2::254/128'] as const;
+/**
+ * Cloud metadata endpoints, excepted from every CIDR egress unless a component asks for them
+ * (allowMetadataAccess). The default of the operator's --metadata-cidrs: the instance metadata
+ * service of AWS, Azure, GCP and OCI (IPv4 and AWS's IPv6), the EKS Pod Identity agent (both
+ * families), GCP's IPv6 metadata server and Alibaba Cloud's.
+ */
+export const METADATA_ADDRESSES: readonly string[] = [
+  '169.254.169.254/32',
+  'fd00:ec2::254/128',
+  '169.254.170.23/32',
+  'fd00:ec2::23/128',
+  'fd20:ce::254/128',
+  '100.100.100.200/32',
+];
 
 /** The component label (and name suffix) of the namespace default deny (spec.namespaceDefaultDeny). */
 export const DEFAULT_DENY = 'default-deny';

@@ -43,7 +43,7 @@ describe('validateManifest', () => {
 
   it('takes dotted names, maps of any keys and ports by name or number', () => {
     const d = doc({ metadata: { name: 'fraud.detect-v2', namespace: 'ml-prod', labels: { 'example.com/team': 'ml' }, annotations: { note: 'anything at all' } } }, {
-      components: [{ name: 'api', selector: { matchLabels: { 'app.kubernetes.io/name': 'api' } }, identity: { annotations: { 'eks.amazonaws.com/role-arn': 'arn:aws:iam::1:role/x' } } }],
+      components: [{ name: 'api', selector: { matchLabels: { 'app.kubernetes.io/name': 'api' } }, identity: { annotations: { 'eks.amazonaws.com/role-arn': 'arn:aws:iam::123456789012:role/x' } } }],
       egress: [{ from: 'api', to: { cidr: '10.0.0.0/8' }, ports: [443, 8443] }],
     });
     expect(problems(d)).toEqual([]);

@@ -6,6 +6,7 @@
 // API server refuses. Checks only the controller can make live in src/api/validate.ts.
 import { z } from 'zod';
 import { cidrStrictlyContains, parseCidr } from './cidr.js';
+import { COMPONENT_IDENTITY_RULES, IDENTITY_ANNOTATION_RULES } from './workload-identity.js';
 
 /** A problem a rule found, at a path relative to the value the rule checks. */
 export interface RuleProblem {
@@ -223,10 +224,13 @@ const identity = z.object({
 });
 
 function labelMapAnnotations(): z.ZodType<Record<string, string> | undefined> {
-  return described(
-    z.record(z.string().min(1).max(317).regex(LABEL_KEY), z.string().max(4096)).meta({ maxProperties: 16 }).optional(),
-    'Annotations for the ServiceAccount, such as cloud workload-identity bindings (eks.amazonaws.com/role-arn, iam.gke.io/gcp-service-account, azure.workload.identity/client-id).',
-  );
+  return withRules(
+    z.record(z.string().min(1).max(317).regex(LABEL_KEY), z.string().max(4096)).meta({ maxProperties: 16 }) as z.ZodType<Record<string, string>>,
+    'Annotations for the ServiceAccount, such as cloud workload-identity bindings. Checked per provider (docs/api.md, Workload identity): ' +
+      'eks.amazonaws.com/role-arn an IAM role ARN, iam.gke.io/gcp-service-account an IAM service account email, ' +
+      'azure.workload.identity/client-id and tenant-id UUIDs (client-id also needs the pod label azure.workload.identity/use: "true" in the selector); other keys are not checked.',
+    IDENTITY_ANNOTATION_RULES,
+  ).optional();
 }
 
 const component = withRules(
@@ -245,7 +249,7 @@ const component = withRules(
     ),
     allowMetadataAccess: described(
       z.boolean().optional(),
-      'Allow egress to the cloud metadata address (169.254.169.254, fd00:ec2::254), which is otherwise excepted from every CIDR egress. @default false',
+      'Allow egress to the cloud metadata endpoints (by default 169.254.169.254, fd00:ec2::254, 169.254.170.23, fd00:ec2::23, fd20:ce::254, 100.100.100.200; the operator\'s --metadata-cidrs), which are otherwise excepted from every CIDR egress. @default false',
     ),
   }),
   'One segment: the pods selected, their ports, their identity and their API access.',
@@ -256,6 +260,7 @@ const component = withRules(
       fieldPath: '.ports',
       check: (c) => new Set((c.ports ?? []).map((p) => p.name)).size === (c.ports ?? []).length,
     },
+    ...COMPONENT_IDENTITY_RULES,
   ],
 );
 

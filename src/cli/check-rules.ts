@@ -58,20 +58,77 @@ export function checkCrd(installed: unknown, expected: unknown, version: string)
 export const ADMISSION_POLICIES: Readonly<Record<string, string>> = {
   'bulkhead-no-escalation': 'an AIWorkload can grant permissions its author does not hold',
   'bulkhead-tamper-protection': 'anyone with write access can change generated objects (drift repair still undoes it)',
+  'bulkhead-segment-membership': 'a pod that copies a segment\'s labels gets its network access under any ServiceAccount',
+  'bulkhead-segment-identity': 'a pod can run under a segment\'s ServiceAccount outside the segment',
+  'bulkhead-identity-tokens': 'anyone who may create tokens can mint a segment\'s ServiceAccount token',
+  'bulkhead-identity-bindings': 'anyone who may bind roles can give a segment\'s ServiceAccount more than its AIWorkload declares',
 };
 
-/** One admission policy and its binding (same name, as shipped). */
-export function checkAdmission(name: string, policy: unknown, binding: unknown): Finding {
+/** Where each policy ships: the identity policies have a file of their own. */
+const SHIPPED_IN: Readonly<Record<string, string>> = {
+  'bulkhead-segment-membership': 'manifests/identity-policies.yaml',
+  'bulkhead-segment-identity': 'manifests/identity-policies.yaml',
+  'bulkhead-identity-tokens': 'manifests/identity-policies.yaml',
+  'bulkhead-identity-bindings': 'manifests/identity-policies.yaml',
+};
+
+/**
+ * One admission policy and its binding (same name, as shipped). A policy with parameters must be
+ * bound to some (else it checks nothing); `registryNamespace`, for the one that reads the identity
+ * registry, is where the operator keeps it.
+ */
+export function checkAdmission(name: string, policy: unknown, binding: unknown, registryNamespace?: string): Finding {
   const check = `admission/${name}`;
   const loss = ADMISSION_POLICIES[name] ?? 'a Bulkhead guarantee is off';
-  if (policy === undefined) return { check, status: 'fail', detail: `ValidatingAdmissionPolicy ${name} is not installed: ${loss} (manifests/admission-policies.yaml)` };
+  if (policy === undefined) return { check, status: 'fail', detail: `ValidatingAdmissionPolicy ${name} is not installed: ${loss} (${SHIPPED_IN[name] ?? 'manifests/admission-policies.yaml'})` };
   if (get(policy, 'spec', 'failurePolicy') !== 'Fail') return { check, status: 'fail', detail: `${name} has failurePolicy ${String(get(policy, 'spec', 'failurePolicy'))}, not Fail: an error in it lets requests through` };
   if (binding === undefined) return { check, status: 'fail', detail: `${name} has no ValidatingAdmissionPolicyBinding ${name}: it is installed but enforces nothing, so ${loss}` };
   if (get(binding, 'spec', 'policyName') !== name) return { check, status: 'fail', detail: `binding ${name} points at ${String(get(binding, 'spec', 'policyName'))}, not ${name}` };
   if (!list(get(binding, 'spec', 'validationActions')).includes('Deny')) {
     return { check, status: 'fail', detail: `binding ${name} does not Deny (validationActions ${JSON.stringify(get(binding, 'spec', 'validationActions'))}): ${loss}` };
   }
+  const params = paramProblem(name, policy, binding, registryNamespace);
+  if (params !== undefined) return { check, status: 'fail', detail: `${params}, so ${loss}` };
   return { check, status: 'ok', detail: `${name} installed, bound, denying` };
+}
+
+/** What is wrong with the parameters a binding gives its policy, if anything. */
+function paramProblem(name: string, policy: unknown, binding: unknown, registryNamespace: string | undefined): string | undefined {
+  if (get(policy, 'spec', 'paramKind') === undefined) return undefined;
+  const ref = get(binding, 'spec', 'paramRef');
+  if (ref === undefined) return `binding ${name} gives ${name} no parameters (paramRef): it checks nothing`;
+  const ns = get(ref, 'namespace');
+  if (registryNamespace !== undefined && name === 'bulkhead-identity-bindings' && ns !== registryNamespace) {
+    return `binding ${name} reads the identity registry in namespace ${typeof ns === 'string' ? ns : '(the request\'s)'}, but the operator keeps it in ${registryNamespace}`;
+  }
+  return undefined;
+}
+
+/**
+ * The opt-in MutatingAdmissionPolicy bulkhead-segment-adoption: not installed is fine (the pod
+ * templates name their ServiceAccounts), installed without its binding does nothing.
+ */
+export function checkAdoption(policy: unknown, binding: unknown): Finding {
+  const check = 'admission/bulkhead-segment-adoption';
+  if (policy === undefined) return { check, status: 'ok', detail: 'not installed (opt-in: pods name their segment\'s ServiceAccount themselves)' };
+  if (binding === undefined) return { check, status: 'warn', detail: 'MutatingAdmissionPolicy bulkhead-segment-adoption is installed but has no binding: it sets no ServiceAccount' };
+  if (get(binding, 'spec', 'paramRef') === undefined) return { check, status: 'warn', detail: 'binding bulkhead-segment-adoption gives it no parameters (paramRef): it sets no ServiceAccount' };
+  return { check, status: 'ok', detail: 'bulkhead-segment-adoption installed, bound: pods that ask for no ServiceAccount get their segment\'s' };
+}
+
+/**
+ * The Role every identity registry entry binds to: it must exist (else the operator cannot
+ * register, and every AIWorkload is ApplyFailed) and grant nothing (what it granted, every
+ * segment's ServiceAccount would hold in the operator's namespace).
+ */
+export function checkRegistryRole(role: unknown, where: string): Finding {
+  const check = 'identity-registry';
+  if (role === undefined) return { check, status: 'fail', detail: `Role ${where} is missing: the operator cannot register segment identities, so every AIWorkload fails to apply (manifests/rbac.yaml)` };
+  const rules = list(get(role, 'rules'));
+  if (rules.length > 0) {
+    return { check, status: 'fail', detail: `Role ${where} has ${rules.length} rule(s): every segment's ServiceAccount holds them in that namespace; it must grant nothing` };
+  }
+  return { check, status: 'ok', detail: `Role ${where} grants nothing, as it must` };
 }
 
 /** Verbs that have no place in the ceiling: the operator holds the ceiling itself. */

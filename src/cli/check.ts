@@ -1,18 +1,21 @@
 // `bulkhead check`: is Bulkhead installed and doing its job on the current cluster? It reads what
-// the product's promises rest on (the API server, the CRD, both admission policies, the grantable
+// the product's promises rest on (the API server, the CRD, the admission policies, the grantable
 // ceiling, a leading operator, a CNI that enforces NetworkPolicy) and says which hold. Read only.
 import { KubeConfig } from '@kubernetes/client-node';
 import { buildCrd } from '../api/crd.js';
 import { CRD_NAME, VERSION } from '../api/constants.js';
+import { REGISTRY_ROLE } from '../controller/identity-registry.js';
 import { type RestClient, createRestClient, isNotFound } from '../runtime/rest.js';
 import {
   ADMISSION_POLICIES,
   type Finding,
   checkAdmission,
+  checkAdoption,
   checkCeiling,
   checkCni,
   checkCrd,
   checkLease,
+  checkRegistryRole,
   checkServer,
   exitCode,
   formatFindings,
@@ -77,15 +80,20 @@ async function guarded(check: string, run: () => Promise<Finding>): Promise<Find
   }
 }
 
-async function admissionFindings(rest: RestClient): Promise<Finding[]> {
+async function admissionFindings(rest: RestClient, namespace: string): Promise<Finding[]> {
   const base = '/apis/admissionregistration.k8s.io/v1';
-  return Promise.all(
-    Object.keys(ADMISSION_POLICIES).map((name) =>
-      guarded(`admission/${name}`, async () =>
-        checkAdmission(name, await read(rest, `${base}/validatingadmissionpolicies/${name}`), await read(rest, `${base}/validatingadmissionpolicybindings/${name}`)),
-      ),
+  const validating = Object.keys(ADMISSION_POLICIES).map((name) =>
+    guarded(`admission/${name}`, async () =>
+      checkAdmission(name, await read(rest, `${base}/validatingadmissionpolicies/${name}`), await read(rest, `${base}/validatingadmissionpolicybindings/${name}`), namespace),
     ),
   );
+  const adoption = guarded('admission/bulkhead-segment-adoption', async () =>
+    checkAdoption(await read(rest, `${base}/mutatingadmissionpolicies/bulkhead-segment-adoption`), await read(rest, `${base}/mutatingadmissionpolicybindings/bulkhead-segment-adoption`)),
+  );
+  const registry = guarded('identity-registry', async () =>
+    checkRegistryRole(await read(rest, `/apis/rbac.authorization.k8s.io/v1/namespaces/${namespace}/roles/${REGISTRY_ROLE}`), `${namespace}/${REGISTRY_ROLE}`),
+  );
+  return Promise.all([...validating, adoption, registry]);
 }
 
 /** Thrown when the API server cannot be read at all (down, or refusing us): nothing can be checked (exit 2). */
@@ -102,7 +110,7 @@ async function gather(rest: RestClient, args: CheckArgs): Promise<Finding[]> {
   const where = `${args.namespace}/${args.lease}`;
   const lease = guarded('operator', async () => checkLease(await read(rest, `/apis/coordination.k8s.io/v1/namespaces/${args.namespace}/leases/${args.lease}`), where, new Date()));
   const cni = guarded('cni', async () => checkCni(((await rest.request<{ items?: unknown[] }>('GET', '/apis/apps/v1/daemonsets')).items ?? [])));
-  return [server, await crd, ...(await admissionFindings(rest)), await ceiling, await lease, await cni];
+  return [server, await crd, ...(await admissionFindings(rest, args.namespace)), await ceiling, await lease, await cni];
 }
 
 /** For `bulkhead completion`. */

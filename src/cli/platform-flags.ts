@@ -2,6 +2,8 @@
 // which writes the policies, and `render`/`diff`, which must produce the same ones for review.
 // The chart passes its platform values through them, so the operator's DNS rules follow the
 // cluster's DNS pods rather than assuming kube-dns labels.
+import { parseCidr } from '../api/cidr.js';
+import { METADATA_ADDRESSES } from '../api/constants.js';
 import { DNS_LABEL, LABEL_KEY, LABEL_VALUE } from '../api/schema.js';
 import type { PlatformConfig } from '../compile/facts.js';
 import type { Flag } from './flag-table.js';
@@ -55,13 +57,35 @@ export function namespaceOption<A extends { namespace?: string }>(): Flag<A> {
   };
 }
 
-/** --dns-namespace, --dns-pod-labels, --monitoring-namespace, --monitoring-pod-labels. */
+/** Parses `cidr[,cidr...]` (canonical CIDRs; "" for none) into a list, or an error naming the flag. */
+export function parseCidrList(value: string, flag: string): string[] | string {
+  const cidrs = value.split(',').map((c) => c.trim()).filter((c) => c !== '');
+  const bad = cidrs.find((c) => parseCidr(c)?.canonical !== true);
+  if (bad !== undefined) return `${flag} takes CIDRs in canonical form (no host bits set), comma-separated, such as 169.254.169.254/32,fd00:ec2::254/128; not "${bad}"`;
+  return [...new Set(cidrs)];
+}
+
+/** --metadata-cidrs: the cloud metadata endpoints left out of every CIDR egress. */
+function metadataFlag<A extends { platform: PlatformConfig }>(): Flag<A> {
+  return {
+    names: ['--metadata-cidrs'],
+    set: (args, value, flag) => {
+      const cidrs = parseCidrList(value, flag);
+      if (typeof cidrs === 'string') return cidrs;
+      args.platform.metadataAddresses = cidrs;
+      return undefined;
+    },
+  };
+}
+
+/** --dns-namespace, --dns-pod-labels, --monitoring-namespace, --monitoring-pod-labels, --metadata-cidrs. */
 export function platformFlags<A extends { platform: PlatformConfig }>(): Flag<A>[] {
   return [
     namespaceFlag('--dns-namespace', 'dns'),
     podLabelsFlag('--dns-pod-labels', 'dns'),
     namespaceFlag('--monitoring-namespace', 'monitoring'),
     podLabelsFlag('--monitoring-pod-labels', 'monitoring'),
+    metadataFlag(),
   ];
 }
 
@@ -69,4 +93,6 @@ export const PLATFORM_USAGE = `  --dns-namespace NS                namespace of 
   --dns-pod-labels K=V[,K=V]        labels of the cluster DNS pods (default k8s-app=kube-dns)
   --monitoring-namespace NS         namespace of the Prometheus that scrapes segments (default monitoring)
   --monitoring-pod-labels K=V[,K=V] labels of those Prometheus pods (default app.kubernetes.io/name=prometheus)
+  --metadata-cidrs CIDR[,CIDR]      cloud metadata endpoints left out of every CIDR egress unless a component
+                                    sets allowMetadataAccess ("" for none; default ${METADATA_ADDRESSES.join(',')})
 `;

@@ -28,7 +28,8 @@ ${PLATFORM_USAGE}  --leader-elect true|false         elect a leader on a Lease; 
   --keep-metadata KEY,...           label and annotation keys left on generated objects when others add them
                                     (a trailing * matches a prefix); every other undeclared key is removed as
                                     drift (default: kubectl.kubernetes.io/last-applied-configuration)
-Environment: KUBECONFIG, BULKHEAD_LOG_LEVEL (error|warn|info|debug).
+Environment: KUBECONFIG, BULKHEAD_LOG_LEVEL (error|warn|info|debug), POD_NAMESPACE (the operator's
+namespace, where it keeps the identity registry; default bulkhead-system).
 Exits 1 at once when it cannot start (a port in use, the CRD not installed, a list it may not make)
 or when it loses leadership, so that Kubernetes restarts it; 0 when stopped by SIGTERM or SIGINT;
 2 on a usage error.
@@ -258,6 +259,8 @@ export async function runController(argv: string[], io: CliIO): Promise<number> 
     apiRate: { qps: args.apiQps, burst: args.apiBurst },
     keepMetadata: args.keepMetadata,
     identity: args.identity,
+    // The namespace the operator runs in, where bulkhead-identity-bindings reads its registry.
+    identityRegistryNamespace: process.env['POD_NAMESPACE'] ?? 'bulkhead-system',
     ...listeners(args),
     ...(elector !== undefined ? { mayWrite: () => elector.isLeader(), election: { isLeader: () => elector.isLeader(), hasObservedLease: () => elector.hasObservedLease() } } : {}),
   });

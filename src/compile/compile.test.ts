@@ -94,7 +94,7 @@ describe('NetworkPolicy builder', () => {
   test('the metadata address is excepted from CIDR egress unless asked for', () => {
     const s = spec({ ...two, egress: [{ from: 'api', to: { cidr: '0.0.0.0/0', except: ['10.0.0.0/8'] }, ports: [443] }, { from: 'api', to: { cidr: '10.20.0.0/16' } }] });
     const egress = policy(compile({ name: 'w', namespace: 'ns', spec: s }, facts()).objects, 'w-api').spec.egress;
-    expect(egress).toContainEqual({ to: [{ ipBlock: { cidr: '0.0.0.0/0', except: ['10.0.0.0/8', '169.254.169.254/32'] } }], ports: [{ protocol: 'TCP', port: 443 }] });
+    expect(egress).toContainEqual({ to: [{ ipBlock: { cidr: '0.0.0.0/0', except: ['10.0.0.0/8', '169.254.169.254/32', '169.254.170.23/32', '100.100.100.200/32'] } }], ports: [{ protocol: 'TCP', port: 443 }] });
     expect(egress).toContainEqual({ to: [{ ipBlock: { cidr: '10.20.0.0/16' } }] });
     const allowed = spec({ ...two, components: [{ ...two.components[0], allowMetadataAccess: true }, two.components[1]], egress: [{ from: 'api', to: { cidr: '0.0.0.0/0' } }] });
     expect(policy(compile({ name: 'w', namespace: 'ns', spec: allowed }, facts()).objects, 'w-api').spec.egress).toContainEqual({ to: [{ ipBlock: { cidr: '0.0.0.0/0' } }] });
@@ -152,7 +152,7 @@ describe('cross-namespace consent', () => {
 });
 
 describe('identity', () => {
-  const s = spec({ components: [{ name: 'm', selector: { matchLabels: { app: 'm' } }, identity: { annotations: { 'iam.gke.io/gcp-service-account': 'm@p.iam' } }, permissions: [{ resource: 'secrets', names: ['b', 'a', 'a'], verbs: ['watch', 'get'] }] }, { name: 'n', selector: { matchLabels: { app: 'n' } } }] });
+  const s = spec({ components: [{ name: 'm', selector: { matchLabels: { app: 'm' } }, identity: { annotations: { 'iam.gke.io/gcp-service-account': 'model-reader@ml-project.iam.gserviceaccount.com' } }, permissions: [{ resource: 'secrets', names: ['b', 'a', 'a'], verbs: ['watch', 'get'] }] }, { name: 'n', selector: { matchLabels: { app: 'n' } } }] });
   const { objects } = compile({ name: 'w', namespace: 'ns', uid: 'u-1', spec: s }, facts());
 
   test('a Role only with resourceNames, bound to the segment ServiceAccount', () => {
@@ -166,7 +166,7 @@ describe('identity', () => {
     const sa = (n: string) => objects.find((o) => o.kind === 'ServiceAccount' && o.metadata.name === n) as { automountServiceAccountToken: boolean; metadata: { annotations?: Record<string, string> } };
     expect(sa('w-m').automountServiceAccountToken).toBe(true);
     expect(sa('w-n').automountServiceAccountToken).toBe(false);
-    expect(sa('w-m').metadata.annotations).toEqual({ 'iam.gke.io/gcp-service-account': 'm@p.iam' });
+    expect(sa('w-m').metadata.annotations).toEqual({ 'bulkhead.dev/segment-labels': 'app=m', 'iam.gke.io/gcp-service-account': 'model-reader@ml-project.iam.gserviceaccount.com' });
   });
 
   test('every object is labelled and owned by its AIWorkload', () => {

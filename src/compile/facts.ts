@@ -1,17 +1,24 @@
 // What the compiler needs to know besides the AIWorkload itself. The controller gathers these from
 // its informer caches; `bulkhead render` fills them from the file and defaults.
+import { METADATA_ADDRESSES } from '../api/constants.js';
 import type { LabelSelector } from '../api/schema.js';
 import type { AIWorkloadSpec } from '../api/types.js';
 
-/** Where the platform peers live. Operator configuration, with defaults for a stock cluster. */
+/**
+ * Where the platform peers live, and the cloud metadata endpoints every CIDR egress leaves out.
+ * Operator configuration, with defaults for a stock cluster.
+ */
 export interface PlatformConfig {
   dns: { namespace: string; podSelector: LabelSelector };
   monitoring: { namespace: string; podSelector: LabelSelector };
+  /** CIDRs excepted from every CIDR egress unless the component sets allowMetadataAccess (--metadata-cidrs). */
+  metadataAddresses: string[];
 }
 
 export const DEFAULT_PLATFORM: PlatformConfig = {
   dns: { namespace: 'kube-system', podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } },
   monitoring: { namespace: 'monitoring', podSelector: { matchLabels: { 'app.kubernetes.io/name': 'prometheus' } } },
+  metadataAddresses: [...METADATA_ADDRESSES],
 };
 
 /** A copy of DEFAULT_PLATFORM that flags may change (a plain copy: structuredClone's objects come

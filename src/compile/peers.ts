@@ -1,6 +1,6 @@
 // Resolution of peers to NetworkPolicy peers, including cross-workload consent.
-import { cidrStrictlyContains, parseCidr } from '../api/cidr.js';
-import { LABEL_NAMESPACE_NAME, METADATA_ADDRESSES } from '../api/constants.js';
+import { cidrContains, cidrStrictlyContains, parseCidr } from '../api/cidr.js';
+import { LABEL_NAMESPACE_NAME } from '../api/constants.js';
 import type { LabelSelector } from '../api/schema.js';
 import type { Component, EgressRule, IngressRule, Peer } from '../api/types.js';
 import type { CompileFacts, PeerWorkload, WorkloadInput } from './facts.js';
@@ -105,7 +105,10 @@ export function resolveEgressPeer(rule: EgressRule, from: Component, self: Workl
 }
 
 function resolveCommonPeer(peer: Peer, facts: CompileFacts, direction: 'ingress' | 'egress', allowMetadata: boolean): ResolvedPeer {
-  if (peer.cidr !== undefined) return { ok: true, peers: [cidrPeer(peer.cidr, peer.except, direction === 'egress' && !allowMetadata)] };
+  if (peer.cidr !== undefined) {
+    if (direction === 'ingress' || allowMetadata) return { ok: true, peers: [cidrPeer(peer.cidr, peer.except, [])] };
+    return metadataEgress(peer.cidr, peer.except, facts.platform.metadataAddresses);
+  }
   if (peer.platform !== undefined) return resolvePlatformPeer(peer.platform, facts);
   // namespace and/or pods: ONE peer carrying both selectors (AND), never two peers (OR).
   const out: NetworkPolicyPeer = {};
@@ -115,21 +118,39 @@ function resolveCommonPeer(peer: Peer, facts: CompileFacts, direction: 'ingress'
 }
 
 /**
- * An ipBlock for `cidr`. With `exceptMetadata`, every cloud metadata address strictly inside the
- * range joins the except list, so a wide egress range never opens the node's credentials by accident.
+ * A CIDR egress of a component that did not ask for the metadata endpoints: every configured
+ * endpoint strictly inside the range joins the except list, so a wide egress range never opens the
+ * node's credentials by accident. A range that lies wholly inside an endpoint gets no rule (fail
+ * closed): validation refuses the default endpoints there, and an endpoint the operator added
+ * (--metadata-cidrs) is reported as an unresolved peer instead.
  */
-function cidrPeer(cidr: string, declared: readonly string[] | undefined, exceptMetadata: boolean): NetworkPolicyPeer {
+function metadataEgress(cidr: string, declared: readonly string[] | undefined, metadata: readonly string[]): ResolvedPeer {
+  const outer = parseCidr(cidr);
+  const covering = outer === undefined ? undefined : metadata.find((address) => {
+    const m = parseCidr(address);
+    return m !== undefined && cidrContains(m, outer);
+  });
+  if (covering !== undefined) {
+    return {
+      ok: false,
+      problem: { kind: 'unresolved', peer: `cidr/${cidr}`, message: `${cidr} lies within the cloud metadata endpoint ${covering} (operator configuration --metadata-cidrs); set allowMetadataAccess: true on the component to allow it` },
+    };
+  }
+  return { ok: true, peers: [cidrPeer(cidr, declared, metadataWithin(cidr, metadata))] };
+}
+
+/** An ipBlock for `cidr`, with `extra` joining the declared except list. */
+function cidrPeer(cidr: string, declared: readonly string[] | undefined, extra: readonly string[]): NetworkPolicyPeer {
   const except = [...(declared ?? [])];
-  const metadata = exceptMetadata ? metadataAddressesWithin(cidr) : [];
-  for (const address of metadata) if (!except.includes(address)) except.push(address);
+  for (const address of extra) if (!except.includes(address)) except.push(address);
   return { ipBlock: except.length > 0 ? { cidr, except } : { cidr } };
 }
 
-/** The metadata addresses that lie strictly within `cidr` (ipBlock.except takes no others). */
-function metadataAddressesWithin(cidr: string): string[] {
+/** The metadata endpoints that lie strictly within `cidr` (ipBlock.except takes no others). */
+export function metadataWithin(cidr: string, metadata: readonly string[]): string[] {
   const outer = parseCidr(cidr);
   if (outer === undefined) return [];
-  return METADATA_ADDRESSES.filter((address) => {
+  return metadata.filter((address) => {
     const inner = parseCidr(address);
     return inner !== undefined && cidrStrictlyContains(outer, inner);
   });

@@ -102,6 +102,11 @@ export function wouldBlock(facts: ClusterFacts, namespace: string, desired: read
     const lost = c.conn.subtract(later.get(key(c.src.id, c.dst.id)) ?? ConnSet.empty());
     if (!lost.isEmpty()) lines.push(`${key(c.src.id, c.dst.id)} : ${lost.toString()}`);
   }
+  // Connections between pods first: an address range outside is split at every ipBlock boundary in
+  // the cluster (the metadata endpoints each CIDR egress leaves out among them), and its pieces
+  // would otherwise crowd them out of the report. The sort is stable: the analysis' order stays.
+  const outside = (line: string): number => (line.includes('[External]') ? 1 : 0);
+  lines.sort((a, b) => outside(a) - outside(b));
   return lines.length > MAX_BLOCKED ? [...lines.slice(0, MAX_BLOCKED), `and ${lines.length - MAX_BLOCKED} more`] : lines;
 }
 

@@ -25,6 +25,7 @@ import { type Clock, realClock } from '../runtime/clock.js';
 import { Informer, kubeListWatch } from '../runtime/informer.js';
 import { type AIWorkloadObject, type ClusterView, Reconciler } from './reconciler.js';
 import { EXPOSURE_WATCHES, WATCHES, type Watch, updateKeys } from './watches.js';
+import { type Binding, BindingIndex } from './identity-bindings.js';
 import { queueResult, resultLabel } from './outcome.js';
 import { StartupError, listFailure, syncTimeout } from './startup.js';
 import { WorkQueue } from '../runtime/workqueue.js';
@@ -59,6 +60,8 @@ export interface ManagerOptions {
   quietTimeoutMs?: number;
   /** Election state for /readyz, when electing. */
   election?: { isLeader: () => boolean; hasObservedLease: () => boolean };
+  /** The operator's namespace, where it keeps the identity registry; unset: none is kept. */
+  identityRegistryNamespace?: string | undefined;
 }
 
 type AnyInformer = Informer<StoredObject>;
@@ -136,6 +139,22 @@ function wireExposureWatches(informersOf: Partial<Record<Watch['resource'], AnyI
   }
 }
 
+/**
+ * The label selector of a generated kind's informer. NetworkPolicies are watched unfiltered:
+ * exposure detection needs everyone's policies; and RoleBindings: anyone's may widen a segment's
+ * identity (IdentityWidened).
+ */
+const managedSelector = (kind: GeneratedKind): string | undefined => (kind === 'NetworkPolicy' || kind === 'RoleBinding' ? undefined : MANAGED_SELECTOR);
+
+/** indexBindings keeps a BindingIndex current from the RoleBinding and ClusterRoleBinding informers. */
+function indexBindings(informers: readonly AnyInformer[]): BindingIndex {
+  const index = new BindingIndex();
+  for (const inf of informers) {
+    inf.addEventHandler({ onAdd: (o) => index.upsert(o as Binding), onUpdate: (_o, n) => index.upsert(n as Binding), onDelete: (o) => index.remove(o as Binding) });
+  }
+  return index;
+}
+
 export class Manager {
   readonly queue: WorkQueue;
   private readonly informers = new Map<string, AnyInformer>();
@@ -161,10 +180,9 @@ export class Manager {
       this.makeInformer(limiter, { name, r, labelSelector, namespace, indexers });
     const workloads = make('aiworkloads', RESOURCES.AIWorkload);
     const managed = new Map<GeneratedKind, AnyInformer>();
-    for (const kind of GENERATED_KINDS) {
-      // NetworkPolicies are watched unfiltered: exposure detection needs everyone's policies.
-      managed.set(kind, make(RESOURCES[kind].plural, RESOURCES[kind], kind === 'NetworkPolicy' ? undefined : MANAGED_SELECTOR, undefined, { [OWNER_INDEX]: ownerIndexValues }));
-    }
+    for (const kind of GENERATED_KINDS) managed.set(kind, make(RESOURCES[kind].plural, RESOURCES[kind], managedSelector(kind), undefined, { [OWNER_INDEX]: ownerIndexValues }));
+    const bindingInformers = [managed.get('RoleBinding'), make('clusterrolebindings', RESOURCES.ClusterRoleBinding)].filter((i): i is AnyInformer => i !== undefined);
+    const bindings = indexBindings(bindingInformers);
     const pods = make('pods', RESOURCES.Pod);
     const podLabelsIn = (ns: string): Labels[] => podsThatCount(pods.listByNamespace(ns) as Stored<Pod>[]).map((p) => p.metadata.labels ?? {});
     // A deleted AIWorkload's findings leave the exposed-segments gauge with it.
@@ -195,6 +213,8 @@ export class Manager {
         return n.metadata.deletionTimestamp !== undefined || n.status?.phase === 'Terminating';
       },
       kubeAPIServer: () => apiServerEndpoints(slices.list() as EndpointSlice[]),
+      bindingsCovering: (ns) => bindings.covering(ns),
+      registryEntry: (ns, name) => managed.get('RoleBinding')?.get(ns, name),
     };
 
     const rest = createRestClient(kc, { limiter });
@@ -239,7 +259,7 @@ export class Manager {
       return this.exposure.result(key);
     };
     this.reconciler = new Reconciler({ view, writer, platform: opts.platform, clock: this.clock, logger: opts.logger, metrics: opts.metrics, analysis,
-      ...(opts.keepMetadata === undefined ? {} : { keepMetadata: opts.keepMetadata }) });
+      ...(opts.keepMetadata === undefined ? {} : { keepMetadata: opts.keepMetadata }), identityRegistryNamespace: opts.identityRegistryNamespace });
 
     // --- event handlers: map to keys, enqueue, never block ------------------------------------
     const enqueue = (key: string | undefined): void => {
@@ -260,6 +280,7 @@ export class Manager {
       pods: [pods],
       namespaces: [namespaces],
       endpointslices: [slices],
+      bindings: bindingInformers,
     };
     wireWatches(informersOf, index, enqueue);
   }

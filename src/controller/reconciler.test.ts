@@ -203,7 +203,7 @@ const cases: Case[] = [
     name: 'an annotation someone added to a segment\'s ServiceAccount is removed as drift (a cloud identity it never declared)',
     convergeFirst: (c) => {
       const sa = c.objects.get(`ServiceAccount/${NS}/w-model`)?.metadata as { annotations?: Record<string, string>; labels?: Record<string, string> };
-      sa.annotations = { 'eks.amazonaws.com/role-arn': 'arn:aws:iam::1:role/admin', 'kubectl.kubernetes.io/last-applied-configuration': '{}' };
+      sa.annotations = { ...sa.annotations, 'eks.amazonaws.com/role-arn': 'arn:aws:iam::1:role/admin', 'kubectl.kubernetes.io/last-applied-configuration': '{}' };
       sa.labels = { ...sa.labels, team: 'x' };
     },
     refusals: [],
@@ -216,7 +216,8 @@ const cases: Case[] = [
   {
     name: 'a metadata repair refused: ApplyFailed names it',
     convergeFirst: (c) => {
-      (c.objects.get(`ServiceAccount/${NS}/w-model`)?.metadata as { annotations?: Record<string, string> }).annotations = { 'iam.gke.io/gcp-service-account': 'a@b.iam.gserviceaccount.com' };
+      const sa = c.objects.get(`ServiceAccount/${NS}/w-model`)?.metadata as { annotations?: Record<string, string> };
+      sa.annotations = { ...sa.annotations, 'iam.gke.io/gcp-service-account': 'a@b.iam.gserviceaccount.com' };
     },
     refusals: [{ verb: 'strip', kind: 'ServiceAccount', err: ADMISSION_DENIED }],
     outcome: { kind: 'failed', refused: true, message: 'strip metadata of ServiceAccount ml/w-model refused: 403 Forbidden: serviceaccounts "w-model" is forbidden: ValidatingAdmissionPolicy \'bulkhead-tamper-protection\' with binding \'bulkhead-tamper-protection\' denied request: only the operator may change managed objects' },

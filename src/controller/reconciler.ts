@@ -15,10 +15,12 @@ import { GENERATED_KINDS, type GeneratedKind, type GeneratedObject } from '../co
 import type { Logger } from '../observe/logger.js';
 import type { Metrics } from '../observe/metrics.js';
 import type { Clock } from '../runtime/clock.js';
+import { type Binding, widenedMessages } from './identity-bindings.js';
 import { identityDriftMessage } from './identity-drift.js';
+import { buildRegistryEntry, isRegistryEntry, registryEntryName } from './identity-registry.js';
 import { type SegmentRef, overlapMessages } from './overlap.js';
 import { type ReconcileOutcome, type WriteFailure, failedOutcome } from './outcome.js';
-import { type AppliedOutcome, computeStatus, jsonEqual } from './status.js';
+import { type AppliedOutcome, computeStatus, isSubset, jsonEqual } from './status.js';
 import { type LiveObject, type PlannedApply, type PlannedStrip, type WritePlan, describeApply, describePlan, describePrune, describeStrip, liveKey, ownedBy, planWrites } from './write-plan.js';
 
 export interface AIWorkloadObject extends StoredObject {
@@ -45,6 +47,10 @@ export interface ClusterView {
   kubeAPIServer(): { addresses: string[]; ports: number[] } | undefined;
   /** True while the namespace is being deleted, or is gone: nothing can be created there any more. */
   namespaceTerminating(namespace: string): boolean;
+  /** RoleBindings and ClusterRoleBindings that may cover a ServiceAccount of the namespace (identity-bindings.ts). */
+  bindingsCovering?(namespace: string): readonly Binding[];
+  /** The identity registry's entry (a RoleBinding) by namespace and name, from the cache. */
+  registryEntry?(namespace: string, name: string): StoredObject | undefined;
 }
 
 /** What the reconciler writes. Every method is a real API request. */
@@ -72,6 +78,11 @@ export interface ReconcilerDeps {
   analysis?: (workload: AIWorkloadObject, input: { spec: AIWorkloadSpec; objects: GeneratedObject[]; audit: boolean }) => { exposed: string[]; wouldBlock: string[] };
   /** Label and annotation keys left in place on generated objects (a trailing * is a prefix). @default DEFAULT_KEEP_METADATA */
   keepMetadata?: readonly string[];
+  /**
+   * The operator's namespace, where it keeps the identity registry (identity-registry.ts) that the
+   * admission policy bulkhead-identity-bindings reads. Unset: no registry is kept.
+   */
+  identityRegistryNamespace?: string | undefined;
 }
 
 export type { ReconcileOutcome } from './outcome.js';
@@ -165,7 +176,7 @@ export class Reconciler {
    */
   async reconcile(key: string, attempt = 0): Promise<ReconcileOutcome> {
     const target = this.load(key);
-    if (target === undefined) return { kind: 'skipped' };
+    if (target === undefined) return this.unregister(key);
     const validation = this.deps.view.validation(target.workload);
     if (!validation.ok) {
       await this.reportInvalid(target, formatProblems(validation.problems));
@@ -176,7 +187,7 @@ export class Reconciler {
     const facts = this.compileFacts();
     const result = compile({ name: target.name, namespace: target.namespace, uid: target.uid, spec }, facts);
     const plan = planWrites(result.objects, this.liveObjects(target), target.uid, this.deps.keepMetadata);
-    const written = audit ? { changes: describePlan(plan), ceiling: [], failures: [] } : await this.write(target, plan);
+    const written = audit ? { changes: describePlan(plan), ceiling: [], failures: [] } : await this.write(target, plan, result);
     if (written.failures.length > 0) return this.reportFailed(target, written, attempt);
     const outcome = this.appliedOutcome(target, spec, result, audit, written.ceiling, facts.workloads);
     await this.announce(target, outcome, written.changes);
@@ -259,15 +270,61 @@ export class Reconciler {
   }
 
   /**
-   * write applies, then prunes. When an apply failed nothing is pruned: a policy being replaced
-   * (a renamed component, say) must not go before its successor is in place.
+   * write registers the segments' identities, applies, then prunes. When an apply failed nothing is
+   * pruned: a policy being replaced (a renamed component, say) must not go before its successor is
+   * in place. A registry entry that cannot be written is a failure of its own that does not hold
+   * back the segments: their network policies matter more than the binding check.
    */
-  private async write(t: Target, plan: WritePlan): Promise<WriteResult> {
+  private async write(t: Target, plan: WritePlan, result: CompileResult): Promise<WriteResult> {
+    const registered = await this.register(t, result);
     const applied = await this.applyAll(t, plan.apply);
-    if (applied.failures.length > 0) return applied;
+    if (applied.failures.length > 0) return { ...applied, failures: [...applied.failures, ...registered] };
     const stripped = await this.stripAll(t, plan.strip);
     const pruned = await this.pruneAll(t, plan.prune);
-    return { changes: [...applied.changes, ...stripped.changes, ...pruned.changes], ceiling: applied.ceiling, failures: [...stripped.failures, ...pruned.failures] };
+    return { changes: [...applied.changes, ...stripped.changes, ...pruned.changes], ceiling: applied.ceiling, failures: [...stripped.failures, ...pruned.failures, ...registered] };
+  }
+
+  /**
+   * register writes the workload's entry of the identity registry (naming every segment's
+   * ServiceAccount) before the ServiceAccounts themselves, so that none exists unregistered, and
+   * only when the cached entry differs. Bookkeeping, not a change of the AIWorkload's objects: it
+   * is logged, not announced.
+   */
+  private async register(t: Target, result: CompileResult): Promise<WriteFailure[]> {
+    const ns = this.deps.identityRegistryNamespace;
+    if (ns === undefined) return [];
+    const entry = buildRegistryEntry(ns, t, result.components.map((c) => c.serviceAccount));
+    const live = this.deps.view.registryEntry?.(ns, entry.metadata.name);
+    if (live !== undefined && isSubset(entry, live)) return [];
+    t.log.info('Registering the segments\' identities', { registry: `${ns}/${entry.metadata.name}` });
+    try {
+      await this.deps.writer.apply(entry);
+      return [];
+    } catch (err) {
+      return [writeFailure(err, 'apply', entry.kind, ns, entry.metadata.name)];
+    }
+  }
+
+  /**
+   * unregister removes the registry entry of an AIWorkload that is gone: its ServiceAccounts go with
+   * it (garbage collection), and the admission policy must not keep refusing bindings to their
+   * names. A workload still being deleted keeps its entry while its ServiceAccounts exist.
+   */
+  private async unregister(key: string): Promise<ReconcileOutcome> {
+    const ns = this.deps.identityRegistryNamespace;
+    const { namespace, name } = splitKey(key);
+    if (ns === undefined || this.deps.view.getWorkload(namespace, name) !== undefined) return { kind: 'skipped' };
+    const entryName = registryEntryName({ namespace, name });
+    const live = this.deps.view.registryEntry?.(ns, entryName);
+    if (live === undefined || !isRegistryEntry(live)) return { kind: 'skipped' };
+    this.deps.logger.info('Removing the identity registry entry of a deleted AIWorkload', { workload: key, registry: `${ns}/${entryName}` });
+    try {
+      await this.deps.writer.remove('RoleBinding', ns, entryName, live.metadata.uid ?? '');
+      return { kind: 'skipped' };
+    } catch (err) {
+      const failure = writeFailure(err, 'prune', 'RoleBinding', ns, entryName);
+      return failure.class === 'not-found' ? { kind: 'skipped' } : { kind: 'requeue', message: failure.message };
+    }
   }
 
   /** stripAll removes the labels and annotations someone else added; each is drift repaired. */
@@ -357,6 +414,7 @@ export class Reconciler {
       identityDrift: reports.flatMap((r) => (r.identityDrift !== undefined ? [r.identityDrift] : [])),
       exposed: analysis.exposed,
       overlapping: this.overlaps(t, spec, pods, peers),
+      identityWidened: widenedMessages(t.namespace, result.components.map((c) => ({ component: c.name, serviceAccount: c.serviceAccount })), this.deps.view.bindingsCovering?.(t.namespace) ?? []),
       wouldBlock: audit ? analysis.wouldBlock : [],
       ceiling,
     };
@@ -399,7 +457,7 @@ export class Reconciler {
 
   private async announceFindings(workload: AIWorkloadObject, outcome: AppliedOutcome): Promise<void> {
     // Each finding's condition has the Event's reason as its type.
-    for (const [reason, messages] of [['ConsentPending', outcome.consentPending], ['Exposed', outcome.exposed], ['Overlapping', outcome.overlapping ?? []], ['PeerUnresolved', outcome.unresolved ?? []]] as const) {
+    for (const [reason, messages] of [['ConsentPending', outcome.consentPending], ['Exposed', outcome.exposed], ['Overlapping', outcome.overlapping ?? []], ['PeerUnresolved', outcome.unresolved ?? []], ['IdentityWidened', outcome.identityWidened ?? []]] as const) {
       if (messages.length > 0 && conditionMessage(workload, reason) !== messages.join('; ')) await this.event(workload, 'Warning', reason, messages.join('; '));
     }
   }

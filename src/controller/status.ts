@@ -1,5 +1,5 @@
 // Status as kstatus reads it: conditions keyed by type (Ready, Reconciling, Stalled, ConsentPending,
-// IdentityDrift, Exposed, Overlapping, PeerUnresolved), each with reason, message and lastTransitionTime, plus observedGeneration.
+// IdentityDrift, Exposed, Overlapping, PeerUnresolved, IdentityWidened), each with reason, message and lastTransitionTime, plus observedGeneration.
 // Pure: the reconciler passes in the outcome and the time.
 import type { AIWorkloadStatus, ComponentStatus, Condition } from '../api/types.js';
 
@@ -15,6 +15,8 @@ export interface AppliedOutcome {
   overlapping?: string[];
   /** Declared peers that resolve to nothing (no EndpointSlice for KubeAPIServer, an AIWorkload that is not there). */
   unresolved?: string[];
+  /** Bindings Bulkhead did not write that give a segment's ServiceAccount something (identity-bindings.ts). */
+  identityWidened?: string[];
   ceiling: string[];
   /** Audit mode: current connections the desired policies would cut. */
   wouldBlock?: string[];
@@ -136,6 +138,7 @@ const FINDINGS = [
   { field: 'exposed', type: 'Exposed', reason: 'UndeclaredPeerCanConnect' },
   { field: 'overlapping', type: 'Overlapping', reason: 'PodsInSeveralSegments' },
   { field: 'unresolved', type: 'PeerUnresolved', reason: 'PeerResolvesToNothing' },
+  { field: 'identityWidened', type: 'IdentityWidened', reason: 'BoundOutsideBulkhead' },
 ] as const;
 
 function findingConditions(outcome: AppliedOutcome): ConditionInput[] {

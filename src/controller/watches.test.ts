@@ -77,7 +77,7 @@ describe('which updates matter', () => {
   });
 
   it('every informer the manager makes has a watch', () => {
-    expect(WATCHES.map((w) => w.resource).sort()).toEqual(['aiworkloads', 'endpointslices', 'managed', 'namespaces', 'networkpolicies', 'pods']);
+    expect([...new Set(WATCHES.map((w) => w.resource))].sort()).toEqual(['aiworkloads', 'bindings', 'endpointslices', 'managed', 'namespaces', 'networkpolicies', 'pods']);
   });
 });
 

@@ -7,6 +7,8 @@ import { KIND, LABEL_MANAGED_BY, LABEL_WORKLOAD, MANAGED_BY_VALUE } from '../api
 import type { Labels, StoredObject } from '../api/kubernetes.js';
 import type { LabelSelector } from '../api/schema.js';
 import type { AIWorkloadSpec } from '../api/types.js';
+import { bindingChanged, bindingKeys } from './identity-bindings.js';
+import { registryKeys } from './identity-registry.js';
 
 /** What the map functions may read of the caches: indexes (workload-index.ts), never a scan of every AIWorkload. */
 export interface WatchIndex {
@@ -27,7 +29,7 @@ export type MapFunc = (obj: StoredObject, index: WatchIndex) => string[];
 
 export interface Watch {
   /** The informer it hangs on. */
-  resource: 'aiworkloads' | 'managed' | 'networkpolicies' | 'pods' | 'namespaces' | 'endpointslices';
+  resource: 'aiworkloads' | 'managed' | 'networkpolicies' | 'pods' | 'namespaces' | 'endpointslices' | 'bindings';
   map: MapFunc;
   /** Whether an update matters at all; absent: every update does. */
   changed?: (oldObj: StoredObject, newObj: StoredObject) => boolean;
@@ -99,10 +101,16 @@ export const allKeys: MapFunc = (_obj, index) => [...index.allKeys()];
 /** Namespaces matter when their labels change. */
 export const labelsChanged = (o: StoredObject, n: StoredObject): boolean => json(o.metadata.labels) !== json(n.metadata.labels);
 
-/** WATCHES: For AIWorkload, Owns the generated kinds, Watches policies, pods, namespaces and the API server's endpoints. */
+/**
+ * WATCHES: For AIWorkload, Owns the generated kinds (and the identity registry's entries in the
+ * operator's namespace), Watches policies, pods, namespaces, the API server's endpoints and the
+ * bindings that may widen a segment's identity.
+ */
 export const WATCHES: readonly Watch[] = [
   { resource: 'aiworkloads', map: workloadKeys, changed: specOrDeletionChanged },
   { resource: 'managed', map: ownerKeys },
+  { resource: 'managed', map: registryKeys },
+  { resource: 'bindings', map: bindingKeys, changed: bindingChanged },
   { resource: 'networkpolicies', map: policyKeys },
   { resource: 'pods', map: podKeys, changed: podChanged },
   { resource: 'namespaces', map: allKeys, changed: labelsChanged, updatesOnly: true },

@@ -59,7 +59,7 @@ describe('buildSegmentMap', () => {
       'namespace ingress-nginx pods {app.kubernetes.io/name=ingress-nginx} -> ml-prod/fraud-detect/gateway',
       'platform Monitoring -> ml-prod/fraud-detect/model',
     ]);
-    expect(edgesOf(map, 'egress')).toEqual(['ml-prod/fraud-detect/training -> cidr 0.0.0.0/0 except 10.0.0.0/8']);
+    expect(edgesOf(map, 'egress')).toEqual(['ml-prod/fraud-detect/training -> cidr 0.0.0.0/0 except 10.0.0.0/8', 'ml-prod/fraud-detect/training -> cidr ::/0']);
     expect(edgesOf(map, 'dns')).toHaveLength(5);
     const label = (from: string, to: string): string | undefined => map.edges.find((e) => e.from.endsWith(from) && e.to.endsWith(to))?.label;
     expect(label('/gateway', '/model')).toBe('grpc 9000/TCP');
