@@ -36,6 +36,9 @@ say "Installing the AIWorkload CRD"
 "$KUBECTL" apply -f crds/
 "$KUBECTL" wait --for=condition=Established crd/aiworkloads.bulkhead.dev --timeout=60s
 
+# The operator's own namespace, as an install makes it: the identity registry lives there.
+"$KUBECTL" apply -f manifests/00-namespace.yaml
+
 say "Running the operator (logs: $DIR/operator.log)"
 node bin/bulkhead.js run --metrics-bind-address 127.0.0.1:0 > "$DIR/operator.log" 2>&1 &
 OPERATOR_PID=$!
