@@ -26,6 +26,7 @@ import { WorkloadIndex } from '../controller/workload-index.js';
 import { RESOURCES } from '../kube/resources.js';
 import { Informer, type InformerOptions, type ListWatchTransport } from '../runtime/informer.js';
 import { type BenchCase, type ChildReport, type Probe, childCase, measureInChild, mib } from './child-memory.js';
+import { BENCH_COMPONENTS, benchSpec } from './workload-spec.js';
 
 /** A model server pod as the API server returns it (abridged only in repetition). */
 export function realisticPod(name: string, ns: string, labels: Record<string, string>, ip: string): Pod & Record<string, unknown> {
@@ -88,31 +89,10 @@ export function realisticPod(name: string, ns: string, labels: Record<string, st
 const PODS = 10_000;
 const WORKLOADS = 1_000;
 const NAMESPACES = 100;
-const COMPONENTS = ['gateway', 'model', 'features', 'data', 'train'] as const;
 /** The operator's RSS target with this cache (issue 12, target 4). */
 const TARGET_RSS = 150 * 2 ** 20;
 const CREATED = '2026-11-26T10:00:00Z';
 
-/**
- * The AIWorkload spec of workload i: the one src/bench/convergence.ts applies (5 components, 3
- * flows, one Role), copied so that both benchmarks can change on their own.
- */
-function spec(i: number): unknown {
-  return {
-    components: COMPONENTS.map((name, j) => ({
-      name,
-      role: ['Gateway', 'Model', 'FeatureStore', 'Dataset', 'Training'][j],
-      selector: { matchLabels: { app: `${name}-${i}` } },
-      ports: j === 4 ? undefined : [{ name: 'p', port: 8000 + j }],
-      permissions: j === 1 ? [{ resource: 'configmaps', names: [`weights-${i}`], verbs: ['get'] }] : undefined,
-    })),
-    flows: [
-      { from: 'gateway', to: 'model', ports: ['p'] },
-      { from: 'model', to: 'features', ports: ['p'] },
-      { from: 'train', to: 'data', ports: ['p'] },
-    ],
-  };
-}
 
 const namespaceOf = (workload: number): string => `team-${workload % NAMESPACES}`;
 const uid = (kind: string, i: number): string => `${kind.slice(0, 8).toLowerCase().padEnd(8, '0')}-0000-4000-8000-${String(i).padStart(12, '0')}`;
@@ -133,7 +113,7 @@ function served<T extends KubeObject>(obj: T, i: number, manager: string): T {
 
 /** AIWorkload i as the operator's informer lists it: spec and the status the operator wrote. */
 function aiWorkload(i: number): StoredObject {
-  const w = { apiVersion: API_VERSION, kind: KIND, metadata: { name: `w${i}`, namespace: namespaceOf(i), generation: 1 }, spec: spec(i) };
+  const w = { apiVersion: API_VERSION, kind: KIND, metadata: { name: `w${i}`, namespace: namespaceOf(i), generation: 1 }, spec: benchSpec(i) };
   const conditions = [
     { type: 'Ready', status: 'True', reason: 'Applied', message: '5 segment(s) enforced.' },
     { type: 'Reconciling', status: 'False', reason: 'Converged', message: '' },
@@ -144,7 +124,7 @@ function aiWorkload(i: number): StoredObject {
 
 /** The objects the compiler generates for workload i (as the operator applies them). */
 function generated(i: number): GeneratedObject[] {
-  const v = validateSpec(spec(i));
+  const v = validateSpec(benchSpec(i));
   if (!v.ok) throw new Error('bench spec invalid');
   return compile({ name: `w${i}`, namespace: namespaceOf(i), uid: uid(KIND, i), spec: v.spec }, { platform: DEFAULT_PLATFORM, workloads: new Map() }).objects;
 }
@@ -152,7 +132,7 @@ function generated(i: number): GeneratedObject[] {
 /** Pod j: two pods per segment, so the 10,000 pods are what the 5,000 segments select. */
 function pod(j: number): Pod {
   const w = Math.floor(j / 10) % WORKLOADS;
-  const component = COMPONENTS[Math.floor((j % 10) / 2)] ?? 'model';
+  const component = BENCH_COMPONENTS[Math.floor((j % 10) / 2)] ?? 'model';
   const name = `${component}-${w}-7d9f8-${String(j).padStart(5, '0')}`;
   return realisticPod(name, namespaceOf(w), { app: `${component}-${w}`, 'pod-template-hash': '7d9f8' }, `10.${Math.floor(j / 65536) % 256}.${Math.floor(j / 256) % 256}.${j % 256}`);
 }

@@ -14,6 +14,7 @@ import { silentLogger } from '../observe/logger.js';
 import { runAsMain, withBenchCluster } from './bench-cluster.js';
 import { createMetrics } from '../observe/metrics.js';
 import type { AuditEvent } from '../devcluster/audit.js';
+import { benchSpec } from './workload-spec.js';
 
 /**
  * BENCH_API_QPS: the operator's client-side rate limit (--kube-api-qps, burst twice that). Default 0,
@@ -25,22 +26,6 @@ const API_QPS = Number(process.env['BENCH_API_QPS'] ?? 0);
 const WORKLOADS = Number(process.env['BENCH_WORKLOADS'] ?? 40);
 if (!Number.isInteger(WORKLOADS) || WORKLOADS < 1) throw new Error(`BENCH_WORKLOADS must be a positive integer, got ${process.env['BENCH_WORKLOADS'] ?? ''}`);
 
-function spec(i: number): unknown {
-  return {
-    components: ['gateway', 'model', 'features', 'data', 'train'].map((name, j) => ({
-      name,
-      role: ['Gateway', 'Model', 'FeatureStore', 'Dataset', 'Training'][j],
-      selector: { matchLabels: { app: `${name}-${i}` } },
-      ports: j === 4 ? undefined : [{ name: 'p', port: 8000 + j }],
-      permissions: j === 1 ? [{ resource: 'configmaps', names: [`weights-${i}`], verbs: ['get'] }] : undefined,
-    })),
-    flows: [
-      { from: 'gateway', to: 'model', ports: ['p'] },
-      { from: 'model', to: 'features', ports: ['p'] },
-      { from: 'train', to: 'data', ports: ['p'] },
-    ],
-  };
-}
 
 async function createNamespace(rest: RestClient, name: string): Promise<void> {
   await rest.request('POST', '/api/v1/namespaces', { body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name } } });
@@ -49,7 +34,7 @@ async function createNamespace(rest: RestClient, name: string): Promise<void> {
 /** Applies every object the compiler makes for the W workloads, two at a time (the operator's default workers). */
 async function bareClient(rest: RestClient, ns: string): Promise<{ ms: number; writes: number }> {
   const objects = Array.from({ length: WORKLOADS }, (_v, i) => {
-    const v = validateSpec(spec(i));
+    const v = validateSpec(benchSpec(i));
     if (!v.ok) throw new Error('bench spec invalid');
     return compile({ name: `w${i}`, namespace: ns, spec: v.spec }, { platform: DEFAULT_PLATFORM, workloads: new Map() }).objects;
   }).flat();
@@ -83,7 +68,7 @@ async function operator(kc: KubeConfig, rest: RestClient, ns: string): Promise<n
   try {
     const started = performance.now();
     for (let i = 0; i < WORKLOADS; i++) {
-      await rest.request('POST', collectionPath(RESOURCES.AIWorkload, ns), { body: { apiVersion: API_VERSION, kind: KIND, metadata: { name: `w${i}`, namespace: ns }, spec: spec(i) } });
+      await rest.request('POST', collectionPath(RESOURCES.AIWorkload, ns), { body: { apiVersion: API_VERSION, kind: KIND, metadata: { name: `w${i}`, namespace: ns }, spec: benchSpec(i) } });
     }
     while ((await readySegments()) < WORKLOADS * 5) await new Promise((r) => setTimeout(r, 20));
     return performance.now() - started;

@@ -19,6 +19,7 @@ import { createMetrics } from '../observe/metrics.js';
 import { LeaderElector, kubeLeaseStore } from '../runtime/leader-election.js';
 import { isConflict, isForbidden, type RestClient } from '../runtime/rest.js';
 import { runAsMain, withBenchCluster } from './bench-cluster.js';
+import { BENCH_COMPONENTS, benchSpec } from './workload-spec.js';
 
 const PODS = Number(process.env['BENCH_PODS'] ?? 10_000);
 const SMALL = 100;
@@ -30,26 +31,9 @@ const CHURN_PER_SECOND = 100;
 const CHURN_SECONDS = 15;
 const RENEW_DEADLINE_MS = 10_000;
 
-const COMPONENTS = ['gateway', 'model', 'features', 'data', 'train'] as const;
-const ROLES = ['Gateway', 'Model', 'FeatureStore', 'Dataset', 'Training'] as const;
 const nsOf = (i: number): string => `scale-${Math.floor(i / PER_NAMESPACE)}`;
 const podsPerWorkload = (): number => Math.max(1, Math.floor(PODS / LARGE));
 
-function spec(i: number, modelPort = 8001): unknown {
-  return {
-    components: COMPONENTS.map((name, j) => ({
-      name,
-      role: ROLES[j],
-      selector: { matchLabels: { app: `${name}-${i}` } },
-      ports: j === 4 ? undefined : [{ name: 'p', port: j === 1 ? modelPort : 8000 + j }],
-    })),
-    flows: [
-      { from: 'gateway', to: 'model', ports: ['p'] },
-      { from: 'model', to: 'features', ports: ['p'] },
-      { from: 'train', to: 'data', ports: ['p'] },
-    ],
-  };
-}
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const cpuMs = (): number => {
@@ -93,7 +77,7 @@ async function createPods(rest: RestClient): Promise<void> {
   const each = podsPerWorkload();
   await pool(PODS, 8, async (p) => {
     const w = Math.floor(p / each) % LARGE;
-    const app = `${COMPONENTS[p % COMPONENTS.length] ?? 'gateway'}-${w}`;
+    const app = `${BENCH_COMPONENTS[p % BENCH_COMPONENTS.length] ?? 'gateway'}-${w}`;
     await create(rest, collectionPath(RESOURCES.Pod, nsOf(w)), {
       apiVersion: 'v1',
       kind: 'Pod',
@@ -106,7 +90,7 @@ async function createPods(rest: RestClient): Promise<void> {
 async function createWorkloads(rest: RestClient, from: number, to: number): Promise<void> {
   await pool(to - from, 4, (k) => {
     const i = from + k;
-    return create(rest, collectionPath(RESOURCES.AIWorkload, nsOf(i)), { apiVersion: API_VERSION, kind: KIND, metadata: { name: `w${i}` }, spec: spec(i) });
+    return create(rest, collectionPath(RESOURCES.AIWorkload, nsOf(i)), { apiVersion: API_VERSION, kind: KIND, metadata: { name: `w${i}` }, spec: benchSpec(i, { withRole: false }) });
   });
 }
 
@@ -121,7 +105,7 @@ async function reconcileCpu(rest: RestClient, manager: Manager, among: number): 
     const path = objectPath(RESOURCES.AIWorkload, nsOf(i), `w${i}`);
     await until('the operator to go idle', () => manager.idle());
     const before = cpuMs();
-    const patched = await rest.request<Status>('PATCH', path, { body: { spec: spec(i, 9000 + c + WARM_UP + among) }, contentType: 'application/merge-patch+json' });
+    const patched = await rest.request<Status>('PATCH', path, { body: { spec: benchSpec(i, { withRole: false, modelPort: 9000 + c + WARM_UP + among }) }, contentType: 'application/merge-patch+json' });
     const generation = patched.metadata.generation ?? 0;
     await until(`w${i} to report generation ${generation}`, async () => ((await rest.request<Status>('GET', path)).status?.observedGeneration ?? 0) >= generation, 60_000, 5);
     await until('the operator to go idle', () => manager.idle());

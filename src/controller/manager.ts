@@ -184,7 +184,9 @@ export class Manager {
     const bindingInformers = [managed.get('RoleBinding'), make('clusterrolebindings', RESOURCES.ClusterRoleBinding)].filter((i): i is AnyInformer => i !== undefined);
     const bindings = indexBindings(bindingInformers);
     const pods = make('pods', RESOURCES.Pod);
-    const podLabelsIn = (ns: string): Labels[] => podsThatCount(pods.listByNamespace(ns) as Stored<Pod>[]).map((p) => p.metadata.labels ?? {});
+    // The pods of a namespace that take part in networking: what every reader of the pod cache counts.
+    const podsIn = (ns: string): Stored<Pod>[] => podsThatCount(pods.listByNamespace(ns) as Stored<Pod>[]);
+    const podLabelsIn = (ns: string): Labels[] => podsIn(ns).map((p) => p.metadata.labels ?? {});
     // A deleted AIWorkload's findings leave the exposed-segments gauge with it.
     const index = indexWorkloads(workloads, new WorkloadIndex({ podLabelsIn }), (key) => {
       this.exposure.remove(key);
@@ -204,7 +206,7 @@ export class Manager {
         const objs = new Set([...(inf?.byIndex(OWNER_INDEX, `label:${ns}/${workloadLabel}`) ?? []), ...(inf?.byIndex(OWNER_INDEX, `uid:${uid}`) ?? [])]);
         return [...objs].filter((o) => o.metadata.labels?.[LABEL_MANAGED_BY] === MANAGED_BY_VALUE);
       },
-      listPods: (ns) => podsThatCount(pods.listByNamespace(ns) as Stored<Pod>[]),
+      listPods: podsIn,
       namespaceTerminating: (ns) => {
         const n = namespaces.get(undefined, ns) as (StoredObject & { status?: { phase?: string } }) | undefined;
         // Not in the (synced) cache: the namespace is gone, and its AIWorkloads' deletions are on
@@ -236,7 +238,7 @@ export class Manager {
       networkPolicies: (managed.get('NetworkPolicy')?.list() ?? []) as AnalysisFacts['networkPolicies'],
     });
     const namespaceFacts = (ns: string): NamespaceFacts => ({
-      pods: podsThatCount(pods.listByNamespace(ns) as Stored<Pod>[]),
+      pods: podsIn(ns),
       networkPolicies: (managed.get('NetworkPolicy')?.listByNamespace(ns) ?? []) as NetworkPolicy[],
     });
     this.exposure = new ExposureLoop({

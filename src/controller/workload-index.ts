@@ -139,12 +139,9 @@ export class WorkloadIndex implements WatchIndex {
     if (!v.ok) return [];
     const namespace = obj.metadata.namespace ?? 'default';
     const self = keyOf(obj);
-    const out = new Set<string>();
-    for (const labels of this.opts.podLabelsIn?.(namespace) ?? []) {
-      if (!v.spec.components.some((c) => selectorMatches(c.selector, labels))) continue;
-      for (const key of this.selecting(namespace, labels)) if (key !== self) out.add(key);
-    }
-    return [...out];
+    const sharing = new Set(v.spec.components.flatMap((c) => this.selectingPodsOf(namespace, c.selector)));
+    sharing.delete(self);
+    return [...sharing];
   }
 
   /** The workloads of the namespace with a segment that selects a pod the selector selects (a NetworkPolicy's podSelector, say). */
