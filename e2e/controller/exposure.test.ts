@@ -5,6 +5,7 @@ import { dump } from 'js-yaml';
 import { type CliResult, bulkhead } from '../harness/cli.js';
 import { deleteNamespace, freshNamespace, kubectlOk, waitFor } from '../harness/cluster.js';
 import { type RunningOperator, ensureCrd, startOperator } from '../harness/operator.js';
+import { ragWorkload } from '../harness/rag-workload.js';
 
 type Condition = { type: string; status: string; reason: string; message?: string };
 
@@ -44,18 +45,7 @@ afterAll(async () => {
 });
 
 test('an allow-all policy in the namespace exposes the segments, and deleting it clears Exposed', async () => {
-  const workload = {
-    apiVersion: 'bulkhead.dev/v1alpha1',
-    kind: 'AIWorkload',
-    metadata: { name: 'rag', namespace: ns },
-    spec: {
-      components: [
-        { name: 'api', role: 'Gateway', selector: { matchLabels: { app: 'api' } }, ports: [{ name: 'http', port: 8080 }] },
-        { name: 'vectors', role: 'VectorStore', selector: { matchLabels: { app: 'vectors' } }, ports: [{ name: 'http', port: 8080 }] },
-      ],
-      flows: [{ from: 'api', to: 'vectors', ports: ['http'] }],
-    },
-  };
+  const workload = ragWorkload(ns);
   await kubectlOk(['apply', '-f', '-'], { input: dump(workload) });
   await kubectlOk(['-n', ns, 'wait', '--for=condition=Ready', 'aiworkload/rag', '--timeout=60s']);
   await kubectlOk(['apply', '-f', '-'], { input: [pod('api-0', { app: 'api' }, 'rag-api'), pod('vectors-0', { app: 'vectors' }, 'rag-vectors'), pod('intruder', { app: 'intruder' })].join('---\n') });

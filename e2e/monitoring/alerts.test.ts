@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import { dump } from 'js-yaml';
 import { deleteNamespace, freshNamespace, kubectlOk, waitFor } from '../harness/cluster.js';
+import { ragWorkload } from '../harness/rag-workload.js';
 import { type RunningOperator, ensureCrd, startOperator } from '../harness/operator.js';
 import { DASHBOARD_FILE, type PrometheusAlert, RULES_FILE, type RunningPrometheus, alertNames, loadRules, startPrometheus } from './prometheus.js';
 
@@ -107,18 +108,7 @@ describe('a real Prometheus with the shipped rules', () => {
   }, 60_000);
 
   it('fires BulkheadSegmentExposed when an allow-all NetworkPolicy is added next to a segment, and resolves it when it goes', async () => {
-    const workload = {
-      apiVersion: 'bulkhead.dev/v1alpha1',
-      kind: 'AIWorkload',
-      metadata: { name: 'rag', namespace: ns },
-      spec: {
-        components: [
-          { name: 'api', role: 'Gateway', selector: { matchLabels: { app: 'api' } }, ports: [{ name: 'http', port: 8080 }] },
-          { name: 'vectors', role: 'VectorStore', selector: { matchLabels: { app: 'vectors' } }, ports: [{ name: 'http', port: 8080 }] },
-        ],
-        flows: [{ from: 'api', to: 'vectors', ports: ['http'] }],
-      },
-    };
+    const workload = ragWorkload(ns);
     await kubectlOk(['apply', '-f', '-'], { input: dump(workload) });
     await kubectlOk(['-n', ns, 'wait', '--for=condition=Ready', 'aiworkload/rag', '--timeout=60s']);
     const pods = [pod('api-0', { app: 'api' }, 'rag-api'), pod('vectors-0', { app: 'vectors' }, 'rag-vectors'), pod('intruder', { app: 'intruder' }, undefined)];

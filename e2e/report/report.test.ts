@@ -11,6 +11,7 @@ import { pathToFileURL } from 'node:url';
 import { dump, load } from 'js-yaml';
 import type { Browser, Page } from 'playwright-core';
 import { bulkhead } from '../harness/cli.js';
+import { ragWorkload } from '../harness/rag-workload.js';
 import { deleteNamespace, freshNamespace, kubectlOk, waitFor } from '../harness/cluster.js';
 import { type RunningOperator, ensureCrd, repoRoot, startOperator } from '../harness/operator.js';
 import { type Drawn, count, drawnElements, launchChromium, openPage } from './browser.js';
@@ -187,18 +188,7 @@ describe('live', () => {
   }
 
   test('report --live draws the exposure an allow-all NetworkPolicy makes, with the operator\'s conditions', async () => {
-    const workload = {
-      apiVersion: 'bulkhead.dev/v1alpha1',
-      kind: 'AIWorkload',
-      metadata: { name: 'rag', namespace: ns },
-      spec: {
-        components: [
-          { name: 'api', role: 'Gateway', selector: { matchLabels: { app: 'api' } }, ports: [{ name: 'http', port: 8080 }] },
-          { name: 'vectors', role: 'VectorStore', selector: { matchLabels: { app: 'vectors' } }, ports: [{ name: 'http', port: 8080 }] },
-        ],
-        flows: [{ from: 'api', to: 'vectors', ports: ['http'] }],
-      },
-    };
+    const workload = ragWorkload(ns);
     await kubectlOk(['apply', '-f', '-'], { input: dump(workload) });
     await kubectlOk(['-n', ns, 'wait', '--for=condition=Ready', 'aiworkload/rag', '--timeout=60s']);
     await kubectlOk(['apply', '-f', '-'], { input: [pod(ns, 'api-0', { app: 'api' }), pod(ns, 'vectors-0', { app: 'vectors' }), pod(ns, 'intruder', { app: 'intruder' })].map((d) => dump(d)).join('---\n') });
