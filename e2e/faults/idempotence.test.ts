@@ -6,7 +6,8 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { load } from 'js-yaml';
-import { deleteNamespace, freshNamespace, waitFor } from '../harness/cluster.js';
+import { type AuditEvent, deleteNamespace, freshNamespace, waitFor } from '../harness/cluster.js';
+import { OPERATOR_NAMESPACE } from '../harness/operator-identity.js';
 import { type RunningOperator, ensureCrd, repoRoot, startOperator } from '../harness/operator.js';
 import { applyWorkload, auditMark, auditSince, describeWrite, metric, operatorUser, report, smallSpec, waitConverged, writesBy } from './support.js';
 
@@ -38,6 +39,16 @@ afterAll(async () => {
 
 const reconciles = (): Promise<number> => metric(operator, 'bulkhead_reconcile_total');
 
+// The cluster is shared by the suites that ran before: an AIWorkload of theirs whose namespace is
+// still being deleted goes away during this one, and the operator (which watches every namespace)
+// rightly removes its identity registry entry. Those deletes are another workload's clean-up, not
+// a resync's write; anything else the operator writes outside this suite's objects still fails.
+const isOurs = (e: AuditEvent): boolean =>
+  e.objectRef?.namespace === ns || (e.objectRef?.namespace === OPERATOR_NAMESPACE && (e.objectRef.name ?? '').startsWith(`${ns}.`));
+const isForeignCleanUp = (e: AuditEvent): boolean =>
+  !isOurs(e) && e.verb === 'delete' && e.objectRef?.resource === 'rolebindings' && e.objectRef.namespace === OPERATOR_NAMESPACE;
+const resyncWrites = (events: readonly AuditEvent[]): AuditEvent[] => writesBy(events, user).filter((e) => !isForeignCleanUp(e));
+
 test(`after convergence, ${CYCLES} periodic resyncs of every AIWorkload make zero write requests`, async () => {
   // Convergence has a tail: a reconcile that ran before the informer saw the operator's own
   // writes may repeat a write. Wait until a whole resync cycle of every workload passed with no
@@ -48,7 +59,7 @@ test(`after convergence, ${CYCLES} periodic resyncs of every AIWorkload make zer
     const mark = auditMark();
     const start = await reconciles();
     await waitFor(async () => (await reconciles()) >= start + NAMES.length, { timeoutMs: 4 * RESYNC_SECONDS * 1000, description: 'a resync cycle' });
-    lastWrites = writesBy(auditSince(mark), user).map(describeWrite);
+    lastWrites = resyncWrites(auditSince(mark)).map(describeWrite);
     if (lastWrites.length > 0) throw new Error(`still writing: ${lastWrites.slice(0, 5).join('; ')}`);
     return true;
   }, { timeoutMs: 30_000, intervalMs: 0, description: 'a resync cycle without writes' });
@@ -62,7 +73,7 @@ test(`after convergence, ${CYCLES} periodic resyncs of every AIWorkload make zer
     description: `${CYCLES} resync cycles`,
   });
   const done = await reconciles();
-  const writes = writesBy(auditSince(mark), user);
+  const writes = resyncWrites(auditSince(mark));
   report(`idle resync: ${done - start} reconciles of ${NAMES.length} AIWorkloads (${CYCLES} cycles), ${writes.length} write requests`);
   expect(writes.map(describeWrite)).toEqual([]);
   // The cycles were real reconciles that succeeded, not errors that gave up before writing.
