@@ -3,6 +3,7 @@
 import { METADATA_ADDRESSES } from '../api/constants.js';
 import type { LabelSelector } from '../api/schema.js';
 import type { AIWorkloadSpec } from '../api/types.js';
+import type { BlockedSet } from '../threatfeed/merge.js';
 
 /**
  * Where the platform peers live, and the cloud metadata endpoints every CIDR egress leaves out.
@@ -40,6 +41,15 @@ export interface CompileFacts {
   workloads: ReadonlyMap<string, PeerWorkload>;
   /** The API server's addresses and ports (from the default/kubernetes EndpointSlice); undefined when unknown. */
   kubeAPIServer?: { addresses: string[]; ports: number[] } | undefined;
+  /** The threat feeds whose scope covers the workload, merged: carved out of every CIDR peer. */
+  threatFeeds?: FeedsInForce | undefined;
+}
+
+/** The blocked networks of the ThreatFeeds that cover one AIWorkload, as one merged set. */
+export interface FeedsInForce {
+  /** The ThreatFeeds, by name (sorted), for messages. */
+  names: readonly string[];
+  blocked: BlockedSet;
 }
 
 export interface WorkloadInput {

@@ -4,6 +4,7 @@ import { LABEL_NAMESPACE_NAME } from '../api/constants.js';
 import type { LabelSelector } from '../api/schema.js';
 import type { Component, EgressRule, IngressRule, Peer } from '../api/types.js';
 import type { CompileFacts, PeerWorkload, WorkloadInput } from './facts.js';
+import { isWhollyBlocked } from '../threatfeed/merge.js';
 import type { NetworkPolicyPeer } from './objects.js';
 
 export const namespaceSelector = (namespace: string): LabelSelector => ({ matchLabels: { [LABEL_NAMESPACE_NAME]: namespace } });
@@ -105,10 +106,7 @@ export function resolveEgressPeer(rule: EgressRule, from: Component, self: Workl
 }
 
 function resolveCommonPeer(peer: Peer, facts: CompileFacts, direction: 'ingress' | 'egress', allowMetadata: boolean): ResolvedPeer {
-  if (peer.cidr !== undefined) {
-    if (direction === 'ingress' || allowMetadata) return { ok: true, peers: [cidrPeer(peer.cidr, peer.except, [])] };
-    return metadataEgress(peer.cidr, peer.except, facts.platform.metadataAddresses);
-  }
+  if (peer.cidr !== undefined) return resolveCidrPeer(peer.cidr, peer.except, facts, direction === 'egress' && !allowMetadata ? facts.platform.metadataAddresses : []);
   if (peer.platform !== undefined) return resolvePlatformPeer(peer.platform, facts);
   // namespace and/or pods: ONE peer carrying both selectors (AND), never two peers (OR).
   const out: NetworkPolicyPeer = {};
@@ -118,15 +116,18 @@ function resolveCommonPeer(peer: Peer, facts: CompileFacts, direction: 'ingress'
 }
 
 /**
- * A CIDR egress of a component that did not ask for the metadata endpoints: every configured
- * endpoint strictly inside the range joins the except list, so a wide egress range never opens the
- * node's credentials by accident. A range that lies wholly inside an endpoint gets no rule (fail
- * closed): validation refuses the default endpoints there, and an endpoint the operator added
- * (--metadata-cidrs) is reported as an unresolved peer instead.
+ * A CIDR peer, in either direction. Out of an egress of a component that did not ask for them go
+ * the cloud metadata endpoints: every configured endpoint strictly inside the range joins the
+ * except list, so a wide egress range never opens the node's credentials by accident. Out of
+ * every CIDR peer, both directions, go the networks of the threat feeds that cover the workload
+ * (merged, only those inside the range). A range that lies wholly inside an endpoint or a blocked
+ * network gets no rule (fail closed): validation refuses the default endpoints there, and the rest
+ * is reported as an unresolved peer.
  */
-function metadataEgress(cidr: string, declared: readonly string[] | undefined, metadata: readonly string[]): ResolvedPeer {
+function resolveCidrPeer(cidr: string, declared: readonly string[] | undefined, facts: CompileFacts, metadata: readonly string[]): ResolvedPeer {
   const outer = parseCidr(cidr);
-  const covering = outer === undefined ? undefined : metadata.find((address) => {
+  if (outer === undefined) return { ok: true, peers: [cidrPeer(cidr, declared, [])] };
+  const covering = metadata.find((address) => {
     const m = parseCidr(address);
     return m !== undefined && cidrContains(m, outer);
   });
@@ -136,13 +137,27 @@ function metadataEgress(cidr: string, declared: readonly string[] | undefined, m
       problem: { kind: 'unresolved', peer: `cidr/${cidr}`, message: `${cidr} lies within the cloud metadata endpoint ${covering} (operator configuration --metadata-cidrs); set allowMetadataAccess: true on the component to allow it` },
     };
   }
-  return { ok: true, peers: [cidrPeer(cidr, declared, metadataWithin(cidr, metadata))] };
+  const feeds = facts.threatFeeds;
+  const blocked = feeds === undefined ? [] : feeds.blocked.carve(outer);
+  if (isWhollyBlocked(blocked)) {
+    const by = `${blocked.by.slice(0, 3).join(', ')}${blocked.by.length > 3 ? ', …' : ''}`;
+    return {
+      ok: false,
+      problem: { kind: 'unresolved', peer: `cidr/${cidr}`, message: `${cidr} lies within ${by}, blocked by ThreatFeed ${(feeds?.names ?? []).join(', ')}; no rule is generated` },
+    };
+  }
+  return { ok: true, peers: [cidrPeer(cidr, declared, [...metadataWithin(cidr, metadata), ...blocked])] };
 }
 
-/** An ipBlock for `cidr`, with `extra` joining the declared except list. */
+/** An ipBlock for `cidr`, with `extra` joining the declared except list (each once). */
 function cidrPeer(cidr: string, declared: readonly string[] | undefined, extra: readonly string[]): NetworkPolicyPeer {
   const except = [...(declared ?? [])];
-  for (const address of extra) if (!except.includes(address)) except.push(address);
+  const seen = new Set(except);
+  for (const address of extra) {
+    if (seen.has(address)) continue;
+    seen.add(address);
+    except.push(address);
+  }
   return { ipBlock: except.length > 0 ? { cidr, except } : { cidr } };
 }
 
