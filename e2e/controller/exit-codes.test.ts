@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { KubeConfig } from '@kubernetes/client-node';
+import { KubeConfig } from '../../src/runtime/kubeconfig.js';
 import { dump } from 'js-yaml';
 import { bulkhead } from '../harness/cli.js';
 import { adminKubeconfig, deleteNamespace, freshNamespace, kubectlOk, waitFor } from '../harness/cluster.js';

@@ -93,7 +93,7 @@ async function apiServerWithoutCrd(): Promise<{ kubeconfig: string; close: () =>
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   const file = path.join(testCluster().dir, 'users', 'bulkhead-operator-without-crd.kubeconfig');
-  // Plain HTTP to the front, which client-node allows only with TLS verification off.
+  // Plain HTTP to the front (the kubeconfig allows an http:// server).
   kc.clusters[0] = { ...kc.clusters[0], cluster: { server: `http://127.0.0.1:${port}`, 'insecure-skip-tls-verify': true } };
   await writeFile(file, dump(kc), { mode: 0o600 });
   return {

@@ -1,7 +1,7 @@
 // The supervised informer against the real API server (in process, no operator): watches that the
 // server closes cleanly (a 1 s server-side timeout) are reopened from the last resourceVersion, with
 // backoff, and no change made across the reopenings is lost.
-import { KubeConfig } from '@kubernetes/client-node';
+import { KubeConfig } from '../../src/runtime/kubeconfig.js';
 import type { KubeObject } from '../../src/api/kubernetes.js';
 import { Informer, type RestartReason, kubeListWatch } from '../../src/runtime/informer.js';
 import { adminKubeconfig, deleteNamespace, freshNamespace, kubectlOk, waitFor } from '../harness/cluster.js';

@@ -2,7 +2,7 @@
 // (src/api/schema.ts) exactly when the API server accepts them under the generated CRD (server-side
 // dry-run creates), and an accepted object reads back exactly as zod parses it (defaults included).
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { KubeConfig } from '@kubernetes/client-node';
+import { KubeConfig } from '../../src/runtime/kubeconfig.js';
 import fc from 'fast-check';
 import { aiWorkloadSpecSchema } from '../../src/api/schema.js';
 import { ApiError, type RestClient, createRestClient } from '../../src/runtime/rest.js';

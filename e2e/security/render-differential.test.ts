@@ -12,7 +12,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { KubeConfig } from '@kubernetes/client-node';
+import { KubeConfig } from '../../src/runtime/kubeconfig.js';
 import { dump, load, loadAll } from 'js-yaml';
 import fc from 'fast-check';
 import { unknownFields } from '../../src/api/manifest.js';

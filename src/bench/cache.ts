@@ -263,8 +263,8 @@ const CASES: Record<string, BenchCase> = {
   'pods-decoded': podsOnly(),
   'pods-slim': podsOnly(slimPod),
   operator: {
-    // What `bulkhead run` loads (the command's module: the manager, leader election, and
-    // @kubernetes/client-node for the kubeconfig) is loaded before the baseline, so the process's
+    // What `bulkhead run` loads (the command's module: the manager, leader election, and the
+    // kubeconfig loader) is loaded before the baseline, so the process's
     // RSS is the operator's code and its cache.
     prepare: async () => {
       await import('../cli/run.js');

@@ -2,7 +2,7 @@
 // client's time to server-side-apply the very same objects, on one local control plane in one run.
 // The ratio is the operator's overhead (informers, queue, status, Events) over the writes it must
 // make anyway.
-import { KubeConfig } from '@kubernetes/client-node';
+import { KubeConfig } from '../runtime/kubeconfig.js';
 import { API_VERSION, FIELD_MANAGER, KIND } from '../api/constants.js';
 import { validateSpec } from '../api/validate.js';
 import { compile } from '../compile/compile.js';

@@ -8,7 +8,7 @@
 //     a deleted NetworkPolicy (target < 1 s) and the longest gap between the Lease renewals the API
 //     server recorded for a leader elected in this same process (target: under the renew deadline).
 // The AIWorkloads are spread over namespaces of 20 (a tenant each), their pods with them.
-import { KubeConfig } from '@kubernetes/client-node';
+import { KubeConfig } from '../runtime/kubeconfig.js';
 import { API_VERSION, KIND } from '../api/constants.js';
 import { DEFAULT_PLATFORM } from '../compile/facts.js';
 import { Manager } from '../controller/manager.js';

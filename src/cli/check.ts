@@ -1,7 +1,7 @@
 // `bulkhead check`: is Bulkhead installed and doing its job on the current cluster? It reads what
 // the product's promises rest on (the API server, the CRD, the admission policies, the grantable
 // ceiling, a leading operator, a CNI that enforces NetworkPolicy) and says which hold. Read only.
-import { KubeConfig } from '@kubernetes/client-node';
+import { KubeConfig } from '../runtime/kubeconfig.js';
 import { buildCrd } from '../api/crd.js';
 import { CRD_NAME, VERSION } from '../api/constants.js';
 import { REGISTRY_ROLE } from '../controller/identity-registry.js';

@@ -2,7 +2,7 @@
 // by the API server itself (server-side dry run of the AIWorkload through the CRD's validation, and
 // of every generated object through server-side apply). Exit code as `kubectl diff`: 0 no change,
 // 1 changes, 2 or more an error.
-import { KubeConfig } from '@kubernetes/client-node';
+import { KubeConfig } from '../runtime/kubeconfig.js';
 import { dump } from 'js-yaml';
 import { FIELD_MANAGER, LABEL_WORKLOAD } from '../api/constants.js';
 import { compile } from '../compile/compile.js';

@@ -158,7 +158,7 @@ export async function loadManifestDirs(dirs: readonly string[]): Promise<Cluster
  * Loaded lazily so that file mode never pulls the client in.
  */
 export async function loadLiveFacts(): Promise<ClusterFacts> {
-  const { KubeConfig } = await import('@kubernetes/client-node');
+  const { KubeConfig } = await import('../runtime/kubeconfig.js');
   const { createRestClient } = await import('../runtime/rest.js');
   const kc = new KubeConfig();
   kc.loadFromDefault();

@@ -1,7 +1,7 @@
 // `bulkhead exposure`: every way into or out of a segment that its AIWorkload did not declare, as
 // the operator's Exposed condition computes it (the generated policies in place of the live ones,
 // both address families), but all of them: the condition names the first few.
-import { KubeConfig } from '@kubernetes/client-node';
+import { KubeConfig } from '../runtime/kubeconfig.js';
 import type { ClusterFacts } from '../analysis/types.js';
 import { validateSpec } from '../api/validate.js';
 import { compile } from '../compile/compile.js';

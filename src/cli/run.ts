@@ -1,5 +1,5 @@
 // `bulkhead run`: the controller. In-cluster config when running in a pod, else $KUBECONFIG.
-import { KubeConfig } from '@kubernetes/client-node';
+import { KubeConfig } from '../runtime/kubeconfig.js';
 import { defaultPlatform, type PlatformConfig } from '../compile/facts.js';
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';

@@ -196,7 +196,7 @@ export async function mapFromCluster(rest: RestClient, namespace: string | undef
 
 /** mapFromKubeconfig is mapFromCluster on the cluster of the default kubeconfig ($KUBECONFIG, ~/.kube/config or in-cluster). */
 export async function mapFromKubeconfig(namespace: string | undefined, platform: PlatformConfig): Promise<SegmentMap> {
-  const { KubeConfig } = await import('@kubernetes/client-node');
+  const { KubeConfig } = await import('../runtime/kubeconfig.js');
   const kc = new KubeConfig();
   kc.loadFromDefault();
   return mapFromCluster(createRestClient(kc), namespace, platform, kc.getCurrentContext());

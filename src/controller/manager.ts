@@ -1,7 +1,7 @@
 // The manager wires informers, the work queue, the reconciler, leader election and the health
 // server together. Event handlers only map an object to AIWorkload keys and enqueue them.
 import { randomUUID } from 'node:crypto';
-import type { KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '../runtime/kubeconfig.js';
 import { LABEL_MANAGED_BY, LABEL_WORKLOAD, MANAGED_SELECTOR, MANAGED_BY_VALUE } from '../api/constants.js';
 import type { PlatformConfig } from '../compile/facts.js';
 import type { EndpointSlice, Labels, NetworkPolicy, Pod, Stored, StoredObject } from '../api/kubernetes.js';
@@ -29,6 +29,10 @@ import { type Binding, BindingIndex } from './identity-bindings.js';
 import { queueResult, resultLabel } from './outcome.js';
 import { StartupError, listFailure, syncTimeout } from './startup.js';
 import { WorkQueue } from '../runtime/workqueue.js';
+import { fetchFeed } from '../threatfeed/fetch.js';
+import { createFeedStore, getConfigMapData } from '../kube/feed-store.js';
+import { type FeedSources, ThreatFeedController, type ThreatFeedObject } from './threatfeeds.js';
+import type { RestClient } from '../runtime/rest.js';
 
 export interface ManagerOptions {
   kubeConfig: KubeConfig;
@@ -60,9 +64,14 @@ export interface ManagerOptions {
   quietTimeoutMs?: number;
   /** Election state for /readyz, when electing. */
   election?: { isLeader: () => boolean; hasObservedLease: () => boolean };
-  /** The operator's namespace, where it keeps the identity registry; unset: none is kept. */
+  /** The operator's namespace, where it keeps the identity registry and the threat feed caches; unset: none is kept. */
   identityRegistryNamespace?: string | undefined;
+  /** Hosts HTTPS threat feeds may be fetched from (--threatfeed-hosts). @default none */
+  threatFeedHosts?: readonly string[];
 }
+
+/** How often the segments each threat feed covers are recounted for its status. */
+const FEED_RECOUNT_MS = 30_000;
 
 type AnyInformer = Informer<StoredObject>;
 type Indexers = Record<string, (obj: StoredObject) => string[]>;
@@ -168,6 +177,8 @@ export class Manager {
   private workers: Promise<void> | undefined;
   private stopResync: (() => void) | undefined;
   private readonly exposure: ExposureLoop;
+  private readonly feeds: ThreatFeedController;
+  private stopRecount: (() => void) | undefined;
   readonly identity: string;
 
   constructor(private readonly opts: ManagerOptions) {
@@ -190,6 +201,7 @@ export class Manager {
     // A deleted AIWorkload's findings leave the exposed-segments gauge with it.
     const index = indexWorkloads(workloads, new WorkloadIndex({ podLabelsIn }), (key) => {
       this.exposure.remove(key);
+      this.feeds.forgetWorkload(key);
       this.countExposed();
     });
     const namespaces = make('namespaces', RESOURCES.Namespace);
@@ -217,9 +229,19 @@ export class Manager {
       kubeAPIServer: () => apiServerEndpoints(slices.list() as EndpointSlice[]),
       bindingsCovering: (ns) => bindings.covering(ns),
       registryEntry: (ns, name) => managed.get('RoleBinding')?.get(ns, name),
+      threatFeeds: (ns) => this.feeds.forNamespace(ns),
     };
 
     const rest = createRestClient(kc, { limiter });
+    this.feeds = this.makeFeedController(rest, limiter, {
+      namespaceLabels: (ns) => namespaces.get(undefined, ns)?.metadata.labels,
+      workloads: () => index.segmentCounts(),
+      changed: (inScope) => {
+        for (const key of workloads.listKeys()) if (inScope(key.slice(0, key.indexOf('/')))) this.queue.add(key);
+      },
+    });
+    const feedInformer = make('threatfeeds', RESOURCES.ThreatFeed);
+    feedInformer.addEventHandler({ onAdd: (o) => this.feeds.upsert(o as ThreatFeedObject), onUpdate: (_o, n) => this.feeds.upsert(n as ThreatFeedObject), onDelete: (o) => this.feeds.remove(o as ThreatFeedObject) });
     const writer = createWriter(rest, {
       instance: this.identity,
       now: () => new Date(this.clock.now()),
@@ -261,7 +283,8 @@ export class Manager {
       return this.exposure.result(key);
     };
     this.reconciler = new Reconciler({ view, writer, platform: opts.platform, clock: this.clock, logger: opts.logger, metrics: opts.metrics, analysis,
-      ...(opts.keepMetadata === undefined ? {} : { keepMetadata: opts.keepMetadata }), identityRegistryNamespace: opts.identityRegistryNamespace });
+      ...(opts.keepMetadata === undefined ? {} : { keepMetadata: opts.keepMetadata }), identityRegistryNamespace: opts.identityRegistryNamespace,
+      onApplied: (key, feeds) => this.feeds.written(key, feeds) });
 
     // --- event handlers: map to keys, enqueue, never block ------------------------------------
     const enqueue = (key: string | undefined): void => {
@@ -285,6 +308,51 @@ export class Manager {
       bindings: bindingInformers,
     };
     wireWatches(informersOf, index, enqueue);
+  }
+
+  /** makeFeedController: the threat feed controller, reading ConfigMaps and HTTPS sources, writing status, Events and its cache. */
+  private makeFeedController(rest: RestClient, limiter: RateLimiter, cluster: Pick<ConstructorParameters<typeof ThreatFeedController>[0], 'namespaceLabels' | 'workloads' | 'changed'>): ThreatFeedController {
+    const { opts } = this;
+    const sources: FeedSources = {
+      getConfigMap: (ns, name) => getConfigMapData(rest, ns, name),
+      watchConfigMap: (ns, name, onChange) => {
+        const inf = new Informer<StoredObject>({
+          transport: kubeListWatch(opts.kubeConfig, { group: '', version: 'v1', plural: 'configmaps', namespace: ns }, limiter),
+          resource: `configmap ${ns}/${name}`,
+          fieldSelector: `metadata.name=${name}`,
+          clock: this.clock,
+          logger: opts.logger,
+          transform: withoutManagedFields,
+        });
+        inf.addEventHandler({ onAdd: onChange, onUpdate: onChange, onDelete: onChange });
+        inf.start();
+        return () => void inf.stop();
+      },
+      fetch: fetchFeed,
+    };
+    const store = createFeedStore(rest, { cacheNamespace: opts.identityRegistryNamespace, instance: this.identity, now: () => this.clock.now(), ...(opts.mayWrite !== undefined ? { mayWrite: opts.mayWrite } : {}) });
+    return new ThreatFeedController({ clock: this.clock, logger: opts.logger.child({ controller: 'threatfeeds' }), metrics: opts.metrics.threatFeed, sources, store, allowedHosts: opts.threatFeedHosts ?? [], ...cluster });
+  }
+
+  /** Starts the feed controller and its periodic recount of covered segments. */
+  private startFeeds(): void {
+    this.feeds.start();
+    let timer: ReturnType<Clock['setTimeout']> | undefined;
+    const tick = (): void => {
+      timer = this.clock.setTimeout(() => {
+        void this.feeds.recount().finally(tick);
+      }, FEED_RECOUNT_MS);
+    };
+    tick();
+    this.stopRecount = () => {
+      if (timer !== undefined) this.clock.clearTimeout(timer);
+      this.stopRecount = undefined;
+    };
+  }
+
+  private stopFeeds(): void {
+    this.stopRecount?.();
+    this.feeds.stop();
   }
 
   /** countExposed sets bulkhead_exposed_segments to the findings of every AIWorkload the exposure loop holds. */
@@ -387,6 +455,7 @@ export class Manager {
   /** Runs the workers (call once leading, or at once without election). */
   startWorkers(): void {
     if (this.workers !== undefined) return;
+    this.startFeeds();
     const workloads = this.informers.get('aiworkloads');
     for (const key of workloads?.listKeys() ?? []) this.queue.add(key);
     this.stopResync = this.queue.resyncEvery(this.opts.resyncMs ?? 600_000, () => workloads?.listKeys() ?? []);
@@ -421,6 +490,7 @@ export class Manager {
   /** Stops handing out keys at once (leadership lost): queued work is dropped, nothing new starts. */
   stopWorkers(): void {
     this.stopResync?.();
+    this.stopFeeds();
     this.queue.shutDown();
   }
 
@@ -430,6 +500,7 @@ export class Manager {
     await this.queue.shutDownWithDrain();
     await this.workers;
     await this.exposure.stop();
+    this.stopFeeds();
     await Promise.all([...this.informers.values()].map((i) => i.stop()));
     await Promise.all(this.servers.map((s) => s.close()));
   }

@@ -17,7 +17,7 @@
  */
 import * as http from 'node:http';
 import * as https from 'node:https';
-import type { KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from './kubeconfig.js';
 import { type Clock, realClock, type TimerHandle } from './clock.js';
 import type { Logger } from '../observe/logger.js';
 import { classifyError } from './rest.js';

@@ -16,7 +16,7 @@
  * One deliberate difference: a leader that observes the Lease held by someone else stops at once
  * instead of retrying until the renew deadline (a write that is already lost cannot be won back).
  */
-import type { KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from './kubeconfig.js';
 import { type Clock, realClock, type TimerHandle } from './clock.js';
 import { createRestClient, isConflict, isNotFound } from './rest.js';
 import type { Logger } from '../observe/logger.js';

@@ -1,11 +1,10 @@
-// A small REST client for the Kubernetes API over node:https, configured by client-node's KubeConfig
-// (credentials, CA, proxy-free). Used where the generated clients of @kubernetes/client-node fall
-// short (subresources, server-side apply, dry-run, label-selected lists), and kept independent of
-// the client's major version (1.x on node-fetch, 2.x on undici): only KubeConfig.applyToHTTPSOptions
-// is used.
+// A small REST client for the Kubernetes API over node:https, configured by the kubeconfig
+// (kubeconfig.ts: credentials, CA, proxy-free). It is the operator's and the CLI's one client:
+// subresources, server-side apply, dry-run and label-selected lists are plain requests, and the
+// raw JSON keeps every field's name (generated typed clients rename some).
 import * as http from 'node:http';
 import * as https from 'node:https';
-import type { KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from './kubeconfig.js';
 import type { RateLimiter } from './rate-limit.js';
 
 export interface RequestOptions {

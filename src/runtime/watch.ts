@@ -1,12 +1,11 @@
-// A watch stream over node:http(s), configured by client-node's KubeConfig like the REST client
-// (rest.ts): only KubeConfig.applyToHTTPSOptions is used, so the stream behaves the same under any
-// major version of @kubernetes/client-node. client-node 2.x's own Watch aborts a stream that sends
-// nothing for 30 s; a quiet collection with bookmarks about once a minute would then fail every
-// half minute. Here silence is the informer's to judge (its quiet timeout); the stream only bounds
-// the wait for the response headers.
+// A watch stream over node:http(s), configured by the kubeconfig like the REST client (rest.ts):
+// only KubeConfig.applyToHTTPSOptions is used. client-node 2.x's Watch, which this replaced, aborts
+// a stream that sends nothing for 30 s; a quiet collection with bookmarks about once a minute would
+// then fail every half minute. Here silence is the informer's to judge (its quiet timeout); the
+// stream only bounds the wait for the response headers.
 import * as http from 'node:http';
 import * as https from 'node:https';
-import type { KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from './kubeconfig.js';
 import { ApiError } from './rest.js';
 
 export interface WatchStreamOptions {
@@ -58,7 +57,7 @@ export async function watchStream(
     url.searchParams.set('watch', 'true');
     for (const [k, v] of Object.entries(opts.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
     const options: https.RequestOptions = {};
-    // TLS material, auth headers and the agent (a proxy agent when the kubeconfig names a proxy).
+    // TLS material, auth headers and the agent for that TLS material.
     await kc.applyToHTTPSOptions(options);
     if (stopped) return stream;
     const transport = url.protocol === 'http:' ? http : https;
