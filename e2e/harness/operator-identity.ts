@@ -20,6 +20,8 @@ export const RBAC_MANIFEST = path.join(REPO_ROOT, 'manifests', 'rbac.yaml');
 export const IDENTITY_MANIFESTS = ['00-namespace.yaml', 'serviceaccount.yaml'].map((f) => path.join(REPO_ROOT, 'manifests', f));
 export const ADMISSION_MANIFEST = path.join(REPO_ROOT, 'manifests', 'admission-policies.yaml');
 export const CRD_MANIFEST = path.join(REPO_ROOT, 'crds', 'bulkhead.dev_aiworkloads.yaml');
+/** Every CRD the operator watches (AIWorkload, ThreatFeed). */
+export const CRD_DIR = path.join(REPO_ROOT, 'crds');
 
 /** The operator's namespace and ServiceAccount in manifests/rbac.yaml. */
 export const OPERATOR_NAMESPACE = 'bulkhead-system';
@@ -52,8 +54,9 @@ export async function operatorIdentity(opts: OperatorIdentityOptions = {}): Prom
     namespace: OPERATOR_NAMESPACE,
     serviceAccount: OPERATOR_SERVICE_ACCOUNT,
   };
-  await kubectlOk(['apply', '--server-side', '--force-conflicts', '-f', CRD_MANIFEST]);
+  await kubectlOk(['apply', '--server-side', '--force-conflicts', '-f', CRD_DIR]);
   await waitEstablished('aiworkloads.bulkhead.dev');
+  await waitEstablished('threatfeeds.bulkhead.dev');
   for (const file of [...IDENTITY_MANIFESTS, RBAC_MANIFEST]) await kubectlOk(['apply', '--server-side', '--force-conflicts', '-f', file]);
   if (existsSync(identity.kubeconfig) && (await whoami(identity.kubeconfig)) === identity.username) return identity;
 

@@ -12,6 +12,7 @@ export const repoRoot = (): string => process.env['BULKHEAD_ROOT'] ?? process.cw
 export async function ensureCrd(): Promise<void> {
   await kubectlOk(['apply', '--server-side', '--force-conflicts', '-f', path.join(repoRoot(), 'crds')]);
   await waitEstablished('aiworkloads.bulkhead.dev');
+  await waitEstablished('threatfeeds.bulkhead.dev');
 }
 
 export interface OperatorOptions {

@@ -581,6 +581,18 @@ export const aiWorkloadStatusSchema = z.object({
     'x-kubernetes-list-map-keys': ['type'],
   }),
   components: described(z.array(componentStatus).max(32).optional(), 'Per-component status.'),
+  threatFeeds: described(
+    z
+      .array(
+        z.object({
+          name: described(z.string().max(253), 'The ThreatFeed.'),
+          digest: described(z.string().max(71).optional(), 'The digest of its set in force (ThreatFeed status.digest) when the policies were written.'),
+        }),
+      )
+      .max(64)
+      .optional(),
+    'The ThreatFeeds whose networks are carved out of this AIWorkload\'s CIDR peers.',
+  ),
 });
 
 export const aiWorkloadSchema = z.object({

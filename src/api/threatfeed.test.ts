@@ -58,14 +58,17 @@ describe('generated ThreatFeed CRD', () => {
   const version = crd.spec.versions[0];
   const root = version?.schema.openAPIV3Schema as Node;
 
-  it('is cluster-scoped, named threatfeeds.bulkhead.dev, with Accepted, Rejected, Synced and Age columns', () => {
+  it('is cluster-scoped, named threatfeeds.bulkhead.dev, with Ready, Accepted, Rejected, Segments, Synced and Age columns', () => {
     expect(crd.metadata.name).toBe('threatfeeds.bulkhead.dev');
     expect(crd.spec.scope).toBe('Cluster');
     expect(crd.spec.names).toMatchObject({ kind: 'ThreatFeed', plural: 'threatfeeds', singular: 'threatfeed', listKind: 'ThreatFeedList' });
     expect(version?.additionalPrinterColumns.map((c) => [c.name, c.jsonPath])).toEqual([
+      ['Ready', '.status.conditions[?(@.type=="Ready")].status'],
+      ['Reason', '.status.conditions[?(@.type=="Ready")].reason'],
       ['Format', '.spec.format'],
       ['Accepted', '.status.accepted'],
       ['Rejected', '.status.rejected'],
+      ['Segments', '.status.segmentsCovered'],
       ['Synced', '.status.lastSuccessfulSync'],
       ['Age', '.metadata.creationTimestamp'],
     ]);

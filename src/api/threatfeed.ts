@@ -4,8 +4,8 @@
 // `make generate`), as schema.ts is for AIWorkload; rules the API server enforces through CEL are
 // attached with withRules, so zod refuses exactly what the API server refuses.
 //
-// What exists so far is the resource and the pure reading of feeds (src/threatfeed/): the
-// controller does not yet fetch, read or apply any ThreatFeed.
+// The pure reading of feeds is src/threatfeed/; the operator's feed controller
+// (src/controller/threatfeeds.ts) reads the sources and hands the sets to the reconciler.
 import { z } from 'zod';
 import { DNS_LABEL, condition, described, labelSelectorShape, withRules } from './schema.js';
 
@@ -154,6 +154,11 @@ export const threatFeedStatusSchema = described(z.object({
     z.string().max(71).regex(/^sha256:[0-9a-f]{64}$/).optional(),
     'sha256: and the SHA-256 of the merged set in force, one canonical CIDR a line: equal digests block the same addresses.',
   ),
+  sourceDigest: described(
+    z.string().max(71).regex(/^sha256:[0-9a-f]{64}$/).optional(),
+    'sha256: and the SHA-256 of the document the source last gave (the inline list as lines joined by line feeds).',
+  ),
+  segmentsCovered: described(z.number().int().min(0).optional(), 'Segments (components) of the AIWorkloads in scope whose policies carry the set.'),
   lastSuccessfulSync: z.string().max(64).optional().meta({ description: 'When the source was last read and accepted (RFC 3339).', format: 'date-time' }),
   conditions: described(z.array(feedCondition).max(16).optional(), 'kstatus conditions, one per type.').meta({
     'x-kubernetes-list-type': 'map',

@@ -24,7 +24,7 @@ export async function withBenchCluster<T>(bench: (c: BenchCluster) => Promise<T>
   try {
     const kubectl = (...args: string[]): Promise<unknown> => run(cluster.binaries.kubectl, [`--kubeconfig=${cluster.kubeconfig}`, ...args]);
     await kubectl('apply', '-f', path.join(process.env['BULKHEAD_ROOT'] ?? process.cwd(), 'crds'));
-    await kubectl('wait', '--for=condition=Established', 'crd/aiworkloads.bulkhead.dev', '--timeout=60s');
+    await kubectl('wait', '--for=condition=Established', 'crd/aiworkloads.bulkhead.dev', 'crd/threatfeeds.bulkhead.dev', '--timeout=60s');
     const kc = new KubeConfig();
     kc.loadFromString(await readFile(cluster.kubeconfig, 'utf8'));
     return await bench({ cluster, kc, rest: createRestClient(kc) });

@@ -28,8 +28,10 @@ ${PLATFORM_USAGE}  --leader-elect true|false         elect a leader on a Lease; 
   --keep-metadata KEY,...           label and annotation keys left on generated objects when others add them
                                     (a trailing * matches a prefix); every other undeclared key is removed as
                                     drift (default: kubectl.kubernetes.io/last-applied-configuration)
+  --threatfeed-hosts HOST[:PORT],...  hosts HTTPS ThreatFeeds may be fetched from (default: none; a feed
+                                    of any other host fails with FetchHostNotAllowed)
 Environment: KUBECONFIG, BULKHEAD_LOG_LEVEL (error|warn|info|debug), POD_NAMESPACE (the operator's
-namespace, where it keeps the identity registry; default bulkhead-system).
+namespace, where it keeps the identity registry and the threat feed caches; default bulkhead-system).
 Exits 1 at once when it cannot start (a port in use, the CRD not installed, a list it may not make)
 or when it loses leadership, so that Kubernetes restarts it; 0 when stopped by SIGTERM or SIGINT;
 2 on a usage error.
@@ -52,6 +54,7 @@ interface RunArgs {
   apiBurst: number;
   platform: PlatformConfig;
   keepMetadata: string[];
+  threatFeedHosts: string[];
 }
 
 function defaults(): RunArgs {
@@ -72,6 +75,7 @@ function defaults(): RunArgs {
     apiBurst: DEFAULT_API_RATE.burst,
     platform: defaultPlatform(),
     keepMetadata: [...DEFAULT_KEEP_METADATA],
+    threatFeedHosts: [],
   };
 }
 
@@ -157,6 +161,14 @@ const FLAGS: FlagTable<RunArgs> = {
     { names: ['--retry-period'], set: seconds('retryPeriodMs') },
     ...platformFlags<RunArgs>(),
     { names: ['--keep-metadata'], set: (args, value) => { args.keepMetadata = [...DEFAULT_KEEP_METADATA, ...value.split(',').filter((k) => k !== '')]; } },
+    {
+      names: ['--threatfeed-hosts'],
+      set: (args, value) => {
+        args.threatFeedHosts = value.split(',').map((h) => h.trim()).filter((h) => h !== '');
+        const bad = args.threatFeedHosts.find((h) => !/^[A-Za-z0-9]([-A-Za-z0-9.]*[A-Za-z0-9])?(:[0-9]{1,5})?$/.test(h));
+        return bad === undefined ? undefined : `--threatfeed-hosts: ${JSON.stringify(bad)} is not a host name or IPv4 address with an optional :port`;
+      },
+    },
   ],
   other: unknownPairFlag,
 };
@@ -258,6 +270,7 @@ export async function runController(argv: string[], io: CliIO): Promise<number> 
     resyncMs: args.resyncSeconds * 1000,
     apiRate: { qps: args.apiQps, burst: args.apiBurst },
     keepMetadata: args.keepMetadata,
+    threatFeedHosts: args.threatFeedHosts,
     identity: args.identity,
     // The namespace the operator runs in, where bulkhead-identity-bindings reads its registry.
     identityRegistryNamespace: process.env['POD_NAMESPACE'] ?? 'bulkhead-system',

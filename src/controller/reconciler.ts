@@ -19,6 +19,7 @@ import { type Binding, widenedMessages } from './identity-bindings.js';
 import { identityDriftMessage } from './identity-drift.js';
 import { buildRegistryEntry, isRegistryEntry, registryEntryName } from './identity-registry.js';
 import { type SegmentRef, overlapMessages } from './overlap.js';
+import type { FeedsForNamespace } from './threatfeeds.js';
 import { type ReconcileOutcome, type WriteFailure, failedOutcome } from './outcome.js';
 import { type AppliedOutcome, computeStatus, isSubset, jsonEqual } from './status.js';
 import { type LiveObject, type PlannedApply, type PlannedStrip, type WritePlan, describeApply, describePlan, describePrune, describeStrip, liveKey, ownedBy, planWrites } from './write-plan.js';
@@ -51,6 +52,8 @@ export interface ClusterView {
   bindingsCovering?(namespace: string): readonly Binding[];
   /** The identity registry's entry (a RoleBinding) by namespace and name, from the cache. */
   registryEntry?(namespace: string, name: string): StoredObject | undefined;
+  /** The ThreatFeeds whose scope covers the namespace, and their sets in force (threatfeeds.ts). */
+  threatFeeds?(namespace: string): FeedsForNamespace;
 }
 
 /** What the reconciler writes. Every method is a real API request. */
@@ -83,6 +86,8 @@ export interface ReconcilerDeps {
    * admission policy bulkhead-identity-bindings reads. Unset: no registry is kept.
    */
   identityRegistryNamespace?: string | undefined;
+  /** Called after a workload's status was written with these threat feed sets (propagation time). */
+  onApplied?: (key: string, threatFeeds: readonly { name: string; digest?: string }[]) => void;
 }
 
 export type { ReconcileOutcome } from './outcome.js';
@@ -184,14 +189,17 @@ export class Reconciler {
     }
     const spec = validation.spec;
     const audit = spec.enforcement === 'Audit';
-    const facts = this.compileFacts();
+    const feeds = this.threatFeeds(target.namespace);
+    if ('kind' in feeds) return feeds;
+    const facts = this.compileFacts(feeds);
     const result = compile({ name: target.name, namespace: target.namespace, uid: target.uid, spec }, facts);
     const plan = planWrites(result.objects, this.liveObjects(target), target.uid, this.deps.keepMetadata);
     const written = audit ? { changes: describePlan(plan), ceiling: [], failures: [] } : await this.write(target, plan, result);
     if (written.failures.length > 0) return this.reportFailed(target, written, attempt);
-    const outcome = this.appliedOutcome(target, spec, result, audit, written.ceiling, facts.workloads);
+    const outcome = { ...this.appliedOutcome(target, spec, result, audit, written.ceiling, facts.workloads), threatFeeds: feeds.digests, feedsUnavailable: feeds.unavailable };
     await this.announce(target, outcome, written.changes);
     await this.report(target.workload, computeStatus(target.workload.status, outcome, target.generation, target.now));
+    if (!audit) this.deps.onApplied?.(key, outcome.threatFeeds);
     return written.ceiling.length > 0 ? { kind: 'applied', requeueAfter: CEILING_RETRY_MS } : { kind: 'applied' };
   }
 
@@ -252,9 +260,20 @@ export class Reconciler {
     await this.report(t.workload, status, 'Warning', 'InvalidSpec', message);
   }
 
-  private compileFacts(): CompileFacts {
+  /**
+   * The threat feeds that cover the namespace. A feed in scope that has not been read since the
+   * operator started holds the workload back: writing now would drop its networks from the
+   * policies for a moment (fail open). Its first read wakes the workload again.
+   */
+  private threatFeeds(namespace: string): FeedsForNamespace | ReconcileOutcome {
+    const feeds = this.deps.view.threatFeeds?.(namespace) ?? { digests: [], unavailable: [], pending: [] };
+    if (feeds.pending.length > 0) return { kind: 'requeue', message: `waiting for the first read of ThreatFeed ${feeds.pending.join(', ')}` };
+    return feeds;
+  }
+
+  private compileFacts(feeds: FeedsForNamespace): CompileFacts {
     const { view, platform } = this.deps;
-    return { platform, workloads: view.peerWorkloads(), kubeAPIServer: view.kubeAPIServer() };
+    return { platform, workloads: view.peerWorkloads(), kubeAPIServer: view.kubeAPIServer(), threatFeeds: feeds.inForce };
   }
 
   /** liveObjects are the cached objects labelled for the workload or owned by it (only these are pruned). */

@@ -15,17 +15,21 @@ export class StartupError extends Error {
 /** The collections the operator lists, by informer name, as `kubectl api-resources` names them. */
 const RESOURCE_NAMES: Readonly<Record<string, string>> = {
   aiworkloads: 'aiworkloads.bulkhead.dev',
+  threatfeeds: 'threatfeeds.bulkhead.dev',
   networkpolicies: 'networkpolicies.networking.k8s.io',
   roles: 'roles.rbac.authorization.k8s.io',
   rolebindings: 'rolebindings.rbac.authorization.k8s.io',
   endpointslices: 'endpointslices.discovery.k8s.io',
 };
 
+/** Bulkhead's own kinds, by informer name: their CRDs come with it. */
+const CRD_KINDS: Readonly<Record<string, string>> = { aiworkloads: 'AIWorkload', threatfeeds: 'ThreatFeed' };
+
 /** What to do about a refused list, by HTTP status. */
 const REMEDIES: Readonly<Record<number, (resource: string) => string>> = {
   401: () => 'the API server does not accept the kubeconfig\'s credentials',
   403: () => 'the operator needs the permissions of manifests/rbac.yaml (or the chart\'s RBAC)',
-  404: (resource) => (resource === 'aiworkloads' ? 'the AIWorkload CustomResourceDefinition is not installed (kubectl apply -f crds/)' : 'the API server does not serve this resource'),
+  404: (resource) => (CRD_KINDS[resource] !== undefined ? `the ${CRD_KINDS[resource]} CustomResourceDefinition is not installed (kubectl apply -f crds/)` : 'the API server does not serve this resource'),
 };
 
 /** The API server's words in a list error: its Status message, else the body as it came. */

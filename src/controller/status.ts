@@ -1,5 +1,5 @@
 // Status as kstatus reads it: conditions keyed by type (Ready, Reconciling, Stalled, ConsentPending,
-// IdentityDrift, Exposed, Overlapping, PeerUnresolved, IdentityWidened), each with reason, message and lastTransitionTime, plus observedGeneration.
+// IdentityDrift, Exposed, Overlapping, PeerUnresolved, IdentityWidened, ThreatFeedUnavailable), each with reason, message and lastTransitionTime, plus observedGeneration.
 // Pure: the reconciler passes in the outcome and the time.
 import type { AIWorkloadStatus, ComponentStatus, Condition } from '../api/types.js';
 
@@ -20,6 +20,10 @@ export interface AppliedOutcome {
   ceiling: string[];
   /** Audit mode: current connections the desired policies would cut. */
   wouldBlock?: string[];
+  /** The ThreatFeeds carved out of the policies, with the digest of each set in force. */
+  threatFeeds?: { name: string; digest?: string }[];
+  /** ThreatFeeds in scope that have no set in force (never read since the source failed). */
+  feedsUnavailable?: string[];
 }
 
 /**
@@ -66,12 +70,21 @@ export function computeStatus(prev: AIWorkloadStatus | undefined, outcome: Outco
   const status: AIWorkloadStatus = { conditions };
   const observedGeneration = isFinal(outcome) ? generation : prev?.observedGeneration;
   if (observedGeneration !== undefined) status.observedGeneration = observedGeneration;
-  // While the spec is invalid or writes fail, the last good per-component status is kept.
-  const components = outcome.kind === 'applied' ? outcome.components : prev?.components;
+  return withLastApplied(status, outcome.kind === 'applied' ? outcome : prev);
+}
+
+/**
+ * The per-component status and the feeds carved out of the policies, from this outcome when it
+ * was applied; while the spec is invalid or writes fail, the last good ones are kept.
+ */
+function withLastApplied(status: AIWorkloadStatus, from: Pick<AIWorkloadStatus, 'components' | 'threatFeeds'> | undefined): AIWorkloadStatus {
+  const components = from?.components;
   if (components !== undefined) {
     status.components = components;
     status.componentCount = components.length;
   }
+  const feeds = from?.threatFeeds;
+  if (feeds !== undefined && feeds.length > 0) status.threatFeeds = feeds;
   return status;
 }
 
@@ -139,6 +152,7 @@ const FINDINGS = [
   { field: 'overlapping', type: 'Overlapping', reason: 'PodsInSeveralSegments' },
   { field: 'unresolved', type: 'PeerUnresolved', reason: 'PeerResolvesToNothing' },
   { field: 'identityWidened', type: 'IdentityWidened', reason: 'BoundOutsideBulkhead' },
+  { field: 'feedsUnavailable', type: 'ThreatFeedUnavailable', reason: 'FeedNotInForce' },
 ] as const;
 
 function findingConditions(outcome: AppliedOutcome): ConditionInput[] {

@@ -125,6 +125,11 @@ export class WorkloadIndex implements WatchIndex {
     return [...this.entries.keys()];
   }
 
+  /** Every workload with its namespace and number of segments (0 while its spec is invalid). */
+  segmentCounts(): { key: string; namespace: string; segments: number }[] {
+    return [...this.entries].map(([key, e]) => ({ key, namespace: e.namespace, segments: e.validation.ok ? e.validation.spec.components.length : 0 }));
+  }
+
   naming(key: string): string[] {
     return [...(this.namedBy.get(key) ?? [])];
   }

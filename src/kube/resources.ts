@@ -10,6 +10,8 @@ export interface ResourceInfo {
 
 export const RESOURCES = {
   AIWorkload: { group: GROUP, version: VERSION, plural: PLURAL, kind: 'AIWorkload' },
+  ThreatFeed: { group: GROUP, version: VERSION, plural: 'threatfeeds', kind: 'ThreatFeed' },
+  ConfigMap: { group: '', version: 'v1', plural: 'configmaps', kind: 'ConfigMap' },
   NetworkPolicy: { group: 'networking.k8s.io', version: 'v1', plural: 'networkpolicies', kind: 'NetworkPolicy' },
   ServiceAccount: { group: '', version: 'v1', plural: 'serviceaccounts', kind: 'ServiceAccount' },
   Role: { group: 'rbac.authorization.k8s.io', version: 'v1', plural: 'roles', kind: 'Role' },

@@ -31,6 +31,25 @@ export interface Metrics {
   readonly segments: Gauge<'condition'>;
   readonly exposedSegments: Gauge;
   readonly leader: Gauge;
+  readonly threatFeed: ThreatFeedMetrics;
+}
+
+/** The bulkhead_threatfeed_* metrics, each labelled by the ThreatFeed's name. */
+export interface ThreatFeedMetrics {
+  /** Distinct networks accepted, lines rejected, and CIDRs in force after merging (`kind`). */
+  readonly entries: Gauge<'feed' | 'kind'>;
+  /** Reads of the source, by result: changed, unchanged, failed. */
+  readonly syncs: Counter<'feed' | 'result'>;
+  /** Unix time of the last successful read; absent until one. */
+  readonly lastSuccess: Gauge<'feed'>;
+  /** 1 while the last read failed (the set in force is the last good one, or none), else 0. */
+  readonly failing: Gauge<'feed'>;
+  /** 1 while the feed has a set in force. */
+  readonly inForce: Gauge<'feed'>;
+  /** Segments of the AIWorkloads in scope. */
+  readonly segmentsCovered: Gauge<'feed'>;
+  /** From a change of the set in force to the last covered AIWorkload written with it. */
+  readonly propagation: Histogram<'feed'>;
 }
 
 export interface MetricsOptions {
@@ -128,7 +147,30 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
       help: '1 while this replica holds the leader lease, else 0.',
       registers,
     }),
+    threatFeed: threatFeedMetrics(registers),
   };
+}
+
+// A feed change reaches a few AIWorkloads in well under a second and a thousand in about a minute.
+const PROPAGATION_BUCKETS = [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600];
+
+function threatFeedMetrics(registers: Registry[]): ThreatFeedMetrics {
+  return {
+    entries: new Gauge({ name: 'bulkhead_threatfeed_entries', help: 'Entries of a ThreatFeed by kind: accepted (distinct networks), rejected (lines), networks (CIDRs in force after merging).', labelNames: ['feed', 'kind'], registers }),
+    syncs: new Counter({ name: 'bulkhead_threatfeed_syncs_total', help: 'Reads of a ThreatFeed\'s source, by result: changed, unchanged, failed.', labelNames: ['feed', 'result'], registers }),
+    lastSuccess: new Gauge({ name: 'bulkhead_threatfeed_last_success_timestamp_seconds', help: 'Unix time of the last successful read of a ThreatFeed\'s source.', labelNames: ['feed'], registers }),
+    failing: new Gauge({ name: 'bulkhead_threatfeed_failing', help: '1 while the last read of a ThreatFeed\'s source failed (the last good set stays in force), else 0.', labelNames: ['feed'], registers }),
+    inForce: new Gauge({ name: 'bulkhead_threatfeed_in_force', help: '1 while a ThreatFeed has a set in force, 0 while it has none (never read).', labelNames: ['feed'], registers }),
+    segmentsCovered: new Gauge({ name: 'bulkhead_threatfeed_segments_covered', help: 'Segments of the AIWorkloads in a ThreatFeed\'s scope.', labelNames: ['feed'], registers }),
+    propagation: new Histogram({ name: 'bulkhead_threatfeed_propagation_seconds', help: 'From a change of a ThreatFeed\'s set in force to the last AIWorkload in its scope written with it.', labelNames: ['feed'], buckets: PROPAGATION_BUCKETS, registers }),
+  };
+}
+
+/** forgetThreatFeed removes every series of a deleted ThreatFeed. */
+export function forgetThreatFeed(m: ThreatFeedMetrics, feed: string): void {
+  for (const g of [m.lastSuccess, m.failing, m.inForce, m.segmentsCovered]) g.remove({ feed });
+  for (const kind of ['accepted', 'rejected', 'networks']) m.entries.remove({ feed, kind });
+  for (const result of ['changed', 'unchanged', 'failed']) m.syncs.remove({ feed, result });
 }
 
 /** workQueueMetricsHooks adapts the work queue's hooks to the Prometheus metrics. */
