@@ -140,6 +140,15 @@ function scopeOf(spec: ThreatFeedSpec | undefined, labelsOf: (ns: string) => Lab
   return (ns) => selectorMatches(selector, labelsOf(ns) ?? {});
 }
 
+/**
+ * Set or change this annotation (any value, a time say) to read the source now instead of at the
+ * next refresh: `kubectl annotate threatfeed NAME bulkhead.dev/refresh-requested="$(date +%s)" --overwrite`.
+ */
+export const ANNOTATION_REFRESH = 'bulkhead.dev/refresh-requested';
+
+const refreshAsked = (old: ThreatFeedObject, obj: ThreatFeedObject): boolean =>
+  obj.metadata.annotations?.[ANNOTATION_REFRESH] !== undefined && obj.metadata.annotations[ANNOTATION_REFRESH] !== old.metadata.annotations?.[ANNOTATION_REFRESH];
+
 /** The ConfigMaps a spec reads: its source and its CA bundle. */
 function configMapsOf(spec: ThreatFeedSpec | undefined): string[] {
   const refs = [spec?.source.configMap, spec?.source.https?.caConfigMap].filter((r) => r !== undefined);
@@ -166,8 +175,10 @@ export class ThreatFeedController {
     if (known !== undefined && known.obj.metadata.uid !== obj.metadata.uid) this.remove(known.obj);
     const st = this.feeds.get(name);
     if (st !== undefined && st.obj.metadata.generation === obj.metadata.generation) {
-      // A status update (ours) or metadata: nothing to read again.
+      // A status update (ours) or metadata: nothing to read again, unless a read is asked for.
+      const asked = refreshAsked(st.obj, obj);
       st.obj = obj;
+      if (asked && this.started) this.syncSoon(name, 0);
       return;
     }
     const next = st ?? { obj, attempted: false, cacheTried: false, retries: 0, running: false, again: false, watched: [] };
