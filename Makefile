@@ -69,7 +69,7 @@ dataplane-down: build ## Remove every local dataplane on this machine, also what
 
 .PHONY: run
 run: build ## Run the operator against KUBECONFIG (or .local/kubeconfig); METRICS_ADDR, HEALTH_ADDR set its listeners.
-	KUBECONFIG=$${KUBECONFIG:-$(LOCAL_KUBECONFIG)} $(BULKHEAD) run --metrics-bind-address $(or $(METRICS_ADDR),127.0.0.1:8080) --health-probe-bind-address $(or $(HEALTH_ADDR),127.0.0.1:8081)
+	KUBECONFIG=$${KUBECONFIG:-$(LOCAL_KUBECONFIG)} $(NODE) --expose-gc bin/bulkhead.js run --metrics-bind-address $(or $(METRICS_ADDR),127.0.0.1:8080) --health-probe-bind-address $(or $(HEALTH_ADDR),127.0.0.1:8081)
 
 .PHONY: demo
 demo: build control-plane enforcer ## End to end on an embedded control plane and dataplane (root): install, apply the sample, probe real connections, repair drift.

@@ -40,7 +40,7 @@ say "Installing the AIWorkload CRD"
 "$KUBECTL" apply -f manifests/00-namespace.yaml
 
 say "Running the operator (logs: $DIR/operator.log)"
-node bin/bulkhead.js run --metrics-bind-address 127.0.0.1:0 > "$DIR/operator.log" 2>&1 &
+node --expose-gc bin/bulkhead.js run --metrics-bind-address 127.0.0.1:0 > "$DIR/operator.log" 2>&1 &
 OPERATOR_PID=$!
 
 say "Applying samples/fraud-detection.yaml"

@@ -35,7 +35,8 @@ export interface RunningOperator {
 
 export async function startOperator(opts: OperatorOptions = {}): Promise<RunningOperator> {
   const kubeconfig = opts.kubeconfig ?? (await operatorIdentity()).kubeconfig;
-  const child = spawn(process.execPath, [path.join(repoRoot(), 'bin', 'bulkhead.js'), 'run', '--metrics-bind-address', '127.0.0.1:0', ...(opts.args ?? [])], {
+  // --expose-gc as the image runs it (Dockerfile), so that the operator releases V8's heap (src/runtime/heap.ts) here too.
+  const child = spawn(process.execPath, ['--expose-gc', path.join(repoRoot(), 'bin', 'bulkhead.js'), 'run', '--metrics-bind-address', '127.0.0.1:0', ...(opts.args ?? [])], {
     env: { ...process.env, KUBECONFIG: kubeconfig, BULKHEAD_LOG_LEVEL: 'debug', ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -86,7 +87,7 @@ export interface ExitedOperator {
 export async function runOperatorToExit(opts: OperatorOptions & { timeoutMs?: number } = {}): Promise<ExitedOperator> {
   const kubeconfig = opts.kubeconfig ?? (await operatorIdentity()).kubeconfig;
   const started = Date.now();
-  const child = spawn(process.execPath, [path.join(repoRoot(), 'bin', 'bulkhead.js'), 'run', ...(opts.args ?? [])], {
+  const child = spawn(process.execPath, ['--expose-gc', path.join(repoRoot(), 'bin', 'bulkhead.js'), 'run', ...(opts.args ?? [])], {
     env: { ...process.env, KUBECONFIG: kubeconfig, BULKHEAD_LOG_LEVEL: 'debug', ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
