@@ -249,8 +249,7 @@ async function operatorCache(probe: Probe): Promise<Record<string, number | bool
   await probe.mark('namespaces');
   // What bulkhead run does once its caches have synced (src/runtime/heap.ts); the final figure follows it.
   const reduced = reduceHeap();
-  return {
-    reduced, workloads: workloads.list().length, objects, pods: pods.list().length, validations: index.validations };
+  return { workloads: workloads.list().length, objects, pods: pods.list().length, validations: index.validations, reduced };
 }
 
 /** A case caching the pods alone, through `transform`. */
