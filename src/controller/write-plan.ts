@@ -63,6 +63,23 @@ export const ownedBy = (obj: StoredObject, uid: string): boolean =>
   (obj.metadata.ownerReferences ?? []).some((o) => o.uid === uid && o.controller === true);
 
 /**
+ * The parts of a generated object the API server adds nothing to: the whole of a NetworkPolicy's
+ * spec (the compiler writes policyTypes and every port's protocol) and a Role's rules. There the
+ * live object must hold exactly the desired fields, not only include them: a field the operator
+ * no longer writes (the last entry of an ipBlock's except, a resourceName) must go, and a
+ * subset test alone would call the object converged and never remove it.
+ */
+const EXACT: Partial<Record<GeneratedKind, string>> = { NetworkPolicy: 'spec', Role: 'rules' };
+
+/** True when the cached object already shows every desired field (and no more, where EXACT says). */
+export function converged(desired: GeneratedObject, live: StoredObject): boolean {
+  if (!isSubset(desired, live)) return false;
+  const field = EXACT[desired.kind];
+  if (field === undefined) return true;
+  return isSubset((live as unknown as Record<string, unknown>)[field], (desired as unknown as Record<string, unknown>)[field]);
+}
+
+/**
  * planWrites applies every desired object whose fields the cache does not already show (server-side
  * apply would otherwise send a PATCH on every resync), and prunes every live object owned by `uid`
  * that is no longer desired. An object only labelled for the workload is never pruned: it may be
@@ -73,7 +90,7 @@ export function planWrites(desired: readonly GeneratedObject[], live: LiveObject
   const strip: PlannedStrip[] = [];
   for (const obj of desired) {
     const current = live.get(liveKey(obj.kind, obj.metadata.name));
-    if (current === undefined || !isSubset(obj, current.obj)) apply.push({ obj, exists: current !== undefined });
+    if (current === undefined || !converged(obj, current.obj)) apply.push({ obj, exists: current !== undefined });
     if (current === undefined) continue;
     const foreign = foreignMetadata(obj, current.obj, keep);
     if (foreign.labels.length + foreign.annotations.length === 0) continue;
