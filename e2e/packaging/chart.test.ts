@@ -4,6 +4,7 @@
 //
 // Needs a helm v3 binary (see findHelm). Without one, the helm part is skipped and says so, with
 // the install command; the static checks of the chart files still run.
+import { ensureCrd } from '../harness/operator.js';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -126,6 +127,35 @@ interface Deployment extends KubeObject {
     const np = mine.find((o) => o.kind === 'NetworkPolicy') as KubeObject & { spec: { ingress: { from: unknown[] }[]; egress: { to: unknown[]; ports: unknown[] }[] } };
     expect(np.spec.ingress[0]?.from).toEqual([expect.objectContaining({ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'observability' } } })]);
     expect(np.spec.egress[1]).toEqual({ to: [{ ipBlock: { cidr: '10.0.0.1/32' } }, { ipBlock: { cidr: '10.0.0.2/32' } }], ports: [{ protocol: 'TCP', port: 6443 }] });
+  }, SLOW);
+
+  it('renders threat feeds: the fetch allow-list, egress to the feed hosts on 443 only, ConfigMap sources elsewhere, and the enabled ThreatFeeds', async () => {
+    await ensureCrd(); // the ThreatFeeds are validated against their CRD
+    const ns = await freshNamespace('pkg-feeds');
+    const sources = await freshNamespace('pkg-feed-src');
+    scratch.push(ns, sources);
+    const rendered = await template('acme', ns, [
+      '--set', 'threatFeeds.allowedHosts={www.spamhaus.org,feeds.example.com:8443}',
+      '--set', 'threatFeeds.egressCidrs={192.0.2.10/32,2001:db8::10/128}',
+      '--set', `threatFeeds.configMapNamespaces={${sources}}`,
+      '--set', 'threatFeeds.feeds.spamhaus-drop-v4.enabled=true',
+    ]);
+    await dryRun(rendered);
+    const d = rendered.find((o) => o.kind === 'Deployment') as Deployment;
+    expect(d.spec.template.spec.containers[0]?.args.join(' ')).toContain('--threatfeed-hosts www.spamhaus.org,feeds.example.com:8443');
+    const np = rendered.find((o) => o.kind === 'NetworkPolicy') as KubeObject & { spec: { egress: { to: unknown[]; ports: unknown[] }[] } };
+    expect(np.spec.egress).toContainEqual({ to: [{ ipBlock: { cidr: '192.0.2.10/32' } }, { ipBlock: { cidr: '2001:db8::10/128' } }], ports: [{ protocol: 'TCP', port: 443 }] });
+    const feeds = rendered.filter((o) => o.kind === 'ThreatFeed') as (KubeObject & { spec: { source: { https?: { url: string } }; format: string } })[];
+    expect(feeds.map((f) => [f.metadata.name, f.spec.source.https?.url, f.spec.format])).toEqual([['spamhaus-drop-v4', 'https://www.spamhaus.org/drop/drop_v4.json', 'SpamhausDROPJSON']]);
+    const roles = rendered.filter((o) => o.kind === 'Role' && o.metadata.name.startsWith('bulkhead-threatfeed')) as (KubeObject & { rules: { resources: string[]; verbs: string[] }[] })[];
+    expect(roles.map((r) => [r.metadata.namespace, r.metadata.name, r.rules])).toEqual([
+      [ns, 'bulkhead-threatfeeds', [{ apiGroups: [''], resources: ['configmaps'], verbs: ['get', 'list', 'watch', 'create', 'patch'] }]],
+      [sources, 'bulkhead-threatfeed-sources', [{ apiGroups: [''], resources: ['configmaps'], verbs: ['get', 'list', 'watch'] }]],
+    ]);
+    // Off by default: no ThreatFeed, no allow-list, no egress beyond DNS and the API server.
+    const plain = await template('acme', ns);
+    expect(plain.filter((o) => o.kind === 'ThreatFeed')).toEqual([]);
+    expect((plain.find((o) => o.kind === 'Deployment') as Deployment).spec.template.spec.containers[0]?.args).not.toContain('--threatfeed-hosts');
   }, SLOW);
 
   it('refuses values that break values.schema.json, naming the value and what would be valid', async () => {
