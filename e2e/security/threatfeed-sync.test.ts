@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { dump } from 'js-yaml';
 import { generatePki } from '../../src/devcluster/pki.js';
+import { bulkhead } from '../harness/cli.js';
 import { deleteNamespace, freshNamespace, kubectl, kubectlOk, waitFor } from '../harness/cluster.js';
 import { type RunningOperator, ensureCrd, startOperator } from '../harness/operator.js';
 import { OPERATOR_NAMESPACE, operatorIdentity } from '../harness/operator-identity.js';
@@ -172,6 +173,13 @@ describe('a ConfigMap feed', () => {
     // The propagation to both AIWorkloads was timed.
     await waitFor(async () => ((await metric('bulkhead_threatfeed_propagation_seconds_count', { feed: CM_FEED })) ?? 0) >= 1, { description: 'a propagation observed' });
   }, 90_000);
+
+  test('bulkhead diff and exposure compile with the sets in force, as the operator does: no difference, no finding', async () => {
+    const diff = await bulkhead(['diff', '-f', '-'], { input: dump(workload('a')) });
+    expect([diff.code, diff.stdout, diff.stderr]).toEqual([0, '', '']);
+    const exposure = await bulkhead(['exposure', '-n', ns]);
+    expect([exposure.code, exposure.stdout]).toEqual([0, '']);
+  }, 60_000);
 
   test('a change of the ConfigMap rewrites every covered segment; removed entries leave the policies', async () => {
     await configMap(CM, { feed: '192.0.2.0/24\n203.0.113.7\n' });

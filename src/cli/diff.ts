@@ -117,7 +117,9 @@ export async function runDiff(argv: string[], io: CliIO): Promise<number> {
     kc.loadFromDefault();
     const rest = createRestClient(kc);
     // Peers resolve against the live AIWorkloads, with the files' versions taking precedence.
-    const facts = await liveCompileFacts(rest, args.platform, workloads);
+    const notes: string[] = [];
+    const facts = await liveCompileFacts(rest, args.platform, workloads, notes);
+    for (const n of notes) io.stderr(`note: ${n}\n`);
     for (const w of workloads) await diffWorkload(rest, w, facts, out, io);
   } catch (err) {
     // A refusal or a connection error: what was printed so far is not the whole difference.

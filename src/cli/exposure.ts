@@ -106,7 +106,9 @@ export async function runExposure(argv: string[], io: CliIO): Promise<number> {
     const kc = new KubeConfig();
     kc.loadFromDefault();
     const rest = createRestClient(kc);
-    const [workloads, facts, compileFacts] = await Promise.all([listAIWorkloads(rest, args.namespace), clusterFacts(rest), liveCompileFacts(rest, args.platform)]);
+    const notes: string[] = [];
+    const [workloads, facts, compileFacts] = await Promise.all([listAIWorkloads(rest, args.namespace), clusterFacts(rest), liveCompileFacts(rest, args.platform, [], notes)]);
+    for (const n of notes) io.stderr(`note: ${n}\n`);
     const rows = workloads.flatMap((w) => rowsOf(w, facts, compileFacts));
     io.stdout(args.output === 'json' ? `${JSON.stringify(rows, null, 2)}\n` : formatRows(rows));
     return rows.length > 0 ? 1 : 0;

@@ -21,7 +21,8 @@ export interface CompileResult {
   components: ComponentReport[];
 }
 
-export function compile(workload: WorkloadInput, facts: CompileFacts): CompileResult {
+export function compile(workload: WorkloadInput, given: CompileFacts): CompileResult {
+  const facts = given.threatFeeds === undefined && given.threatFeedsFor !== undefined ? { ...given, threatFeeds: given.threatFeedsFor(workload.namespace) } : given;
   const objects: GeneratedObject[] = [];
   const components: ComponentReport[] = [];
   for (const component of workload.spec.components) {

@@ -43,6 +43,8 @@ export interface CompileFacts {
   kubeAPIServer?: { addresses: string[]; ports: number[] } | undefined;
   /** The threat feeds whose scope covers the workload, merged: carved out of every CIDR peer. */
   threatFeeds?: FeedsInForce | undefined;
+  /** Instead of threatFeeds, when one set of facts serves workloads of several namespaces (the CLI). */
+  threatFeedsFor?: ((namespace: string) => FeedsInForce | undefined) | undefined;
 }
 
 /** The blocked networks of the ThreatFeeds that cover one AIWorkload, as one merged set. */
