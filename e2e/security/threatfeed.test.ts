@@ -3,7 +3,9 @@
 // through zod in src/api/threatfeed.test.ts) is accepted with its defaults filled in, and every
 // refused one is refused naming its field (server-side dry run, strict field validation). A stored
 // ThreatFeed shows its status in `kubectl get` columns and its fields in `kubectl explain`.
-// Nothing here runs the operator: it does not act on ThreatFeeds yet.
+// Nothing here runs the operator (e2e/security/threatfeed-sync.test.ts does); the stored feed is
+// scoped to a namespace label nothing carries, so an operator running meanwhile would carve it out
+// of no segment.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
 import { dump } from 'js-yaml';
@@ -72,15 +74,17 @@ describe('ThreatFeed CRD on the real API server', () => {
 
   it('shows a stored feed\'s status in kubectl get, and its fields in kubectl explain', async () => {
     const name = feedName('columns');
-    await kubectlOk(['create', '-f', '-'], { input: feed(name, { source: { inline: ['203.0.113.0/24', 'bogus'] }, format: 'PlainList' }) });
+    const scope = { namespaceSelector: { matchLabels: { 'bulkhead.dev/no-such-label': 'x' } } };
+    await kubectlOk(['create', '-f', '-'], { input: feed(name, { source: { inline: ['203.0.113.0/24', 'bogus'] }, format: 'PlainList', scope }) });
     created.push(name);
-    // Nothing writes ThreatFeed status yet; written here through the status subresource, as the operator will.
-    const status = { accepted: 1, rejected: 1, duplicates: 0, networks: 1, rejections: [{ line: 2, text: 'bogus', reason: 'does not parse: not an IPv4 or IPv6 address or CIDR' }], lastSuccessfulSync: '2026-12-01T12:00:00Z' };
+    // No operator runs here: the status is written through the status subresource, as the operator writes it.
+    const ready = { type: 'Ready', status: 'True', reason: 'InForce', message: '1 network(s) in force, carved out of 0 segment(s).', lastTransitionTime: '2026-12-01T12:00:00Z' };
+    const status = { accepted: 1, rejected: 1, duplicates: 0, networks: 1, segmentsCovered: 0, rejections: [{ line: 2, text: 'bogus', reason: 'does not parse: not an IPv4 or IPv6 address or CIDR' }], lastSuccessfulSync: '2026-12-01T12:00:00Z', conditions: [ready] };
     await kubectlOk(['patch', 'threatfeed', name, '--subresource=status', '--type=merge', '-p', JSON.stringify({ status })]);
     const table = await kubectlOk(['get', 'threatfeed', name]);
     const [header, row] = table.trim().split('\n').map((l) => l.trim().split(/\s+/));
-    expect(header).toEqual(['NAME', 'ACCEPTED', 'REJECTED', 'SYNCED', 'AGE']);
-    expect(row?.slice(0, 3)).toEqual([name, '1', '1']);
+    expect(header).toEqual(['NAME', 'READY', 'ACCEPTED', 'REJECTED', 'SEGMENTS', 'SYNCED', 'AGE']);
+    expect(row?.slice(0, 5)).toEqual([name, 'True', '1', '1', '0']);
     // A status the schema refuses is refused on the status subresource too.
     const bad = await kubectl(['patch', 'threatfeed', name, '--subresource=status', '--type=merge', '-p', JSON.stringify({ status: { digest: 'md5:abc' } })]);
     expect(bad.code).not.toBe(0);
