@@ -232,6 +232,20 @@ describe('a ConfigMap feed', () => {
     expect(egressExcept(await policy('b-job'), '0.0.0.0/0')).toEqual(expect.arrayContaining(['192.0.2.0/24', '203.0.113.7/32']));
   }, 90_000);
 
+  test('a scope that no longer covers the namespace takes the set out of its segments; covering it again brings it back', async () => {
+    const cmFeed = (sel: Record<string, string>): unknown => ({
+      apiVersion: 'bulkhead.dev/v1alpha1', kind: 'ThreatFeed', metadata: { name: CM_FEED },
+      spec: { source: { configMap: { namespace: OPERATOR_NAMESPACE, name: CM, key: 'feed' } }, format: 'PlainList', scope: { namespaceSelector: { matchLabels: sel } } },
+    });
+    await apply(cmFeed({ 'bulkhead.dev/no-such-label': 'x' }));
+    for (const w of ['a', 'b']) {
+      await waitFor(async () => !egressExcept(await policy(`${w}-job`), '0.0.0.0/0').includes('192.0.2.0/24'), { timeoutMs: 30_000, description: `${w}-job without the feed` });
+      await waitFor(async () => (await workloadFeeds(w)).length === 0, { timeoutMs: 30_000, description: `AIWorkload ${w} lists no feed` });
+    }
+    await apply(cmFeed({ 'kubernetes.io/metadata.name': ns }));
+    for (const w of ['a', 'b']) await waitFor(async () => egressExcept(await policy(`${w}-job`), '0.0.0.0/0').includes('192.0.2.0/24'), { timeoutMs: 30_000, description: `${w}-job with the feed again` });
+  }, 90_000);
+
   test('deleting the ThreatFeed takes its networks out of every segment', async () => {
     await kubectlOk(['delete', 'threatfeed', CM_FEED]);
     for (const w of ['a', 'b']) {

@@ -174,18 +174,30 @@ export class ThreatFeedController {
     const known = this.feeds.get(name);
     if (known !== undefined && known.obj.metadata.uid !== obj.metadata.uid) this.remove(known.obj);
     const st = this.feeds.get(name);
-    if (st !== undefined && st.obj.metadata.generation === obj.metadata.generation) {
-      // A status update (ours) or metadata: nothing to read again, unless a read is asked for.
-      const asked = refreshAsked(st.obj, obj);
-      st.obj = obj;
-      if (asked && this.started) this.syncSoon(name, 0);
-      return;
-    }
+    if (st !== undefined && st.obj.metadata.generation === obj.metadata.generation) return this.touched(st, obj);
     const next = st ?? { obj, attempted: false, cacheTried: false, retries: 0, running: false, again: false, watched: [] };
+    const before = st === undefined ? undefined : { inScope: this.inScope(st), scope: JSON.stringify(st.spec?.scope) };
     this.respec(next, obj);
     this.feeds.set(name, next);
     this.rewatch(name, next);
-    if (this.started) this.syncSoon(name, 0);
+    if (!this.started) return;
+    this.syncSoon(name, 0);
+    if (before !== undefined) this.rescoped(next, before);
+  }
+
+  /** The same generation: a status update (ours) or metadata. Nothing to read again, unless a read is asked for. */
+  private touched(st: FeedState, obj: ThreatFeedObject): void {
+    const asked = refreshAsked(st.obj, obj);
+    st.obj = obj;
+    if (asked && this.started) this.syncSoon(obj.metadata.name, 0);
+  }
+
+  /** A new scope: the set in force leaves the namespaces it no longer covers and reaches the new ones. */
+  private rescoped(st: FeedState, before: { inScope: (ns: string) => boolean; scope: string }): void {
+    if (st.inForce === undefined || JSON.stringify(st.spec?.scope) === before.scope) return;
+    const after = this.inScope(st);
+    this.merged.clear();
+    this.deps.changed((ns) => before.inScope(ns) || after(ns));
   }
 
   /** A new generation of the spec: validated, and validators of another URL forgotten. */
