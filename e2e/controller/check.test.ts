@@ -54,7 +54,8 @@ test('a complete installation with a leading operator passes; only the missing C
   expect(txt.stdout).toMatch(/^ok {4}admission\/bulkhead-identity-bindings +bulkhead-identity-bindings installed, bound, denying$/m);
   expect(txt.stdout).toMatch(/^ok {4}admission\/bulkhead-segment-adoption +not installed \(opt-in/m);
   expect(txt.stdout).toMatch(new RegExp(`^ok {4}identity-registry +Role ${ns}/bulkhead-segment-identity grants nothing, as it must$`, 'm'));
-  expect(txt.stdout).toMatch(/\n\n12 ok, 1 warnings, 0 failed\n$/);
+  expect(txt.stdout).toMatch(/^ok {4}crd\/threatfeeds +threatfeeds.bulkhead.dev established; its v1alpha1 schema is this bulkhead's$/m);
+  expect(txt.stdout).toMatch(/\n\n14 ok, 1 warnings, 0 failed\n$/);
 }, 60_000);
 
 test('a stale Lease fails the operator check, naming its holder', async () => {
@@ -88,6 +89,21 @@ test('without the segment-membership binding the admission check fails and says 
     detail: 'bulkhead-segment-membership has no ValidatingAdmissionPolicyBinding bulkhead-segment-membership: it is installed but enforces nothing, so a pod that copies a segment\'s labels gets its network access under any ServiceAccount',
   });
   expect(byCheck.get('admission/bulkhead-segment-identity')?.status).toBe('ok');
+});
+
+test('a ThreatFeed with no set in force fails the check, naming it and why', async () => {
+  const name = `check-feed-${ns}`;
+  const feed = { apiVersion: 'bulkhead.dev/v1alpha1', kind: 'ThreatFeed', metadata: { name }, spec: { source: { configMap: { namespace: 'bulkhead-system', name: `missing-${ns}`, key: 'feed' } }, format: 'PlainList', scope: { namespaceSelector: { matchLabels: { 'bulkhead.dev/no-such-label': 'x' } } } } };
+  await kubectlOk(['apply', '-f', '-'], { input: dump(feed) });
+  try {
+    const finding = await waitFor(async () => {
+      const f = (await findings(['-n', ns])).byCheck.get('threatfeeds');
+      return f?.status === 'fail' && f.detail.includes('NoSetInForce') ? f : undefined;
+    }, { timeoutMs: 30_000, description: 'the threatfeeds check to fail' });
+    expect(finding.detail).toContain(`${name}: NoSetInForce: ConfigMap bulkhead-system/missing-${ns} does not exist; no set is in force`);
+  } finally {
+    await kubectlOk(['delete', 'threatfeed', name]);
+  }
 });
 
 test('usage errors exit 2 naming the flag', async () => {

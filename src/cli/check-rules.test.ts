@@ -1,5 +1,5 @@
 import { buildCrd } from '../api/crd.js';
-import { type Finding, type Status, canonicalJson, checkAdmission, checkCeiling, checkCni, checkCrd, checkLease, checkServer, exitCode, formatFindings } from './check-rules.js';
+import { type Finding, type Status, canonicalJson, checkAdmission, checkCeiling, checkCni, checkCrd, checkLease, checkServer, checkThreatFeeds, exitCode, formatFindings } from './check-rules.js';
 
 const established = (crd: Record<string, unknown>): Record<string, unknown> => ({ ...crd, status: { conditions: [{ type: 'Established', status: 'True' }] } });
 
@@ -72,5 +72,24 @@ describe('bulkhead check rules', () => {
     expect(exitCode(findings)).toBe(0);
     expect(exitCode([...findings, { check: 'c', status: 'fail' as const, detail: 'no' }])).toBe(1);
     expect(formatFindings(findings)).toBe('ok    a   fine\nWARN  bb  hmm\n\n1 ok, 1 warnings, 0 failed\n');
+  });
+});
+
+describe('checkThreatFeeds', () => {
+  const feed = (name: string, ready?: { status: string; reason: string; message: string }): unknown => ({ metadata: { name }, status: ready === undefined ? {} : { conditions: [{ type: 'Ready', ...ready }] } });
+
+  it('is ok with no feed, or every feed in force and read', () => {
+    expect(checkThreatFeeds([])).toEqual({ check: 'threatfeeds', status: 'ok', detail: '0 ThreatFeed(s), each in force and read' });
+    expect(checkThreatFeeds([feed('drop', { status: 'True', reason: 'InForce', message: '' })]).status).toBe('ok');
+  });
+
+  it('warns while a source fails and its last good set is kept, naming the feed and the condition', () => {
+    const f = checkThreatFeeds([feed('drop', { status: 'False', reason: 'FetchTimeout', message: 'feeds.example.com: no answer; keeping the last good set' }), feed('ok', { status: 'True', reason: 'InForce', message: '' })]);
+    expect(f).toEqual({ check: 'threatfeeds', status: 'warn', detail: 'drop: FetchTimeout: feeds.example.com: no answer; keeping the last good set' });
+  });
+
+  it('fails while a feed has no set in force or was never read', () => {
+    expect(checkThreatFeeds([feed('drop', { status: 'False', reason: 'NoSetInForce', message: 'x' })]).status).toBe('fail');
+    expect(checkThreatFeeds([feed('new')])).toEqual({ check: 'threatfeeds', status: 'fail', detail: 'new: NotRead: the operator has not read it yet' });
   });
 });

@@ -40,18 +40,35 @@ function versionSchema(crd: unknown, version: string): unknown {
 }
 
 /** The installed CRD against the one this bulkhead generates (`expected`). */
-export function checkCrd(installed: unknown, expected: unknown, version: string): Finding {
+export function checkCrd(installed: unknown, expected: unknown, version: string, check = 'crd'): Finding {
   const name = String(get(expected, 'metadata', 'name'));
-  if (installed === undefined) return { check: 'crd', status: 'fail', detail: `${name} is not installed (kubectl apply --server-side -f crds/)` };
+  if (installed === undefined) return { check, status: 'fail', detail: `${name} is not installed (kubectl apply --server-side -f crds/)` };
   const established = list(get(installed, 'status', 'conditions')).some((c) => get(c, 'type') === 'Established' && get(c, 'status') === 'True');
-  if (!established) return { check: 'crd', status: 'fail', detail: `${name} is not Established yet` };
+  if (!established) return { check, status: 'fail', detail: `${name} is not Established yet` };
   const ours = versionSchema(expected, version);
   const theirs = versionSchema(installed, version);
-  if (theirs === undefined) return { check: 'crd', status: 'fail', detail: `${name} does not serve ${version}, the version this bulkhead speaks` };
+  if (theirs === undefined) return { check, status: 'fail', detail: `${name} does not serve ${version}, the version this bulkhead speaks` };
   if (canonicalJson(theirs) !== canonicalJson(ours)) {
-    return { check: 'crd', status: 'warn', detail: `${name} (${version}) has another schema than this bulkhead's: upgrade the CRD or the CLI so they match (docs/install.md, Upgrades)` };
+    return { check, status: 'warn', detail: `${name} (${version}) has another schema than this bulkhead's: upgrade the CRD or the CLI so they match (docs/install.md, Upgrades)` };
   }
-  return { check: 'crd', status: 'ok', detail: `${name} established; its ${version} schema is this bulkhead's` };
+  return { check, status: 'ok', detail: `${name} established; its ${version} schema is this bulkhead's` };
+}
+
+/**
+ * The ThreatFeeds: fail while one has no set in force (its networks are carved out of nothing),
+ * warn while one's source fails (its last good set is kept), naming each with its condition.
+ */
+export function checkThreatFeeds(feeds: readonly unknown[]): Finding {
+  const notReady = feeds.flatMap((f) => {
+    const ready = list(get(f, 'status', 'conditions')).find((c) => get(c, 'type') === 'Ready');
+    if (get(ready, 'status') === 'True') return [];
+    const text = (v: unknown, otherwise: string): string => (typeof v === 'string' && v !== '' ? v : otherwise);
+    const reason = text(get(ready, 'reason'), 'NotRead');
+    return [{ name: text(get(f, 'metadata', 'name'), '?'), reason, message: text(get(ready, 'message'), 'the operator has not read it yet') }];
+  });
+  if (notReady.length === 0) return { check: 'threatfeeds', status: 'ok', detail: `${feeds.length} ThreatFeed(s), each in force and read` };
+  const detail = notReady.map((n) => `${n.name}: ${n.reason}: ${n.message}`).join('; ');
+  return { check: 'threatfeeds', status: notReady.some((n) => n.reason === 'NoSetInForce' || n.reason === 'NotRead') ? 'fail' : 'warn', detail };
 }
 
 /** What is lost without each admission policy. */

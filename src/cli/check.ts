@@ -2,8 +2,10 @@
 // the product's promises rest on (the API server, the CRD, the admission policies, the grantable
 // ceiling, a leading operator, a CNI that enforces NetworkPolicy) and says which hold. Read only.
 import { KubeConfig } from '../runtime/kubeconfig.js';
-import { buildCrd } from '../api/crd.js';
-import { CRD_NAME, VERSION } from '../api/constants.js';
+import { buildCrd, buildThreatFeedCrd } from '../api/crd.js';
+import { CRD_NAME, GROUP, VERSION } from '../api/constants.js';
+
+const THREAT_FEED_CRD = `threatfeeds.${GROUP}`;
 import { REGISTRY_ROLE } from '../controller/identity-registry.js';
 import { type RestClient, createRestClient, isNotFound } from '../runtime/rest.js';
 import {
@@ -14,6 +16,7 @@ import {
   checkCeiling,
   checkCni,
   checkCrd,
+  checkThreatFeeds,
   checkLease,
   checkRegistryRole,
   checkServer,
@@ -26,9 +29,10 @@ import { namespaceOption } from './platform-flags.js';
 
 const USAGE = `Usage: bulkhead check [-n NAMESPACE] [--lease NAME] [-o txt|json]
   Checks the Bulkhead installation on the current kubeconfig's cluster: the API server, the
-  AIWorkload CRD (installed, established, the schema of this bulkhead), the admission policies and
-  their bindings, the grantable ceiling, the operator (someone holds and renews its Lease), and a
-  CNI that enforces NetworkPolicy. Read only.
+  AIWorkload and ThreatFeed CRDs (installed, established, the schema of this bulkhead), the
+  admission policies and their bindings, the grantable ceiling, the operator (someone holds and
+  renews its Lease), every ThreatFeed in force (fail: one blocks nothing; warn: one's source
+  fails), and a CNI that enforces NetworkPolicy. Read only.
   -n, --namespace NAMESPACE  the operator's namespace (default bulkhead-system)
   --lease NAME               the operator's leader-election Lease (default bulkhead-operator)
   -o, --output txt|json      (default txt)
@@ -106,11 +110,13 @@ async function gather(rest: RestClient, args: CheckArgs): Promise<Finding[]> {
   const server = checkServer(version, rest.server);
   if (server.status !== 'ok') return [server];
   const crd = guarded('crd', async () => checkCrd(await read(rest, `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${CRD_NAME}`), buildCrd(), VERSION));
+  const feedCrd = guarded('crd/threatfeeds', async () => checkCrd(await read(rest, `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${THREAT_FEED_CRD}`), buildThreatFeedCrd(), VERSION, 'crd/threatfeeds'));
+  const feeds = guarded('threatfeeds', async () => checkThreatFeeds(((await read(rest, `/apis/${GROUP}/${VERSION}/threatfeeds`)) as { items?: unknown[] } | undefined)?.items ?? []));
   const ceiling = guarded('ceiling', async () => checkCeiling(await read(rest, '/apis/rbac.authorization.k8s.io/v1/clusterroles/bulkhead-grantable')));
   const where = `${args.namespace}/${args.lease}`;
   const lease = guarded('operator', async () => checkLease(await read(rest, `/apis/coordination.k8s.io/v1/namespaces/${args.namespace}/leases/${args.lease}`), where, new Date()));
   const cni = guarded('cni', async () => checkCni(((await rest.request<{ items?: unknown[] }>('GET', '/apis/apps/v1/daemonsets')).items ?? [])));
-  return [server, await crd, ...(await admissionFindings(rest, args.namespace)), await ceiling, await lease, await cni];
+  return [server, await crd, await feedCrd, ...(await admissionFindings(rest, args.namespace)), await ceiling, await lease, await feeds, await cni];
 }
 
 /** For `bulkhead completion`. */
