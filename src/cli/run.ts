@@ -29,6 +29,8 @@ ${PLATFORM_USAGE}  --leader-elect true|false         elect a leader on a Lease; 
   --keep-metadata KEY,...           label and annotation keys left on generated objects when others add them
                                     (a trailing * matches a prefix); every other undeclared key is removed as
                                     drift (default: kubectl.kubernetes.io/last-applied-configuration)
+  --watch-namespaces NS,...         watch and write only these namespaces (default: all); the operator
+                                    then needs a Role in each, not cluster-wide rights on what it writes
   --threatfeed-hosts HOST[:PORT],...  hosts HTTPS ThreatFeeds may be fetched from (default: none; a feed
                                     of any other host fails with FetchHostNotAllowed)
 Environment: KUBECONFIG, BULKHEAD_LOG_LEVEL (error|warn|info|debug), POD_NAMESPACE (the operator's
@@ -56,6 +58,7 @@ interface RunArgs {
   platform: PlatformConfig;
   keepMetadata: string[];
   threatFeedHosts: string[];
+  watchNamespaces: string[] | undefined;
 }
 
 function defaults(): RunArgs {
@@ -77,6 +80,7 @@ function defaults(): RunArgs {
     platform: defaultPlatform(),
     keepMetadata: [...DEFAULT_KEEP_METADATA],
     threatFeedHosts: [],
+    watchNamespaces: undefined,
   };
 }
 
@@ -162,6 +166,17 @@ const FLAGS: FlagTable<RunArgs> = {
     { names: ['--retry-period'], set: seconds('retryPeriodMs') },
     ...platformFlags<RunArgs>(),
     { names: ['--keep-metadata'], set: (args, value) => { args.keepMetadata = [...DEFAULT_KEEP_METADATA, ...value.split(',').filter((k) => k !== '')]; } },
+    {
+      names: ['--watch-namespaces'],
+      set: (args, value) => {
+        const names = value.split(',').map((n) => n.trim()).filter((n) => n !== '');
+        const bad = names.find((n) => !/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(n));
+        if (names.length === 0) return '--watch-namespaces needs at least one namespace';
+        if (bad !== undefined) return `--watch-namespaces: ${JSON.stringify(bad)} is not a namespace name`;
+        args.watchNamespaces = [...new Set(names)];
+        return undefined;
+      },
+    },
     {
       names: ['--threatfeed-hosts'],
       set: (args, value) => {
@@ -272,13 +287,14 @@ export async function runController(argv: string[], io: CliIO): Promise<number> 
     apiRate: { qps: args.apiQps, burst: args.apiBurst },
     keepMetadata: args.keepMetadata,
     threatFeedHosts: args.threatFeedHosts,
+    watchNamespaces: args.watchNamespaces,
     identity: args.identity,
     // The namespace the operator runs in, where bulkhead-identity-bindings reads its registry.
     identityRegistryNamespace: process.env['POD_NAMESPACE'] ?? 'bulkhead-system',
     ...listeners(args),
     ...(elector !== undefined ? { mayWrite: () => elector.isLeader(), election: { isLeader: () => elector.isLeader(), hasObservedLease: () => elector.hasObservedLease() } } : {}),
   });
-  logger.info('starting bulkhead', { server: kc.getCurrentCluster()?.server, identity: args.identity, leaderElect: args.leaderElect });
+  logger.info('starting bulkhead', { server: kc.getCurrentCluster()?.server, identity: args.identity, leaderElect: args.leaderElect, watchNamespaces: args.watchNamespaces ?? 'all' });
 
   let shuttingDown = false;
   let lost = false;

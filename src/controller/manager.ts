@@ -23,6 +23,7 @@ import { type Metrics, type SegmentCondition, observeReconcile, workQueueMetrics
 import { ALL_ENDPOINTS, type Endpoint, type HealthServer, readinessCheck, startHealthServer } from '../observe/health.js';
 import { type Clock, realClock } from '../runtime/clock.js';
 import { Informer, kubeListWatch } from '../runtime/informer.js';
+import { type Cache, MultiNamespaceCache } from '../runtime/multi-namespace.js';
 import { type AIWorkloadObject, type ClusterView, Reconciler } from './reconciler.js';
 import { EXPOSURE_WATCHES, WATCHES, type Watch, updateKeys } from './watches.js';
 import { type Binding, BindingIndex } from './identity-bindings.js';
@@ -64,6 +65,11 @@ export interface ManagerOptions {
   quietTimeoutMs?: number;
   /** Election state for /readyz, when electing. */
   election?: { isLeader: () => boolean; hasObservedLease: () => boolean };
+  /**
+   * Watch only these namespaces (--watch-namespaces): AIWorkloads, the generated kinds and pods
+   * elsewhere are not seen, and a Role in each of them is all the RBAC they need. Unset: all.
+   */
+  watchNamespaces?: readonly string[] | undefined;
   /** The operator's namespace, where it keeps the identity registry and the threat feed caches; unset: none is kept. */
   identityRegistryNamespace?: string | undefined;
   /** Hosts HTTPS threat feeds may be fetched from (--threatfeed-hosts). @default none */
@@ -73,7 +79,7 @@ export interface ManagerOptions {
 /** How often the segments each threat feed covers are recounted for its status. */
 const FEED_RECOUNT_MS = 30_000;
 
-type AnyInformer = Informer<StoredObject>;
+type AnyInformer = Cache<StoredObject>;
 type Indexers = Record<string, (obj: StoredObject) => string[]>;
 
 /**
@@ -166,7 +172,7 @@ function indexBindings(informers: readonly AnyInformer[]): BindingIndex {
 
 export class Manager {
   readonly queue: WorkQueue;
-  private readonly informers = new Map<string, AnyInformer>();
+  private readonly informers = new Map<string, Informer<StoredObject>>();
   private readonly reconciler: Reconciler;
   private readonly clock: Clock;
   private readonly servers: HealthServer[] = [];
@@ -189,12 +195,21 @@ export class Manager {
     const limiter = tokenBucket(opts.apiRate ?? DEFAULT_API_RATE, this.clock);
     const make = (name: string, r: ResourceInfo, labelSelector?: string, namespace?: string, indexers?: Indexers): AnyInformer =>
       this.makeInformer(limiter, { name, r, labelSelector, namespace, indexers });
-    const workloads = make('aiworkloads', RESOURCES.AIWorkload);
+    // Namespaced kinds: cluster-wide, or one informer per watched namespace (--watch-namespaces).
+    const scoped = (name: string, r: ResourceInfo, labelSelector?: string, indexers?: Indexers, also: readonly string[] = []): AnyInformer => {
+      const watched = opts.watchNamespaces;
+      if (watched === undefined) return make(name, r, labelSelector, undefined, indexers);
+      const namespaces = [...new Set([...watched, ...also])];
+      return new MultiNamespaceCache(new Map(namespaces.map((ns) => [ns, this.makeInformer(limiter, { name: `${name}@${ns}`, r, labelSelector, namespace: ns, indexers })])));
+    };
+    const workloads = scoped('aiworkloads', RESOURCES.AIWorkload);
     const managed = new Map<GeneratedKind, AnyInformer>();
-    for (const kind of GENERATED_KINDS) managed.set(kind, make(RESOURCES[kind].plural, RESOURCES[kind], managedSelector(kind), undefined, { [OWNER_INDEX]: ownerIndexValues }));
+    // The identity registry's entries are RoleBindings in the operator's namespace, watched too.
+    const registry = opts.identityRegistryNamespace === undefined ? [] : [opts.identityRegistryNamespace];
+    for (const kind of GENERATED_KINDS) managed.set(kind, scoped(RESOURCES[kind].plural, RESOURCES[kind], managedSelector(kind), { [OWNER_INDEX]: ownerIndexValues }, kind === 'RoleBinding' ? registry : []));
     const bindingInformers = [managed.get('RoleBinding'), make('clusterrolebindings', RESOURCES.ClusterRoleBinding)].filter((i): i is AnyInformer => i !== undefined);
     const bindings = indexBindings(bindingInformers);
-    const pods = make('pods', RESOURCES.Pod);
+    const pods = scoped('pods', RESOURCES.Pod);
     // The pods of a namespace that take part in networking: what every reader of the pod cache counts.
     const podsIn = (ns: string): Stored<Pod>[] => podsThatCount(pods.listByNamespace(ns) as Stored<Pod>[]);
     const podLabelsIn = (ns: string): Labels[] => podsIn(ns).map((p) => p.metadata.labels ?? {});
@@ -361,7 +376,7 @@ export class Manager {
   }
 
   /** makeInformer makes and registers the informer of one resource; its list and watch set-up wait for the limiter. */
-  private makeInformer(limiter: RateLimiter, what: { name: string; r: ResourceInfo; labelSelector?: string | undefined; namespace?: string | undefined; indexers?: Indexers | undefined }): AnyInformer {
+  private makeInformer(limiter: RateLimiter, what: { name: string; r: ResourceInfo; labelSelector?: string | undefined; namespace?: string | undefined; indexers?: Indexers | undefined }): Informer<StoredObject> {
     const { opts } = this;
     const { name, r, labelSelector, namespace, indexers } = what;
     const kc = opts.kubeConfig;
@@ -373,7 +388,7 @@ export class Manager {
       logger: opts.logger,
       ...(opts.quietTimeoutMs !== undefined ? { quietTimeoutMs: opts.quietTimeoutMs } : {}),
       onRestart: (reason, err) => {
-        opts.metrics.watchRestarts.inc({ resource: name });
+        opts.metrics.watchRestarts.inc({ resource: name.split('@')[0] ?? name });
         if (reason === 'list-error' && !inf.hasSynced()) this.listFailed(name, err);
       },
       transform: name === 'pods' ? slimPod : withoutManagedFields,
@@ -443,7 +458,9 @@ export class Manager {
   /** listFailed notes a list error before the first sync; one retrying will not clear ends the start. */
   private listFailed(resource: string, err: unknown): void {
     this.listErrors.set(resource, err instanceof Error ? err.message : String(err));
-    const message = listFailure(resource, err);
+    // `pods@team-a`: the resource is what the message names, the namespace where it was refused.
+    const [kind = resource, namespace] = resource.split('@');
+    const message = listFailure(kind, err, namespace);
     if (message !== undefined) this.failStartup?.(message);
   }
 

@@ -48,13 +48,14 @@ function words(err: HttpStatusError): string {
  * failed before the cache first synced, or undefined when the error may clear by retrying
  * (connection refused, timeouts, 429, 5xx).
  */
-export function listFailure(resource: string, err: unknown): string | undefined {
+export function listFailure(resource: string, err: unknown, namespace?: string): string | undefined {
   if (!(err instanceof HttpStatusError)) return undefined;
   const remedy = REMEDIES[err.statusCode];
   if (remedy === undefined) return undefined;
   const said = words(err);
   const answer = said.startsWith(String(err.statusCode)) ? said : `${err.statusCode} ${said}`;
-  return `cannot list ${RESOURCE_NAMES[resource] ?? resource}: ${answer}: ${remedy(resource)}`;
+  const where = namespace === undefined ? '' : ` in namespace ${namespace}`;
+  return `cannot list ${RESOURCE_NAMES[resource] ?? resource}${where}: ${answer}: ${remedy(resource)}`;
 }
 
 /** syncTimeout is the message when caches have not synced in time, naming those that have not. */
