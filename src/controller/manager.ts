@@ -24,7 +24,7 @@ import { ALL_ENDPOINTS, type Endpoint, type HealthServer, readinessCheck, startH
 import { type Clock, realClock } from '../runtime/clock.js';
 import { Informer, kubeListWatch } from '../runtime/informer.js';
 import { type Cache, MultiNamespaceCache } from '../runtime/multi-namespace.js';
-import { type AIWorkloadObject, type ClusterView, Reconciler } from './reconciler.js';
+import { type AIWorkloadObject, type ClusterView, type ClusterWriter, Reconciler } from './reconciler.js';
 import { EXPOSURE_WATCHES, WATCHES, type Watch, updateKeys } from './watches.js';
 import { type Binding, BindingIndex } from './identity-bindings.js';
 import { queueResult, resultLabel } from './outcome.js';
@@ -184,6 +184,7 @@ export class Manager {
   private stopResync: (() => void) | undefined;
   private readonly exposure: ExposureLoop;
   private readonly feeds: ThreatFeedController;
+  private readonly writer: ClusterWriter;
   private stopRecount: (() => void) | undefined;
   readonly identity: string;
 
@@ -263,7 +264,9 @@ export class Manager {
       ...(opts.mayWrite !== undefined ? { mayWrite: opts.mayWrite } : {}),
       correlator: new EventCorrelator({ now: () => this.clock.now() }),
       onEventDropped: () => opts.metrics.eventsDropped.inc(),
+      onEventFailed: (_what, err) => opts.logger.warn('could not record Event', { error: err instanceof Error ? err.message : String(err) }),
     });
+    this.writer = writer;
     // Exposure and audit analysis run in their own loop (exposure-loop.ts), off the reconcile
     // path: a reconcile hands it what it converges to and reports the last result; a changed result
     // wakes the reconcile that writes it. Exposure is computed over the whole cached cluster: any
@@ -518,6 +521,8 @@ export class Manager {
     await this.workers;
     await this.exposure.stop();
     this.stopFeeds();
+    // Events queued by the last reconciles (sent in the background) go out before the watches stop.
+    await this.writer.flush?.();
     await Promise.all([...this.informers.values()].map((i) => i.stop()));
     await Promise.all(this.servers.map((s) => s.close()));
   }

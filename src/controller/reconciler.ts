@@ -64,6 +64,8 @@ export interface ClusterWriter {
   stripMetadata(kind: GeneratedKind, namespace: string, name: string, keys: { labels: string[]; annotations: string[] }, resourceVersion?: string): Promise<void>;
   writeStatus(namespace: string, name: string, status: AIWorkloadStatus): Promise<void>;
   event(target: AIWorkloadObject, type: 'Normal' | 'Warning', reason: string, message: string): Promise<void>;
+  /** Resolves once every Event recorded so far was sent (or failed). */
+  flush?(): Promise<void>;
 }
 
 export interface ReconcilerDeps {

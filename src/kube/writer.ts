@@ -20,9 +20,14 @@ export interface WriterOptions {
   mayWrite?: () => boolean;
   /** Deduplicates and rate-limits Events (src/observe/event-correlator.ts). @default one with client-go's limits */
   correlator?: EventCorrelator;
-  /** Called for each Event the correlator drops. */
+  /** Called for each Event the correlator drops, or that finds the send queue full. */
   onEventDropped?: () => void;
+  /** Called when an Event could not be recorded (best effort: the reconcile never waits for it). */
+  onEventFailed?: (reason: string, err: unknown) => void;
 }
+
+/** Events waiting to be sent; more are dropped (and counted) rather than held without bound. */
+const MAX_PENDING_EVENTS = 1000;
 
 export class NotLeaderError extends Error {
   constructor() {
@@ -39,6 +44,8 @@ export function createWriter(rest: RestClient, opts: WriterOptions): ClusterWrit
     await rest.request('PATCH', path, { query: APPLY, body: obj, contentType: APPLY_CONTENT_TYPE });
   };
   const correlator = opts.correlator ?? new EventCorrelator({ now: () => opts.now().getTime() });
+  const pending: (() => Promise<void>)[] = [];
+  let sending: Promise<void> | undefined;
   /** Creates an Event; returns its name. */
   const postEvent = async (target: AIWorkloadObject, namespace: string, type: string, reason: string, message: string, now: string): Promise<string | undefined> => {
     const created = await rest.request<{ metadata?: { name?: string } }>('POST', collectionPath(RESOURCES.Event, namespace), {
@@ -113,17 +120,41 @@ export function createWriter(rest: RestClient, opts: WriterOptions): ClusterWrit
         contentType: APPLY_CONTENT_TYPE,
       });
     },
-    async event(target: AIWorkloadObject, type, reason, message) {
+    /**
+     * Records an Event without holding the reconcile up: it is queued and sent in order by one
+     * background loop, as client-go's recorder does. A reconcile's writes and status go first.
+     */
+    event(target: AIWorkloadObject, type, reason, message) {
       guard();
-      const namespace = target.metadata.namespace ?? 'default';
-      const text = message.slice(0, 1024);
-      const decision = correlator.decide(target.metadata.uid ?? `${namespace}/${target.metadata.name}`, type, reason, text);
-      if (decision.action === 'drop') return opts.onEventDropped?.();
-      const now = opts.now().toISOString();
-      if (decision.action === 'update' && (await bumpEvent(namespace, decision.name, decision.count, now))) return;
-      correlator.forget(decision.key);
-      const name = await postEvent(target, namespace, type, reason, text, now);
-      if (name !== undefined) correlator.created(decision.key, name);
+      if (pending.length >= MAX_PENDING_EVENTS) return Promise.resolve(opts.onEventDropped?.());
+      pending.push(async () => {
+        const namespace = target.metadata.namespace ?? 'default';
+        const text = message.slice(0, 1024);
+        const decision = correlator.decide(target.metadata.uid ?? `${namespace}/${target.metadata.name}`, type, reason, text);
+        if (decision.action === 'drop') return opts.onEventDropped?.();
+        const now = opts.now().toISOString();
+        if (decision.action === 'update' && (await bumpEvent(namespace, decision.name, decision.count, now))) return;
+        correlator.forget(decision.key);
+        const name = await postEvent(target, namespace, type, reason, text, now);
+        if (name !== undefined) correlator.created(decision.key, name);
+      });
+      sending ??= drain().finally(() => {
+        sending = undefined;
+      });
+      return Promise.resolve();
+    },
+    async flush() {
+      while (sending !== undefined) await sending;
     },
   };
+
+  async function drain(): Promise<void> {
+    for (let send = pending.shift(); send !== undefined; send = pending.shift()) {
+      try {
+        await send();
+      } catch (err) {
+        opts.onEventFailed?.('event', err);
+      }
+    }
+  }
 }
