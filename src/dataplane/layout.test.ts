@@ -46,6 +46,12 @@ describe('hostUp', () => {
     expect(text.filter((c) => c.includes(' rule '))).toEqual([]);
     const outside = hostUp(l, { index: 5, addresses: { ipv4: ['203.0.113.10'], ipv6: [] } }).map((c) => c.join(' '));
     expect(outside).toContain('ip rule add iif bhdp3h5 lookup 7803 pref 7803');
+    // A host with IPv6 addresses only is outside too (its replies must be routed by the slot's table).
+    const v6only = hostUp(l, { index: 6, addresses: { ipv4: [], ipv6: ['2001:db8:bad::10'] } }).map((c) => c.join(' '));
+    expect(v6only).toContain('ip -6 rule add iif bhdp3h6 lookup 7803 pref 7803');
+    // So is a host with an IPv4 address in the pod range but an IPv6 one outside.
+    const mixed = hostUp(l, { index: 7, addresses: { ipv4: [l.pod4.replace(/0\/24$/, '77')], ipv6: ['2001:db8::77'] } }).map((c) => c.join(' '));
+    expect(mixed).toContain('ip rule add iif bhdp3h7 lookup 7803 pref 7803');
   });
 
   it('is undone by hostDown', () => {

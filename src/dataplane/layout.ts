@@ -8,6 +8,7 @@
 // Every address a probe reaches lives in a network namespace the harness made: pod traffic is
 // routed by a table of the slot's own (a policy rule for the pod ranges), whose default route is a
 // blackhole, so nothing a pod sends can leave the machine.
+import { cidrContains, parseCidr } from '../api/cidr.js';
 
 /** PREFIX starts every name the dataplane creates: netns, links, chains, Node, ServiceAccount. */
 export const PREFIX = 'bhdp';
@@ -124,7 +125,7 @@ export function hostUp(l: SlotLayout, h: HostPlan): Command[] {
     ...h.addresses.ipv6.map((a) => ip('-6', 'route', 'add', `${a}/128`, 'dev', hostLink, 'table', String(l.table))),
   ];
   // Hosts outside the pod ranges (outside listeners) are routed by the slot's table too.
-  if (!h.addresses.ipv4.every((a) => inRange4(a, l.pod4))) {
+  if (!isPodHost(l, h.addresses)) {
     cmds.push(ip('rule', 'add', 'iif', hostLink, 'lookup', String(l.table), 'pref', String(l.rulePref)));
     cmds.push(ip('-6', 'rule', 'add', 'iif', hostLink, 'lookup', String(l.table), 'pref', String(l.rulePref)));
   }
@@ -142,7 +143,19 @@ export function hostDown(l: SlotLayout, index: number): Command[] {
   ];
 }
 
-const inRange4 = (address: string, cidr: string): boolean => address.startsWith(cidr.split('.').slice(0, 3).join('.') + '.');
+/** Whether an address lies in a range (both in any text form the shared parser reads). */
+function inRange(address: string, range: string): boolean {
+  const r = parseCidr(range);
+  const a = parseCidr(address.includes(':') ? `${address}/128` : `${address}/32`);
+  return r !== undefined && a !== undefined && cidrContains(r, a);
+}
+
+/**
+ * A pod of the slot has IPv4 and every address in the slot's pod ranges; any other host (an
+ * outside listener, one with only IPv6 addresses included) is routed by the slot's table.
+ */
+const isPodHost = (l: SlotLayout, addresses: { ipv4: readonly string[]; ipv6: readonly string[] }): boolean =>
+  addresses.ipv4.length > 0 && addresses.ipv4.every((a) => inRange(a, l.pod4)) && addresses.ipv6.every((a) => inRange(a, l.pod6));
 
 type Family = 'iptables-legacy' | 'ip6tables-legacy';
 
