@@ -118,7 +118,7 @@ fuzz: build control-plane ## Property tests from a random seed with 20x the runs
 	  --testPathPatterns 'differential|compile-analysis|semantics|connections|seed'
 
 .PHONY: bench
-bench: build control-plane enforcer ## Benchmarks (within one run): analysis, pod cache, operator convergence vs a bare client (1,000 AIWorkloads), scale (10,000 pods), dataplane propagation and drift window (root).
+bench: build control-plane enforcer ## Benchmarks (within one run): analysis, pod cache, operator convergence vs a bare client (1,000 AIWorkloads), scale (10,000 pods), threat feed propagation (1,000 AIWorkloads), dataplane propagation and drift window (root).
 	BENCH_WORKLOADS=$${BENCH_WORKLOADS:-1000} $(NODE) --expose-gc dist/bench/run.js
 
 .PHONY: chart
@@ -152,6 +152,10 @@ bench-convergence: build control-plane ## Operator convergence time over a bare 
 .PHONY: bench-scale
 bench-scale: build control-plane ## Scale benchmark only: 10,000 pods, 100 then 1,000 AIWorkloads: CPU per change, idle resync writes, drift repair and Lease renewals under pod churn (BENCH_PODS, BENCH_WORKLOADS).
 	$(NODE) dist/bench/scale.js
+
+.PHONY: bench-threatfeed
+bench-threatfeed: build control-plane ## Threat feed benchmark only: a DROP-sized then a FireHOL-level-1-sized ThreatFeed propagating to 1,000 AIWorkloads: time, CPU, RSS, largest NetworkPolicy against the request limits (BENCH_WORKLOADS).
+	$(NODE) --expose-gc dist/bench/threatfeed.js
 
 .PHONY: bench-dataplane
 bench-dataplane: build control-plane enforcer ## Dataplane benchmark only (root): policy propagation and drift window on packets, enforcer memory.
