@@ -10,7 +10,7 @@ import { type AppliedOutcome, type Outcome, computeStatus } from '../../src/cont
 import { deleteNamespace, freshNamespace, kubectlOk, waitFor } from '../harness/cluster.js';
 import { type RunningOperator, ensureCrd, startOperator } from '../harness/operator.js';
 import { HOSTILE_CASES, baseSpec } from '../security/hostile-cases.js';
-import { type Health, HEALTH_SCRIPT, argoHealth, repoRoot, runLua, toLuaLiteral } from './lua.js';
+import { type Health, HEALTH_SCRIPT, THREATFEED_HEALTH_SCRIPT, argoHealth, repoRoot, runLua, toLuaLiteral } from './lua.js';
 
 type Condition = { type: string; status: string; reason: string; message?: string };
 type Live = { metadata: { generation: number }; status?: { observedGeneration?: number; conditions?: Condition[] } };
@@ -105,6 +105,16 @@ describe('the health script on statuses the operator computes', () => {
       want: { status: 'Healthy', message: '1 segment(s) enforced. IdentityWidened: api (ServiceAccount w-api): ClusterRoleBinding sa-view binds ClusterRole view through group system:serviceaccounts' },
     },
     {
+      name: 'ThreatFeedUnavailable is informational: the platform team owns the feed',
+      obj: object(1, statusFor(applied({ feedsUnavailable: ['ThreatFeed drop has no set in force: ConfigMap bulkhead-system/drop does not exist'] }), 1)),
+      want: { status: 'Healthy', message: '1 segment(s) enforced. ThreatFeedUnavailable: ThreatFeed drop has no set in force: ConfigMap bulkhead-system/drop does not exist' },
+    },
+    {
+      name: 'ThreatFeedUnavailable does not hide Exposed',
+      obj: object(1, statusFor(applied({ feedsUnavailable: ['ThreatFeed drop has no set in force: not read yet'], exposed: ['api: ns/intruder[Pod] can reach ns/api-0[Pod] (via ns/allow-all)'] }), 1)),
+      want: { status: 'Degraded', message: 'Exposed: api: ns/intruder[Pod] can reach ns/api-0[Pod] (via ns/allow-all)' },
+    },
+    {
       name: 'a status without conditions at the current generation',
       obj: object(1, { observedGeneration: 1 }),
       want: { status: 'Progressing', message: 'waiting for the Ready condition' },
@@ -153,11 +163,14 @@ describe('the health script on AIWorkloads the operator reconciled', () => {
     if (ns !== undefined) await deleteNamespace(ns);
   });
 
-  test('argocd-cm.yaml patches argocd-cm with exactly health.lua', async () => {
+  test('argocd-cm.yaml patches argocd-cm with exactly health.lua and threatfeed-health.lua', async () => {
     await kubectlOk(['-n', ns, 'create', 'configmap', 'argocd-cm']);
     await kubectlOk(['-n', ns, 'patch', 'configmap', 'argocd-cm', '--patch-file', path.join(repoRoot(), 'integrations', 'argocd', 'argocd-cm.yaml')]);
     const cm = JSON.parse(await kubectlOk(['-n', ns, 'get', 'configmap', 'argocd-cm', '-o', 'json'])) as { data?: Record<string, string> };
-    expect(cm.data?.['resource.customizations.health.bulkhead.dev_AIWorkload']).toBe(readFileSync(path.join(repoRoot(), HEALTH_SCRIPT), 'utf8'));
+    expect(cm.data).toEqual({
+      'resource.customizations.health.bulkhead.dev_AIWorkload': readFileSync(path.join(repoRoot(), HEALTH_SCRIPT), 'utf8'),
+      'resource.customizations.health.bulkhead.dev_ThreatFeed': readFileSync(path.join(repoRoot(), THREATFEED_HEALTH_SCRIPT), 'utf8'),
+    });
   }, 30_000);
 
   test('Ready is Healthy; a generation the operator has not observed is Progressing until it has', async () => {

@@ -1,4 +1,4 @@
-// Runs integrations/argocd/health.lua the way Argo CD does: in gopher-lua (its `glua` interpreter,
+// Runs integrations/argocd/health.lua (or threatfeed-health.lua) the way Argo CD does: in gopher-lua (its `glua` interpreter,
 // built by hack/build-glua.sh), with the resource as the global `obj` and only the libraries
 // Argo CD opens for a configured health check, and reads back the table the script returns.
 import { execFile } from 'node:child_process';
@@ -12,6 +12,9 @@ export const repoRoot = (): string => process.env['BULKHEAD_ROOT'] ?? process.cw
 export const GLUA_VERSION = 'v1.1.2';
 
 export const HEALTH_SCRIPT = path.join('integrations', 'argocd', 'health.lua');
+
+/** Argo CD's health check for ThreatFeeds. */
+export const THREATFEED_HEALTH_SCRIPT = path.join('integrations', 'argocd', 'threatfeed-health.lua');
 
 /**
  * gluaPath is where hack/build-glua.sh puts glua: $BULKHEAD_GLUA when set, else

@@ -35,10 +35,13 @@
 --       Progressing  "waiting for the Ready condition"
 --
 -- A Healthy message ends with "ConsentPending: ...", "IdentityDrift: ...", "Overlapping: ...",
--- "PeerUnresolved: ..." and "IdentityWidened: ..." while those
+-- "PeerUnresolved: ...", "IdentityWidened: ..." and "ThreatFeedUnavailable: ..." while those
 -- conditions are True: informational, since a cross-namespace flow waiting for the other team to
 -- declare its side, or pods not yet restarted under their segment's ServiceAccount, is a normal
--- state of a working segment.
+-- state of a working segment. ThreatFeedUnavailable (a ThreatFeed in scope has no set in force)
+-- leaves the segments enforced without that feed's networks carved out; only the platform team
+-- owning the feed can fix its source, and the ThreatFeed itself is Degraded
+-- (threatfeed-health.lua), so the app team's AIWorkload stays Healthy and says so.
 
 local function conditionOf(status, type)
   if status == nil or status.conditions == nil then
@@ -91,7 +94,7 @@ local function healthyMessage(o, ready)
   else
     table.insert(parts, messageOf(ready, "segments enforced"))
   end
-  for _, type in ipairs({"ConsentPending", "IdentityDrift", "Overlapping", "PeerUnresolved", "IdentityWidened"}) do
+  for _, type in ipairs({"ConsentPending", "IdentityDrift", "Overlapping", "PeerUnresolved", "IdentityWidened", "ThreatFeedUnavailable"}) do
     local c = conditionOf(o.status, type)
     if isTrue(c) then
       table.insert(parts, type .. ": " .. messageOf(c, "True"))
