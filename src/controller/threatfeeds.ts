@@ -360,6 +360,8 @@ export class ThreatFeedController {
       this.deps.logger.warn('threat feed sync failed', { feed: name, error: errorText(err) });
     } finally {
       st.running = false;
+      // Whatever happened, an HTTPS feed is read again: a read that threw must not end its refreshes.
+      this.scheduleNext(name, st);
     }
   }
 
@@ -378,7 +380,6 @@ export class ThreatFeedController {
     if (after !== before) this.setChanged(name, st, after);
     else if (wasPending) this.deps.changed(this.inScope(st));
     await this.writeStatus(st);
-    this.scheduleNext(name, st);
   }
 
   /** A failed read: the last good set stays (or the cache's, after a restart). */
@@ -528,7 +529,8 @@ export class ThreatFeedController {
   /** HTTPS feeds are read again after their refresh period, or sooner after a failure. */
   private scheduleNext(name: string, st: FeedState): void {
     const https = st.spec?.source.https;
-    if (https === undefined || !this.started || this.feeds.get(name) !== st) return;
+    // A read asked for meanwhile (a change, the refresh annotation) is already on its timer.
+    if (https === undefined || !this.started || this.feeds.get(name) !== st || st.timer !== undefined) return;
     const refresh = https.refreshSeconds * 1000;
     const ms = st.failure === undefined ? refresh : Math.min(refresh, RETRY_MS.max, RETRY_MS.first * 2 ** Math.max(0, st.retries - 1));
     this.syncSoon(name, ms);
