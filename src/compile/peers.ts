@@ -4,6 +4,7 @@ import { LABEL_NAMESPACE_NAME } from '../api/constants.js';
 import type { LabelSelector } from '../api/schema.js';
 import type { Component, EgressRule, IngressRule, Peer } from '../api/types.js';
 import type { CompileFacts, PeerWorkload, WorkloadInput } from './facts.js';
+import { sharedLists } from '../runtime/intern.js';
 import { isWhollyBlocked } from '../threatfeed/merge.js';
 import type { NetworkPolicyPeer } from './objects.js';
 
@@ -149,7 +150,10 @@ function resolveCidrPeer(cidr: string, declared: readonly string[] | undefined, 
   return { ok: true, peers: [cidrPeer(cidr, declared, [...metadataWithin(cidr, metadata), ...blocked])] };
 }
 
-/** An ipBlock for `cidr`, with `extra` joining the declared except list (each once). */
+/**
+ * An ipBlock for `cidr`, with `extra` joining the declared except list (each once). A long list (a
+ * threat feed's) is shared with every other ipBlock that has the same one (runtime/intern.ts).
+ */
 function cidrPeer(cidr: string, declared: readonly string[] | undefined, extra: readonly string[]): NetworkPolicyPeer {
   const except = [...(declared ?? [])];
   const seen = new Set(except);
@@ -158,7 +162,7 @@ function cidrPeer(cidr: string, declared: readonly string[] | undefined, extra: 
     seen.add(address);
     except.push(address);
   }
-  return { ipBlock: except.length > 0 ? { cidr, except } : { cidr } };
+  return { ipBlock: except.length > 0 ? { cidr, except: sharedLists.intern(except) as string[] } : { cidr } };
 }
 
 /** The metadata endpoints that lie strictly within `cidr` (ipBlock.except takes no others). */

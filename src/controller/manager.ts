@@ -12,7 +12,7 @@ import type { AIWorkloadSpec } from '../api/types.js';
 import { type NamespaceFacts, analyseWorkload, mayBeExposed } from './exposure.js';
 import { ExposureLoop, type ExposureResult } from './exposure-loop.js';
 import { WorkloadIndex } from './workload-index.js';
-import { slimPod, withoutManagedFields } from './slim.js';
+import { slimNetworkPolicy, slimPod, withoutManagedFields } from './slim.js';
 import { createRestClient } from '../runtime/rest.js';
 import { type RateLimit, type RateLimiter, tokenBucket } from '../runtime/rate-limit.js';
 import { RESOURCES, type ResourceInfo } from '../kube/resources.js';
@@ -394,7 +394,7 @@ export class Manager {
         opts.metrics.watchRestarts.inc({ resource: name.split('@')[0] ?? name });
         if (reason === 'list-error' && !inf.hasSynced()) this.listFailed(name, err);
       },
-      transform: name === 'pods' ? slimPod : withoutManagedFields,
+      transform: r.kind === 'Pod' ? slimPod : r.kind === 'NetworkPolicy' ? slimNetworkPolicy : withoutManagedFields,
       ...(indexers !== undefined ? { indexers } : {}),
     });
     this.informers.set(name, inf);

@@ -1,9 +1,9 @@
 import { analyze, formatConnlist } from '../analysis/index.js';
-import type { Pod } from '../api/kubernetes.js';
+import type { KubeObject, Pod } from '../api/kubernetes.js';
 import type { ClusterFacts } from '../analysis/types.js';
 import { syntheticCluster } from '../bench/analysis.js';
 import { realisticPod } from '../bench/cache.js';
-import { slimPod, withoutManagedFields } from './slim.js';
+import { slimNetworkPolicy, slimPod, withoutManagedFields } from './slim.js';
 
 /** A synthetic pod given the bulk of a real one, keeping its identity, owner, ports and IP. */
 function withBulk(p: Pod, i: number): Pod {
@@ -52,5 +52,31 @@ describe('cache transforms', () => {
     expect(np.metadata.managedFields).toHaveLength(1); // not mutated
     const bare = { metadata: { name: 'y' } };
     expect(withoutManagedFields(bare)).toBe(bare);
+  });
+});
+
+describe('slimNetworkPolicy', () => {
+  const feed = Array.from({ length: 40 }, (_, i) => `198.51.${i}.0/24`);
+  const policy = (name: string): KubeObject & { spec: unknown } => ({
+    metadata: { name, namespace: 'ns', managedFields: [{ manager: 'bulkhead' }] } as KubeObject['metadata'],
+    spec: {
+      podSelector: {},
+      ingress: [{ from: [{ ipBlock: { cidr: '0.0.0.0/0', except: [...feed] } }, { namespaceSelector: {} }] }],
+      egress: [{ to: [{ ipBlock: { cidr: '0.0.0.0/0', except: [...feed] } }], ports: [{ protocol: 'TCP', port: 443 }] }, { to: [{ ipBlock: { cidr: '10.0.0.0/8', except: ['10.1.0.0/16'] } }] }],
+    },
+  });
+  type Slim = { metadata: Record<string, unknown>; spec: { ingress: { from: { ipBlock?: { except: string[] } }[] }[]; egress: { to: { ipBlock?: { except: string[] } }[] }[] } };
+
+  const egressExcept = (p: Slim): string[] | undefined => p.spec.egress[0]?.to[0]?.ipBlock?.except;
+  const ingressExcept = (p: Slim): string[] | undefined => p.spec.ingress[0]?.from[0]?.ipBlock?.except;
+
+  it('drops managedFields and shares equal long except lists between policies, keeping every field', () => {
+    const a = slimNetworkPolicy(policy('a')) as unknown as Slim;
+    const b = slimNetworkPolicy(policy('b')) as unknown as Slim;
+    expect(a.metadata['managedFields']).toBeUndefined();
+    expect(egressExcept(b)).toBe(egressExcept(a));
+    expect(ingressExcept(a)).toBe(egressExcept(a));
+    const { managedFields: _m, ...metadata } = policy('a').metadata as Record<string, unknown>;
+    expect(a).toEqual({ metadata, spec: policy('a').spec });
   });
 });

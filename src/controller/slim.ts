@@ -5,6 +5,7 @@
 // grouping (labels, ownerReferences), identity drift (serviceAccountName), the analysis (named
 // container ports, hostNetwork, pod IPs).
 import type { KubeObject } from '../api/kubernetes.js';
+import { sharedLists } from '../runtime/intern.js';
 
 type Obj = KubeObject & Record<string, unknown>;
 
@@ -14,6 +15,33 @@ export function withoutManagedFields<T extends KubeObject>(obj: T): T {
   if (metadata?.managedFields === undefined) return obj;
   const { managedFields: _dropped, ...rest } = metadata;
   return { ...obj, metadata: rest };
+}
+
+interface PeerLike {
+  ipBlock?: { cidr?: string; except?: readonly string[] };
+}
+interface RuleLike {
+  from?: PeerLike[];
+  to?: PeerLike[];
+}
+
+/** Peers with every long except list interned (runtime/intern.ts); a list changes nothing else. */
+function internPeers(peers: PeerLike[] | undefined): PeerLike[] | undefined {
+  if (peers === undefined || !peers.some((p) => p.ipBlock?.except !== undefined)) return peers;
+  return peers.map((p) => (p.ipBlock?.except === undefined ? p : { ...p, ipBlock: { ...p.ipBlock, except: sharedLists.intern(p.ipBlock.except) } }));
+}
+
+/**
+ * A NetworkPolicy as the cache keeps it: without managedFields, and with its ipBlocks' except
+ * lists shared with every other policy (and compiled object) that has the same list, so that a
+ * threat feed's networks are held once, not once per segment.
+ */
+export function slimNetworkPolicy<T extends KubeObject>(obj: T): T {
+  const np = withoutManagedFields(obj) as T & { spec?: { ingress?: RuleLike[]; egress?: RuleLike[] } };
+  const spec = np.spec;
+  if (spec === undefined) return np;
+  const rules = (list: RuleLike[] | undefined, side: 'from' | 'to'): RuleLike[] | undefined => list?.map((r) => (r[side] === undefined ? r : { ...r, [side]: internPeers(r[side]) }));
+  return { ...np, spec: { ...spec, ...(spec.ingress !== undefined ? { ingress: rules(spec.ingress, 'from') } : {}), ...(spec.egress !== undefined ? { egress: rules(spec.egress, 'to') } : {}) } };
 }
 
 interface ContainerLike {
