@@ -241,6 +241,9 @@ async function start(manager: Manager, logger: Logger, io: CliIO): Promise<boole
   }
 }
 
+/** What the start line says the operator watches. */
+const watchScope = (namespaces: readonly string[] | undefined): string => (namespaces === undefined ? 'all' : namespaces.join(','));
+
 export async function runController(argv: string[], io: CliIO): Promise<number> {
   const args = parse(argv);
   if (typeof args !== 'object') return usage(args, io);
@@ -294,7 +297,7 @@ export async function runController(argv: string[], io: CliIO): Promise<number> 
     ...listeners(args),
     ...(elector !== undefined ? { mayWrite: () => elector.isLeader(), election: { isLeader: () => elector.isLeader(), hasObservedLease: () => elector.hasObservedLease() } } : {}),
   });
-  logger.info('starting bulkhead', { server: kc.getCurrentCluster()?.server, identity: args.identity, leaderElect: args.leaderElect, watchNamespaces: args.watchNamespaces ?? 'all' });
+  logger.info('starting bulkhead', { server: kc.getCurrentCluster()?.server, identity: args.identity, leaderElect: args.leaderElect, watchNamespaces: watchScope(args.watchNamespaces) });
 
   let shuttingDown = false;
   let lost = false;
