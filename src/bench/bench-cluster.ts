@@ -7,7 +7,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { KubeConfig } from '../runtime/kubeconfig.js';
 import { DevCluster } from '../devcluster/index.js';
-import { createRestClient, type RestClient } from '../runtime/rest.js';
+import { createRestClient, isForbidden, type RestClient } from '../runtime/rest.js';
 
 const run = promisify(execFile);
 
@@ -44,4 +44,17 @@ export function runAsMain(url: string, bench: () => Promise<string>): void {
       process.exitCode = 1;
     },
   );
+}
+
+/** POSTs, retrying while the namespace's default ServiceAccount is not there yet (pods need it). */
+export async function createRetrying(rest: RestClient, path: string, body: unknown): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await rest.request('POST', path, { body });
+      return;
+    } catch (err) {
+      if (!isForbidden(err) || attempt > 100) throw err;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
 }

@@ -5,6 +5,7 @@
 //     FireHOL writes them) and /24s, some /16 to /23. Hosts come in clusters within a /24 and /24s
 //     in runs, as attackers' addresses do, so some entries are adjacent and merge.
 // Entries are written one a line (PlainList); the DROP-like ones carry a "; SBL" comment as DROP's do.
+import { prng } from './analysis.js';
 
 /** Ranges that are not public unicast IPv4 (RFC 6890 and multicast/reserved): no entry touches them. */
 const NOT_PUBLIC: readonly (readonly [string, number])[] = [
@@ -19,17 +20,6 @@ const dotted = (n: number): string => [24, 16, 8, 0].map((shift) => Math.floor(n
 /** The non-public ranges as [first, last] address pairs. */
 const RESERVED = NOT_PUBLIC.map(([base, prefix]): [number, number] => [toNumber(base), toNumber(base) + 2 ** (32 - prefix) - 1]);
 
-/** mulberry32: a small seeded generator of numbers in [0, 1). */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A prefix length drawn from weights per prefix. */
 function drawPrefix(random: () => number, weights: readonly (readonly [number, number])[]): number {
@@ -88,7 +78,7 @@ const DROP_PREFIXES = [[16, 2], [17, 2], [18, 3], [19, 5], [20, 8], [21, 10], [2
 
 /** `n` DROP-like networks (/16 to /24), one "cidr ; SBLnnnnnn" line each, in the order drawn. */
 export function dropLikeList(n: number, seed = 1): string[] {
-  const random = seededRandom(seed);
+  const random = prng(seed);
   const taken = new Occupancy();
   return Array.from({ length: n }, (_v, i) => {
     const prefix = drawPrefix(random, DROP_PREFIXES);
@@ -102,7 +92,7 @@ const WIDE_PREFIXES = [[16, 1], [17, 1], [18, 1], [19, 2], [20, 2], [21, 2], [22
 
 /** `n` FireHOL-level-1-like entries: bare host addresses, /24s and some /16 to /23, one a line. */
 export function fireholLikeList(n: number, seed = 2): string[] {
-  const random = seededRandom(seed);
+  const random = prng(seed);
   const taken = new Occupancy();
   let hostBlock: number | undefined;
   let lastSlash24: number | undefined;

@@ -17,8 +17,8 @@ import { RESOURCES, collectionPath, objectPath } from '../kube/resources.js';
 import { silentLogger } from '../observe/logger.js';
 import { createMetrics } from '../observe/metrics.js';
 import { LeaderElector, kubeLeaseStore } from '../runtime/leader-election.js';
-import { isConflict, isForbidden, type RestClient } from '../runtime/rest.js';
-import { runAsMain, withBenchCluster } from './bench-cluster.js';
+import { isConflict, type RestClient } from '../runtime/rest.js';
+import { createRetrying, runAsMain, withBenchCluster } from './bench-cluster.js';
 import { BENCH_COMPONENTS, benchSpec } from './workload-spec.js';
 
 const PODS = Number(process.env['BENCH_PODS'] ?? 10_000);
@@ -58,27 +58,15 @@ async function pool(n: number, inFlight: number, task: (i: number) => Promise<vo
   await Promise.all(Array.from({ length: inFlight }, worker));
 }
 
-/** POSTs, retrying while the namespace's default ServiceAccount is not there yet (pods need it). */
-async function create(rest: RestClient, path: string, body: unknown): Promise<void> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      await rest.request('POST', path, { body });
-      return;
-    } catch (err) {
-      if (!isForbidden(err) || attempt > 100) throw err;
-      await sleep(100);
-    }
-  }
-}
 
 async function createPods(rest: RestClient): Promise<void> {
   const namespaces = Math.ceil(LARGE / PER_NAMESPACE);
-  await pool(namespaces, 4, (n) => create(rest, '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: `scale-${n}` } }));
+  await pool(namespaces, 4, (n) => createRetrying(rest, '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: `scale-${n}` } }));
   const each = podsPerWorkload();
   await pool(PODS, 8, async (p) => {
     const w = Math.floor(p / each) % LARGE;
     const app = `${BENCH_COMPONENTS[p % BENCH_COMPONENTS.length] ?? 'gateway'}-${w}`;
-    await create(rest, collectionPath(RESOURCES.Pod, nsOf(w)), {
+    await createRetrying(rest, collectionPath(RESOURCES.Pod, nsOf(w)), {
       apiVersion: 'v1',
       kind: 'Pod',
       metadata: { name: `pod-${p}`, labels: { app, rev: '0' } },
@@ -90,7 +78,7 @@ async function createPods(rest: RestClient): Promise<void> {
 async function createWorkloads(rest: RestClient, from: number, to: number): Promise<void> {
   await pool(to - from, 4, (k) => {
     const i = from + k;
-    return create(rest, collectionPath(RESOURCES.AIWorkload, nsOf(i)), { apiVersion: API_VERSION, kind: KIND, metadata: { name: `w${i}` }, spec: benchSpec(i, { withRole: false }) });
+    return createRetrying(rest, collectionPath(RESOURCES.AIWorkload, nsOf(i)), { apiVersion: API_VERSION, kind: KIND, metadata: { name: `w${i}` }, spec: benchSpec(i, { withRole: false }) });
   });
 }
 

@@ -28,9 +28,9 @@ import { silentLogger } from '../observe/logger.js';
 import { createMetrics } from '../observe/metrics.js';
 import { Informer, kubeListWatch } from '../runtime/informer.js';
 import type { KubeConfig } from '../runtime/kubeconfig.js';
-import { type RestClient, isForbidden } from '../runtime/rest.js';
+import type { RestClient } from '../runtime/rest.js';
 import { type FeedSummary, feedSummary, readFeed } from '../threatfeed/read.js';
-import { type BenchCluster, runAsMain, withBenchCluster } from './bench-cluster.js';
+import { type BenchCluster, createRetrying, runAsMain, withBenchCluster } from './bench-cluster.js';
 import { dropLikeList, fireholLikeList } from './feed-lists.js';
 import { benchSpec } from './workload-spec.js';
 
@@ -81,18 +81,6 @@ async function until(what: string, check: () => Promise<boolean> | boolean, time
   }
 }
 
-/** POSTs, retrying while the namespace's default ServiceAccount is not there yet. */
-async function create(rest: RestClient, path: string, body: unknown): Promise<void> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      await rest.request('POST', path, { body });
-      return;
-    } catch (err) {
-      if (!isForbidden(err) || attempt > 100) throw err;
-      await sleep(100);
-    }
-  }
-}
 
 type WorkloadStatus = {
   metadata: { name: string; namespace?: string; resourceVersion?: string };
@@ -383,7 +371,7 @@ function phaseLines(list: FeedList, p: Propagation, sizes: { stored: Awaited<Ret
 
 async function convergeWorkloads(rest: RestClient, metrics: ReturnType<typeof createMetrics>): Promise<number> {
   const started = performance.now();
-  await pool(WORKLOADS, 4, (i) => create(rest, collectionPath(RESOURCES.AIWorkload, nsOf(i)), { apiVersion: API_VERSION, kind: KIND, metadata: { name: `w${i}` }, spec: benchSpec(i, { internetEgress: true }) }));
+  await pool(WORKLOADS, 4, (i) => createRetrying(rest, collectionPath(RESOURCES.AIWorkload, nsOf(i)), { apiVersion: API_VERSION, kind: KIND, metadata: { name: `w${i}` }, spec: benchSpec(i, { internetEgress: true }) }));
   const ready = async (): Promise<number> => (await metrics.segments.get()).values.find((v) => v.labels['condition'] === 'ready')?.value ?? 0;
   await until(`${WORKLOADS} AIWorkloads to be Ready`, async () => (await ready()) >= WORKLOADS * 5, 1_800_000, 200);
   return performance.now() - started;
@@ -397,7 +385,7 @@ export async function runThreatFeedBench(): Promise<string> {
     const drop = feedList(`DROP-sized list (${DROP_ENTRIES} networks, /16 to /24)`, dropLikeList(DROP_ENTRIES));
     const firehol = feedList(`FireHOL-level-1-sized list (${FIREHOL_ENTRIES} entries, mostly single hosts and /24s)`, fireholLikeList(FIREHOL_ENTRIES));
     const namespaces = [OPERATOR_NAMESPACE, ...Array.from({ length: Math.ceil(WORKLOADS / PER_NAMESPACE) }, (_v, n) => `feed-${n}`)];
-    await pool(namespaces.length, 4, (n) => create(rest, '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespaces[n] } }));
+    await pool(namespaces.length, 4, (n) => createRetrying(rest, '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespaces[n] } }));
     const metrics = createMetrics();
     const manager = new Manager({ kubeConfig: kc, logger: silentLogger(), metrics, platform: DEFAULT_PLATFORM, workers: 2, apiRate: { qps: API_QPS, burst: 2 * API_QPS }, identityRegistryNamespace: OPERATOR_NAMESPACE });
     const digests = new FeedDigests(kc);

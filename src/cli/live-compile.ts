@@ -4,10 +4,8 @@
 import type { CompileFacts, FeedsInForce, PeerWorkload, PlatformConfig } from '../compile/facts.js';
 import type { EndpointSlice, Labels } from '../api/kubernetes.js';
 import { type Cidr, parseCidr } from '../api/cidr.js';
-import type { LabelSelector } from '../api/schema.js';
-import { threatFeedSpecSchema } from '../api/threatfeed.js';
-import { selectorMatches } from '../analysis/selectors.js';
-import type { ThreatFeedObject } from '../controller/threatfeeds.js';
+import { type ThreatFeedSpec, threatFeedSpecSchema } from '../api/threatfeed.js';
+import { type ThreatFeedObject, scopeOf } from '../controller/threatfeeds.js';
 import { createFeedStore } from '../kube/feed-store.js';
 import { BlockedSet } from '../threatfeed/merge.js';
 import { apiServerEndpoints, peerWorkloads } from '../compile/live-facts.js';
@@ -62,7 +60,7 @@ export async function liveThreatFeeds(rest: RestClient, notes: string[]): Promis
     return () => undefined;
   }
   const store = createFeedStore(rest, { cacheNamespace: operatorNamespace(), instance: 'cli', now: () => Date.now() });
-  const sets: { name: string; scope: LabelSelector | undefined; cidrs: Cidr[] }[] = [];
+  const sets: { name: string; spec: ThreatFeedSpec; cidrs: Cidr[] }[] = [];
   for (const feed of feeds) {
     const spec = threatFeedSpecSchema.safeParse(feed.spec);
     const cached = await store.readCache(feed.metadata.name).catch((err: unknown) => {
@@ -70,14 +68,14 @@ export async function liveThreatFeeds(rest: RestClient, notes: string[]): Promis
       return undefined;
     });
     if (!spec.success || cached === undefined || cached.uid !== feed.metadata.uid) continue;
-    sets.push({ name: feed.metadata.name, scope: spec.data.scope?.namespaceSelector, cidrs: cached.networks.map((n) => parseCidr(n)).filter((c): c is Cidr => c !== undefined) });
+    sets.push({ name: feed.metadata.name, spec: spec.data, cidrs: cached.networks.map((n) => parseCidr(n)).filter((c): c is Cidr => c !== undefined) });
   }
   if (sets.length === 0) return () => undefined;
   const labels = new Map((await rest.request<{ items: { metadata: { name: string; labels?: Labels } }[] }>('GET', collectionPath(RESOURCES.Namespace))).items.map((n) => [n.metadata.name, n.metadata.labels ?? {}]));
   const memo = new Map<string, FeedsInForce | undefined>();
   return (namespace) => {
     if (memo.has(namespace)) return memo.get(namespace);
-    const covering = sets.filter((s) => s.scope === undefined || selectorMatches(s.scope, labels.get(namespace) ?? {})).sort((a, b) => (a.name < b.name ? -1 : 1));
+    const covering = sets.filter((s) => scopeOf(s.spec, (ns) => labels.get(ns))(namespace)).sort((a, b) => (a.name < b.name ? -1 : 1));
     const inForce = covering.length === 0 ? undefined : { names: covering.map((s) => s.name), blocked: new BlockedSet(covering.flatMap((s) => s.cidrs)) };
     memo.set(namespace, inForce);
     return inForce;

@@ -132,8 +132,8 @@ const sha256 = (text: string): string => `sha256:${createHash('sha256').update(t
 
 const errorText = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
-/** The scope of a feed as a predicate on namespaces. */
-function scopeOf(spec: ThreatFeedSpec | undefined, labelsOf: (ns: string) => Labels | undefined): (ns: string) => boolean {
+/** The scope of a feed as a predicate on namespaces (an invalid spec covers none). */
+export function scopeOf(spec: ThreatFeedSpec | undefined, labelsOf: (ns: string) => Labels | undefined): (ns: string) => boolean {
   const selector: LabelSelector | undefined = spec?.scope?.namespaceSelector;
   if (spec === undefined) return () => false;
   if (selector === undefined) return () => true;

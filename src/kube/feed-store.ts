@@ -3,16 +3,13 @@
 // as Kubernetes does for Nodes), ConfigMap sources, and the cache of each feed's last good set: a
 // ConfigMap in the operator's namespace, owned by the ThreatFeed (the garbage collector removes it
 // with the feed).
-import { API_VERSION, FIELD_MANAGER, LABEL_MANAGED_BY, MANAGED_BY_VALUE } from '../api/constants.js';
+import { API_VERSION, GROUP, LABEL_MANAGED_BY, MANAGED_BY_VALUE, VERSION } from '../api/constants.js';
 import { THREAT_FEED_KIND, THREAT_FEED_PLURAL, type ThreatFeedStatus } from '../api/threatfeed.js';
 import type { CachedSet, FeedStore, ThreatFeedObject } from '../controller/threatfeeds.js';
 import { EventCorrelator } from '../observe/event-correlator.js';
 import { type RestClient, isNotFound } from '../runtime/rest.js';
-import { NotLeaderError } from './writer.js';
-import { GROUP, VERSION } from '../api/constants.js';
+import { APPLY, APPLY_CONTENT_TYPE, NotLeaderError, eventBody } from './writer.js';
 
-const APPLY = { fieldManager: FIELD_MANAGER, force: true };
-const APPLY_CONTENT_TYPE = 'application/apply-patch+yaml';
 /** Labels the cache ConfigMaps, so that an admin can list them. */
 export const LABEL_THREAT_FEED = 'bulkhead.dev/threat-feed';
 const CACHE_PREFIX = 'bulkhead-threatfeed-';
@@ -68,22 +65,9 @@ export function createFeedStore(rest: RestClient, opts: FeedStoreOptions): FeedS
       const decision = correlator.decide(feed.metadata.uid ?? feed.metadata.name, type, reason, text);
       if (decision.action !== 'create') return;
       const now = new Date(opts.now()).toISOString();
+      const involved = { apiVersion: API_VERSION, kind: THREAT_FEED_KIND, name: feed.metadata.name, uid: feed.metadata.uid };
       const created = await rest.request<{ metadata?: { name?: string } }>('POST', `/api/v1/namespaces/${EVENTS_NAMESPACE}/events`, {
-        body: {
-          apiVersion: 'v1',
-          kind: 'Event',
-          metadata: { generateName: `${feed.metadata.name}.`, namespace: EVENTS_NAMESPACE },
-          involvedObject: { apiVersion: API_VERSION, kind: THREAT_FEED_KIND, name: feed.metadata.name, uid: feed.metadata.uid },
-          type,
-          reason,
-          message: text,
-          source: { component: 'bulkhead' },
-          reportingComponent: 'bulkhead.dev/operator',
-          reportingInstance: opts.instance,
-          firstTimestamp: now,
-          lastTimestamp: now,
-          count: 1,
-        },
+        body: eventBody(EVENTS_NAMESPACE, involved, { type, reason, message: text }, opts.instance, now),
       });
       if (created.metadata?.name !== undefined) correlator.created(decision.key, created.metadata.name);
       else correlator.forget(decision.key);

@@ -9,8 +9,9 @@ import { EventCorrelator } from '../observe/event-correlator.js';
 import { type RestClient, isInvalid, isNotFound } from '../runtime/rest.js';
 import { RESOURCES, collectionPath, objectPath } from './resources.js';
 
-const APPLY = { fieldManager: FIELD_MANAGER, force: true };
-const APPLY_CONTENT_TYPE = 'application/apply-patch+yaml';
+/** Server-side apply as Bulkhead's one field manager (also the feed store's). */
+export const APPLY = { fieldManager: FIELD_MANAGER, force: true };
+export const APPLY_CONTENT_TYPE = 'application/apply-patch+yaml';
 
 export interface WriterOptions {
   /** Identity of this replica, for Events. */
@@ -28,6 +29,29 @@ export interface WriterOptions {
 
 /** Events waiting to be sent; more are dropped (and counted) rather than held without bound. */
 const MAX_PENDING_EVENTS = 1000;
+
+/** A new Event (count 1) about `involved`, in `namespace`, as Bulkhead records every Event. */
+export function eventBody(
+  namespace: string,
+  involved: { apiVersion: string; kind: string; name: string; namespace?: string; uid?: string | undefined },
+  what: { type: string; reason: string; message: string },
+  instance: string,
+  now: string,
+): Record<string, unknown> {
+  return {
+    apiVersion: 'v1',
+    kind: 'Event',
+    metadata: { generateName: `${involved.name}.`, namespace },
+    involvedObject: involved,
+    ...what,
+    source: { component: 'bulkhead' },
+    reportingComponent: 'bulkhead.dev/operator',
+    reportingInstance: instance,
+    firstTimestamp: now,
+    lastTimestamp: now,
+    count: 1,
+  };
+}
 
 export class NotLeaderError extends Error {
   constructor() {
@@ -48,22 +72,9 @@ export function createWriter(rest: RestClient, opts: WriterOptions): ClusterWrit
   let sending: Promise<void> | undefined;
   /** Creates an Event; returns its name. */
   const postEvent = async (target: AIWorkloadObject, namespace: string, type: string, reason: string, message: string, now: string): Promise<string | undefined> => {
+    const involved = { apiVersion: API_VERSION, kind: KIND, name: target.metadata.name, namespace, uid: target.metadata.uid };
     const created = await rest.request<{ metadata?: { name?: string } }>('POST', collectionPath(RESOURCES.Event, namespace), {
-      body: {
-        apiVersion: 'v1',
-        kind: 'Event',
-        metadata: { generateName: `${target.metadata.name}.`, namespace },
-        involvedObject: { apiVersion: API_VERSION, kind: KIND, name: target.metadata.name, namespace, uid: target.metadata.uid },
-        type,
-        reason,
-        message,
-        source: { component: 'bulkhead' },
-        reportingComponent: 'bulkhead.dev/operator',
-        reportingInstance: opts.instance,
-        firstTimestamp: now,
-        lastTimestamp: now,
-        count: 1,
-      },
+      body: eventBody(namespace, involved, { type, reason, message }, opts.instance, now),
     });
     return created.metadata?.name;
   };
