@@ -14,6 +14,8 @@ import { silentLogger } from '../observe/logger.js';
 import { runAsMain, withBenchCluster } from './bench-cluster.js';
 import { createMetrics } from '../observe/metrics.js';
 import type { AuditEvent } from '../devcluster/audit.js';
+import type { DevCluster } from '../devcluster/cluster.js';
+import { cpuSeconds } from '../devcluster/processes.js';
 import { benchSpec } from './workload-spec.js';
 
 /**
@@ -110,14 +112,41 @@ function writesIn(events: readonly AuditEvent[], ns: string): Record<WriteKind, 
   return counts;
 }
 
+/** CPU seconds used so far by the control plane's processes and by this one (bench and operator). */
+interface CpuSample {
+  apiServer: number;
+  etcd: number;
+  self: number;
+}
+
+function sampleCpu(cluster: DevCluster): CpuSample {
+  const of = (component: 'apiServer' | 'etcd'): number => {
+    const pid = cluster.processes().find((p) => p.component === component)?.pid;
+    return (pid === undefined ? undefined : cpuSeconds(pid)) ?? Number.NaN;
+  };
+  const self = process.cpuUsage();
+  return { apiServer: of('apiServer'), etcd: of('etcd'), self: (self.user + self.system) / 1e6 };
+}
+
+/** What a phase of the benchmark cost in CPU, and its result. */
+async function measured<T>(cluster: DevCluster, phase: () => Promise<T>): Promise<{ result: T; cpu: CpuSample }> {
+  const before = sampleCpu(cluster);
+  const result = await phase();
+  const after = sampleCpu(cluster);
+  return { result, cpu: { apiServer: after.apiServer - before.apiServer, etcd: after.etcd - before.etcd, self: after.self - before.self } };
+}
+
+const cpuLine = (label: string, c: CpuSample): string =>
+  `   CPU, ${label}: kube-apiserver ${c.apiServer.toFixed(1)} s, etcd ${c.etcd.toFixed(1)} s, this process ${c.self.toFixed(1)} s`;
+
 export async function runConvergenceBench(): Promise<string> {
   return withBenchCluster(async ({ cluster, kc, rest }) => {
     for (const ns of ['bench-bare', 'bench-operator', 'bench-bare-after', REGISTRY_NAMESPACE]) await createNamespace(rest, ns);
     // The bare client runs before and after the operator and the ratio is over their mean, so a
     // machine that gets busier or quieter during the run (it is shared) does not favour either side.
-    const before = await bareClient(rest, 'bench-bare');
-    const op = await operator(kc, rest, 'bench-operator');
-    const after = await bareClient(rest, 'bench-bare-after');
+    const { result: before, cpu: cpuBefore } = await measured(cluster, () => bareClient(rest, 'bench-bare'));
+    const { result: op, cpu: cpuOp } = await measured(cluster, () => operator(kc, rest, 'bench-operator'));
+    const { result: after, cpu: cpuAfter } = await measured(cluster, () => bareClient(rest, 'bench-bare-after'));
     const bare = { ms: (before.ms + after.ms) / 2, writes: before.writes };
     const w = writesIn(cluster.auditEvents(), 'bench-operator');
     const per = (n: number): string => (n / WORKLOADS).toFixed(1);
@@ -135,6 +164,9 @@ export async function runConvergenceBench(): Promise<string> {
       `   API writes per converged AIWorkload (audit log): ${per(w.objects)} object applies, ${per(w.status)} status, ${per(w.registry)} identity registry, ${per(w.events)} Events (sent in the background), ${per(w.other)} other;` +
         ` minimum ${minimum.toFixed(0)} applies + 1 status + 1 registry entry. Reads come from the informers' caches (one LIST and WATCH per watched collection)`,
       `   time per API request, operator / bare client: ${perRequest.toFixed(2)}x (${opRequests} requests with the benchmark's ${WORKLOADS} creates, against ${bare.writes}: ${(opRequests / bare.writes).toFixed(2)}x as many)`,
+      cpuLine('bare client before', cpuBefore),
+      cpuLine('operator (and the benchmark creating the AIWorkloads)', cpuOp),
+      cpuLine('bare client after', cpuAfter),
       '',
     ].join('\n');
   });

@@ -12,4 +12,4 @@ export type { ControlPlaneBinaries } from './binaries.js';
 export { CONTROLLERS } from './flags.js';
 export { request } from './http.js';
 export type { ClientTls, HttpResponse } from './http.js';
-export { isRunning, spawnDetached, terminate, rssBytes } from './processes.js';
+export { isRunning, spawnDetached, terminate, rssBytes, cpuSeconds } from './processes.js';

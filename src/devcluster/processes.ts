@@ -74,6 +74,22 @@ export function isOurProcess(pid: number, binary: string): boolean {
   return argv === undefined || argv[0] === binary;
 }
 
+/**
+ * cpuSeconds is the CPU time `pid` has used so far, user and system (utime + stime of
+ * /proc/PID/stat, in clock ticks of 1/100 s), or undefined when unavailable.
+ */
+export function cpuSeconds(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name (field 2) is in parentheses and may contain spaces: count from after it.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const [utime, stime] = [Number(fields[11]), Number(fields[12])];
+    return Number.isFinite(utime) && Number.isFinite(stime) ? (utime + stime) / 100 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** rssBytes is the resident set size of `pid` (from /proc), or undefined when unavailable. */
 export function rssBytes(pid: number): number | undefined {
   try {
