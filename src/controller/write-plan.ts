@@ -69,14 +69,16 @@ export const ownedBy = (obj: StoredObject, uid: string): boolean =>
  * no longer writes (the last entry of an ipBlock's except, a resourceName) must go, and a
  * subset test alone would call the object converged and never remove it.
  */
-const EXACT: Partial<Record<GeneratedKind, string>> = { NetworkPolicy: 'spec', Role: 'rules' };
+function exactPart(o: GeneratedObject): { field: string; value: unknown } | undefined {
+  if (o.kind === 'NetworkPolicy') return { field: 'spec', value: o.spec };
+  return o.kind === 'Role' ? { field: 'rules', value: o.rules } : undefined;
+}
 
-/** True when the cached object already shows every desired field (and no more, where EXACT says). */
+/** True when the cached object already shows every desired field (and no more, where exactPart says). */
 export function converged(desired: GeneratedObject, live: StoredObject): boolean {
   if (!isSubset(desired, live)) return false;
-  const field = EXACT[desired.kind];
-  if (field === undefined) return true;
-  return isSubset((live as unknown as Record<string, unknown>)[field], (desired as unknown as Record<string, unknown>)[field]);
+  const exact = exactPart(desired);
+  return exact === undefined || isSubset(live[exact.field], exact.value);
 }
 
 /**
