@@ -36,3 +36,14 @@ test('git clone, npm ci, npx bulkhead: the version, and render prints the golden
   const rendered = await run('npx', ['--no-install', 'bulkhead', 'render', '-f', 'samples/fraud-detection.yaml'], { cwd: clone, env: env(), maxBuffer: 16 * 2 ** 20 });
   expect(rendered.stdout).toBe(readFileSync(path.join(clone, 'src', 'compile', 'testdata', 'fraud-detection.golden.yaml'), 'utf8'));
 }, 300_000);
+
+test('the repository stands alone: no committed file names the workspace folder beside the checkout', async () => {
+  // git grep over the committed tree (-F fixed string, -I no binaries; exit 1: no match). The
+  // string is built so that this file does not hold it.
+  const beside = ['..', 'shared'].join('/');
+  const found = await run('git', ['grep', '-n', '-I', '-F', '-e', beside, 'HEAD', '--', '.', ':!node_modules'], { cwd: repoRoot() }).then(
+    (r) => r.stdout,
+    (err: { code?: number; stdout?: string }) => (err.code === 1 ? '' : Promise.reject(err instanceof Error ? err : new Error(String(err.stdout)))),
+  );
+  expect(found).toBe('');
+});

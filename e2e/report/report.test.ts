@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { dump, load } from 'js-yaml';
+import { dump, load, loadAll } from 'js-yaml';
 import type { Browser, Page } from 'playwright-core';
 import { bulkhead } from '../harness/cli.js';
 import { ragWorkload } from '../harness/rag-workload.js';
@@ -23,6 +23,8 @@ const HOSTILE = '"><img src=x onerror=alert(1)>';
 const EXPOSURE_RED = 'rgb(200, 30, 30)';
 /** #7e3af2, the overlap colour. */
 const OVERLAP_VIOLET = 'rgb(126, 58, 242)';
+/** #b45309, the consent-pending colour. */
+const PENDING_AMBER = 'rgb(180, 83, 9)';
 
 let browser: Browser;
 const out = mkdtempSync(path.join(tmpdir(), 'bulkhead-report-'));
@@ -132,6 +134,28 @@ test('from files: the fraud-detection sample drawn in Chromium, with an exposure
   const screenshot = path.join(out, 'fraud-detection.png');
   await page.screenshot({ path: screenshot, fullPage: true });
   process.stderr.write(`[report] screenshot of the segment map: ${screenshot}\n`);
+  await page.close();
+}, 60_000);
+
+test('from files: a cross-namespace flow the other side has not consented to is drawn amber, with ConsentPending beside the map', async () => {
+  // The LLM serving sample without its ingress from the RAG workload: the RAG api's flow to the
+  // router waits for consent.
+  const llm = loadAll(readFileSync(path.join(repoRoot(), 'samples', 'llm-serving-vllm.yaml'), 'utf8')) as ({ kind?: string; spec?: { ingress?: { from: { workload?: unknown } }[] } } | null)[];
+  for (const d of llm) if (d?.kind === 'AIWorkload' && d.spec !== undefined) d.spec.ingress = (d.spec.ingress ?? []).filter((r) => r.from.workload === undefined);
+  const llmFile = path.join(out, 'llm-without-consent.yaml');
+  writeFileSync(llmFile, llm.filter((d) => d !== null).map((d) => dump(d)).join('---\n'));
+  const { page, requests, url } = await report(['-f', path.join(repoRoot(), 'samples', 'rag-vector-db.yaml'), '-f', llmFile], 'pending');
+
+  const edges = await drawnElements(page, 'edge');
+  const nodes = await drawnElements(page, 'node');
+  expect(byTitle(edges, 'rag-prod/rag/api->llm-serving/llm/router')).toMatchObject({ classes: ['edge', 'pending'], stroke: PENDING_AMBER, visible: true });
+  expect(byTitle(nodes, 'rag-prod/rag/api')?.classes).toEqual(['node', 'component', 'pending']);
+  // The router's own flows stay as declared.
+  expect(byTitle(edges, 'llm-serving/llm/router->llm-serving/llm/vllm')?.classes).toEqual(['edge', 'flow']);
+  const condition = page.locator('aside section.workload', { hasText: 'AIWorkload rag-prod/rag' }).locator('li.condition[data-type="ConsentPending"]');
+  await expect(condition.isVisible()).resolves.toBe(true);
+  expect(await condition.textContent()).toContain('has not declared ingress from rag-prod/rag/api');
+  expect(requests).toEqual([url]);
   await page.close();
 }, 60_000);
 
