@@ -86,7 +86,8 @@ describe('identity-bound segments', () => {
       expect(res.code).not.toBe(0);
       expect(res.stderr).toContain(
         `bulkhead-segment-membership: pod ${ns}/impostor has the labels of component model of AIWorkload ${ns}/app but runs under ServiceAccount default: ` +
-          'pods of that segment run under its ServiceAccount app-model (set serviceAccountName: app-model in the pod template). A pod may be in one segment only.',
+          'pods of that segment run under its ServiceAccount app-model (set serviceAccountName: app-model in the pod template). A pod may be in one segment only: ' +
+          'if its labels also match another segment\'s selector, narrow them so that they match one segment only (under either segment\'s ServiceAccount it is refused).',
       );
       expect((await kubectl(['-n', ns, 'get', 'pod', 'impostor'])).code).not.toBe(0);
     });
@@ -113,7 +114,9 @@ describe('identity-bound segments', () => {
         const res = await createPod({ name: 'both', labels: { app: 'model', track: 'canary' }, serviceAccountName: sa });
         expect([sa, res.code === 0]).toEqual([sa, false]);
         expect(res.stderr).toContain('bulkhead-segment-membership');
-        expect(res.stderr).toContain('A pod may be in one segment only.');
+        // Under either ServiceAccount the message names the other segment; it must not send the
+        // user to that segment's ServiceAccount alone (refused too) but to narrow the labels.
+        expect(res.stderr).toContain('narrow them so that they match one segment only (under either segment\'s ServiceAccount it is refused)');
       }
     });
 
@@ -156,6 +159,98 @@ describe('identity-bound segments', () => {
       const res = await kubectl(['-n', ns, 'label', 'pod', 'model-0', 'app-'], { kubeconfig: mallory });
       expect(res.code).not.toBe(0);
       expect(res.stderr).toContain('bulkhead-segment-identity');
+    });
+
+    it('refuses the pods a Deployment under the model\'s ServiceAccount with other labels asks for: its ReplicaSet\'s FailedCreate Event names the policy and the ServiceAccount', async () => {
+      const deployment = {
+        apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'borrowed', namespace: ns },
+        spec: {
+          replicas: 1, strategy: { type: 'Recreate' }, selector: { matchLabels: { deploy: 'borrowed' } },
+          template: { metadata: { labels: { app: 'tools', deploy: 'borrowed' } }, spec: { serviceAccountName: 'app-model', containers: [{ name: 'c', image: 'registry.invalid/model:1' }] } },
+        },
+      };
+      await kubectlOk(['apply', '-f', '-'], { kubeconfig: mallory, input: dump(deployment) });
+      try {
+        const message = await waitFor(async () => {
+          const list = JSON.parse(await kubectlOk(['-n', ns, 'get', 'events', '--field-selector', 'reason=FailedCreate,involvedObject.kind=ReplicaSet', '-o', 'json'])) as { items: { message: string }[] };
+          return list.items.map((e) => e.message).find((m) => m.includes('bulkhead-segment-identity') && m.includes(`pod ${ns}/borrowed-`));
+        }, { timeoutMs: 60_000, description: 'the borrowed ReplicaSet\'s FailedCreate Event' });
+        expect(message).toContain(`runs under ServiceAccount app-model, the identity of component model of AIWorkload ${ns}/app, but its labels do not match that segment's selector`);
+        expect(await kubectlOk(['-n', ns, 'get', 'pods', '-l', 'deploy=borrowed', '-o', 'name'])).toBe('');
+      } finally {
+        await kubectlOk(['-n', ns, 'delete', 'deployment', 'borrowed', '--ignore-not-found']);
+      }
+    }, SLOW);
+  });
+
+  describe('a segment selected by matchExpressions (In, NotIn, Exists, DoesNotExist)', () => {
+    // One selector with all four operators; the pods below carry no app or track label, so no
+    // other segment of the namespace selects them.
+    const selector = {
+      matchExpressions: [
+        { key: 'tier', operator: 'In', values: ['batch', 'stream'] },
+        { key: 'stage', operator: 'NotIn', values: ['dev', 'test'] },
+        { key: 'queue', operator: 'Exists' },
+        { key: 'legacy', operator: 'DoesNotExist' },
+      ],
+    };
+    const member = { tier: 'batch', queue: 'q1' };
+    // Each fails exactly one operator (In twice: a value not listed, and the key absent).
+    const notMembers: [string, Record<string, string>][] = [
+      ['in-other-value', { ...member, tier: 'web' }],
+      ['in-key-absent', { queue: 'q1' }],
+      ['notin-value-present', { ...member, stage: 'dev' }],
+      ['exists-key-absent', { tier: 'batch' }],
+      ['doesnotexist-key-present', { ...member, legacy: 'true' }],
+    ];
+
+    beforeAll(async () => {
+      await kubectlOk(['apply', '-f', '-'], { input: dump(workload(ns, 'jobs', [{ name: 'worker', selector }])) });
+      expect((await reportedCondition(ns, 'jobs', 'Ready'))?.status).toBe('True');
+      // The API server reads the segment from its ServiceAccount's annotations: wait until it does.
+      await waitFor(async () => (await createPod({ name: 'probe', labels: member }, { dryRun: true })).code !== 0, {
+        timeoutMs: 60_000,
+        description: 'the jobs-worker segment to take effect',
+      });
+    }, SLOW);
+
+    it('refuses an impostor that satisfies all four operators under the default ServiceAccount, naming the ServiceAccount to use', async () => {
+      const res = await createPod({ name: 'jobs-impostor', labels: member });
+      expect(res.code).not.toBe(0);
+      expect(res.stderr).toContain(
+        `bulkhead-segment-membership: pod ${ns}/jobs-impostor has the labels of component worker of AIWorkload ${ns}/jobs but runs under ServiceAccount default: ` +
+          'pods of that segment run under its ServiceAccount jobs-worker (set serviceAccountName: jobs-worker in the pod template).',
+      );
+    });
+
+    it('admits the segment\'s pods under its ServiceAccount: In with either value, NotIn with the key absent or another value, Exists with an empty value', async () => {
+      const members: [string, Record<string, string>][] = [
+        ['jobs-0', member],
+        ['jobs-1', { tier: 'stream', stage: 'prod', queue: '' }],
+      ];
+      for (const [name, labels] of members) {
+        const res = await createPod({ name, labels, serviceAccountName: 'jobs-worker' });
+        expect([name, res.code, res.stderr]).toEqual([name, 0, '']);
+      }
+      // And the identity policy holds them in: dropping the Exists key takes a pod out of the segment.
+      const out = await kubectl(['-n', ns, 'label', 'pod', 'jobs-0', 'queue-'], { kubeconfig: mallory });
+      expect(out.code).not.toBe(0);
+      expect(out.stderr).toContain(`bulkhead-segment-identity: pod ${ns}/jobs-0 runs under ServiceAccount jobs-worker`);
+    });
+
+    it.each(notMembers)('%s: not a member, so admitted under the default ServiceAccount and refused under the segment\'s', async (name, labels) => {
+      await kubectlOk(['create', '-f', '-'], { kubeconfig: mallory, input: dump(podObject(ns, { name, labels })) });
+      const borrowed = await createPod({ name: `${name}-sa`, labels, serviceAccountName: 'jobs-worker' });
+      expect(borrowed.code).not.toBe(0);
+      expect(borrowed.stderr).toContain(`bulkhead-segment-identity: pod ${ns}/${name}-sa runs under ServiceAccount jobs-worker, the identity of component worker of AIWorkload ${ns}/jobs`);
+    });
+
+    it('refuses relabelling a pod into the segment: removing the DoesNotExist key, or the NotIn value', async () => {
+      for (const [name, key] of [['doesnotexist-key-present', 'legacy-'], ['notin-value-present', 'stage=prod']] as const) {
+        const res = await kubectl(['-n', ns, 'label', 'pod', name, key, '--overwrite'], { kubeconfig: mallory });
+        expect([name, res.code === 0]).toEqual([name, false]);
+        expect(res.stderr).toContain(`bulkhead-segment-membership: pod ${ns}/${name} has the labels of component worker of AIWorkload ${ns}/jobs`);
+      }
     });
   });
 
@@ -244,6 +339,84 @@ describe('identity-bound segments', () => {
     });
   });
 
+  describe('bindings to the groups of every ServiceAccount and every user', () => {
+    // The groups name every ServiceAccount of the shared cluster, so the bindings grant a ClusterRole
+    // with no rules: they give nothing, and the report does not look at what a role grants.
+    const role = (): string => `identity-nothing-${ns}`;
+    const bindings = (): [string, string][] => [[`all-sa-${ns}`, 'system:serviceaccounts'], [`all-users-${ns}`, 'system:authenticated']];
+    const widened = async (): Promise<string> => (await getWorkload(ns, 'app')).status?.conditions?.find((x) => x.type === 'IdentityWidened')?.message ?? '';
+
+    it('reports a ClusterRoleBinding to system:serviceaccounts and one to system:authenticated on every segment, and forgets them once deleted', async () => {
+      await kubectlOk(['create', 'clusterrole', role(), '--verb=get', '--resource=configmaps', `--resource-name=${role()}-none`]);
+      try {
+        for (const [name, group] of bindings()) await kubectlOk(['create', 'clusterrolebinding', name, `--clusterrole=${role()}`, `--group=${group}`]);
+        const message = await waitFor(async () => {
+          const m = await widened();
+          return bindings().every(([name]) => m.includes(name)) ? m : undefined;
+        }, { timeoutMs: 30_000, description: 'IdentityWidened to name both group bindings' });
+        for (const sa of ['app-model', 'app-gateway']) {
+          const line = message.split('; ').find((l) => l.includes(`(ServiceAccount ${sa})`));
+          for (const [name, group] of bindings()) expect(line).toContain(`ClusterRoleBinding ${name} binds ClusterRole ${role()} through group ${group}`);
+        }
+        expect((await reportedCondition(ns, 'app', 'IdentityWidened'))?.reason).toBe('BoundOutsideBulkhead');
+        const events = await kubectlOk(['-n', ns, 'get', 'events', '--field-selector', 'reason=IdentityWidened', '-o', 'jsonpath={.items[*].message}']);
+        expect(events).toContain(`all-users-${ns}`);
+      } finally {
+        for (const [name] of bindings()) await kubectlOk(['delete', 'clusterrolebinding', name, '--ignore-not-found']);
+        await kubectlOk(['delete', 'clusterrole', role(), '--ignore-not-found']);
+      }
+      await waitFor(async () => !(await widened()).includes(role()), {
+        description: 'the group bindings to leave the report',
+      });
+    }, SLOW);
+  });
+
+  describe('a namespace with no AIWorkloads, with the identity policies installed', () => {
+    let plain = '';
+
+    beforeAll(async () => {
+      plain = await freshNamespace('identity-plain');
+      await kubectlOk(['-n', plain, 'create', 'rolebinding', 'mallory-admin', '--clusterrole=admin', '--user=identity-mallory']);
+      await kubectlOk(['-n', plain, 'create', 'serviceaccount', 'runner']);
+      for (const name of ['bulkhead-segment-membership', 'bulkhead-segment-identity', 'bulkhead-identity-tokens', 'bulkhead-identity-bindings']) {
+        await kubectlOk(['get', 'validatingadmissionpolicybinding', name]);
+      }
+    }, SLOW);
+
+    afterAll(async () => {
+      if (plain !== '') await deleteNamespace(plain);
+    });
+
+    it('admits pods under any ServiceAccount, even with the labels a segment selects elsewhere', async () => {
+      const pods: PodSpec[] = [{ name: 'model', labels: { app: 'model' } }, { name: 'runner', labels: { app: 'tools' }, serviceAccountName: 'runner' }, { name: 'jobs', labels: { tier: 'batch', queue: 'q1' } }];
+      for (const p of pods) {
+        const res = await kubectl(['create', '-f', '-'], { kubeconfig: mallory, input: dump(podObject(plain, p)) });
+        expect([p.name, res.code, res.stderr]).toEqual([p.name, 0, '']);
+      }
+    });
+
+    it('lets a Deployment\'s ReplicaSet create its pods', async () => {
+      const deployment = {
+        apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'model', namespace: plain },
+        spec: {
+          replicas: 1, strategy: { type: 'Recreate' }, selector: { matchLabels: { app: 'model', deploy: 'model' } },
+          template: { metadata: { labels: { app: 'model', deploy: 'model' } }, spec: { serviceAccountName: 'runner', containers: [{ name: 'c', image: 'registry.invalid/model:1' }] } },
+        },
+      };
+      await kubectlOk(['apply', '-f', '-'], { kubeconfig: mallory, input: dump(deployment) });
+      await waitFor(async () => (await kubectlOk(['-n', plain, 'get', 'pods', '-l', 'deploy=model', '-o', 'jsonpath={.items[*].spec.serviceAccountName}'])) === 'runner', {
+        timeoutMs: 60_000,
+        description: 'the Deployment\'s pod',
+      });
+    }, SLOW);
+
+    it('lets a namespace admin request a ServiceAccount\'s token and bind a role to it, as a ServiceAccount and as its user name', async () => {
+      expect((await kubectlOk(['-n', plain, 'create', 'token', 'runner', '--duration=10m'], { kubeconfig: mallory })).trim()).toMatch(/^ey/);
+      await kubectlOk(['-n', plain, 'create', 'rolebinding', 'runner-view', '--clusterrole=view', `--serviceaccount=${plain}:runner`], { kubeconfig: mallory });
+      await kubectlOk(['-n', plain, 'create', 'rolebinding', 'runner-user', '--clusterrole=view', `--user=system:serviceaccount:${plain}:runner`], { kubeconfig: mallory });
+    });
+  });
+
   describe('adoption without hand edits (opt-in MutatingAdmissionPolicy)', () => {
     beforeAll(async () => {
       const adopted = async (): Promise<boolean> => {
@@ -273,7 +446,7 @@ describe('identity-bound segments', () => {
     it('still refuses a pod that two segments select', async () => {
       const res = await createPod({ name: 'both-adopted', labels: { app: 'model', track: 'canary' } });
       expect(res.code).not.toBe(0);
-      expect(res.stderr).toContain('A pod may be in one segment only.');
+      expect(res.stderr).toContain('A pod may be in one segment only: if its labels also match another segment\'s selector, narrow them');
     });
   });
 
