@@ -3,9 +3,9 @@
 // wrong protocols, the data stores' egress, intruders, look-alikes in another namespace, impostors
 // in a namespace that is allowed in, the cloud metadata endpoints), in both address families; and
 // `bulkhead explain --live` computes the same matrix, probe by probe. Without the identity
-// admission policies (not installed here), a pod that copies a component's labels under the
-// default ServiceAccount connects exactly as the component does: what bulkhead-segment-membership
-// takes away.
+// admission policies (beforeAll checks that no bulkhead-segment-* binding is in force), a pod that
+// copies a component's labels under the default ServiceAccount connects exactly as the component
+// does: what bulkhead-segment-membership takes away.
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { kubectl, kubectlOk, waitFor } from '../harness/cluster.js';
@@ -61,6 +61,10 @@ let dp: Dataplane;
 let operator: RunningOperator;
 
 beforeAll(async () => {
+  // impostorGains is what an impostor gains without the identity admission policies: a claim about
+  // this cluster only while none of bulkhead-segment-* is bound, so check it instead of assuming it.
+  const bound = (await kubectlOk(['get', 'validatingadmissionpolicybindings', '-o', 'jsonpath={.items[*].metadata.name}'])).split(' ').filter((n) => n.startsWith('bulkhead-segment-'));
+  expect(bound).toEqual([]);
   await ensureCrd();
   await publishApiServerEndpoint();
   dp = await startDataplane();
