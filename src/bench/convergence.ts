@@ -6,6 +6,7 @@ import { KubeConfig } from '../runtime/kubeconfig.js';
 import { API_VERSION, FIELD_MANAGER, KIND } from '../api/constants.js';
 import { validateSpec } from '../api/validate.js';
 import { compile } from '../compile/compile.js';
+import type { GeneratedObject } from '../compile/objects.js';
 import { DEFAULT_PLATFORM } from '../compile/facts.js';
 import { Manager } from '../controller/manager.js';
 import { buildRegistryEntry } from '../controller/identity-registry.js';
@@ -30,6 +31,17 @@ const WORKLOADS = Number(process.env['BENCH_WORKLOADS'] ?? 40);
 if (!Number.isInteger(WORKLOADS) || WORKLOADS < 1) throw new Error(`BENCH_WORKLOADS must be a positive integer, got ${process.env['BENCH_WORKLOADS'] ?? ''}`);
 
 
+/** One ConfigMap per workload in `ns`, to own the bare client's objects: name and uid. */
+async function createOwners(rest: RestClient, ns: string): Promise<{ name: string; uid: string }[]> {
+  const owners: { name: string; uid: string }[] = [];
+  for (let i = 0; i < WORKLOADS; i++) {
+    const name = `owner-w${i}`;
+    const created = await rest.request<{ metadata?: { uid?: string } }>('POST', `/api/v1/namespaces/${ns}/configmaps`, { query: { fieldManager: BARE_MANAGER }, body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: ns } } });
+    owners.push({ name, uid: created.metadata?.uid ?? '' });
+  }
+  return owners;
+}
+
 async function createNamespace(rest: RestClient, name: string): Promise<void> {
   await rest.request('POST', '/api/v1/namespaces', { body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name } } });
 }
@@ -38,15 +50,24 @@ async function createNamespace(rest: RestClient, name: string): Promise<void> {
  * Applies every object the operator applies for the W workloads, two at a time (the operator's
  * default workers): what the compiler makes for each and its identity registry entry (a RoleBinding
  * in the registry namespace naming the segments' ServiceAccounts), which the operator must write
- * before the ServiceAccounts.
+ * before the ServiceAccounts. The compiled objects carry their controller ownerReference, as the
+ * operator's do (it costs the API server about 0.3 ms an apply): to a ConfigMap per workload made
+ * before the clock starts, since an AIWorkload would be the operator's to reconcile and an owner
+ * that does not exist would have the garbage collector delete the objects.
  */
 async function bareClient(rest: RestClient, ns: string): Promise<{ ms: number; writes: number }> {
+  const owners = await createOwners(rest, ns);
   const objects = Array.from({ length: WORKLOADS }, (_v, i) => {
     const v = validateSpec(benchSpec(i));
     if (!v.ok) throw new Error('bench spec invalid');
-    const result = compile({ name: `w${i}`, namespace: ns, spec: v.spec }, { platform: DEFAULT_PLATFORM, workloads: new Map() });
+    const owner = owners[i] ?? { name: '', uid: '' };
+    const result = compile({ name: `w${i}`, namespace: ns, uid: owner.uid, spec: v.spec }, { platform: DEFAULT_PLATFORM, workloads: new Map() });
     const entry = buildRegistryEntry(BARE_REGISTRY_NAMESPACE, { namespace: ns, name: `w${i}` }, result.components.map((c) => c.serviceAccount));
-    return [entry, ...result.objects];
+    const ownedByConfigMap = (o: GeneratedObject): GeneratedObject => ({
+      ...o,
+      metadata: { ...o.metadata, ownerReferences: (o.metadata.ownerReferences ?? []).map((r) => ({ ...r, apiVersion: 'v1', kind: 'ConfigMap', name: owner.name })) },
+    });
+    return [entry, ...result.objects.map(ownedByConfigMap)];
   }).flat();
   const started = performance.now();
   const queue = [...objects];
