@@ -341,7 +341,8 @@ describe('identity-bound segments', () => {
 
   describe('bindings to the groups of every ServiceAccount and every user', () => {
     // The groups name every ServiceAccount of the shared cluster, so the bindings grant a ClusterRole
-    // with no rules: they give nothing, and the report does not look at what a role grants.
+    // whose one rule is get on a ConfigMap name nobody creates: next to nothing, and the report does
+    // not look at what a role grants.
     const role = (): string => `identity-nothing-${ns}`;
     const bindings = (): [string, string][] => [[`all-sa-${ns}`, 'system:serviceaccounts'], [`all-users-${ns}`, 'system:authenticated']];
     const widened = async (): Promise<string> => (await getWorkload(ns, 'app')).status?.conditions?.find((x) => x.type === 'IdentityWidened')?.message ?? '';

@@ -133,7 +133,8 @@ function writeKind(e: AuditEvent, ns: string): WriteKind | undefined {
   const { namespace, resource = '', subresource } = e.objectRef ?? {};
   if (namespace === REGISTRY_NAMESPACE && resource === 'rolebindings') return 'registry';
   if (namespace === ns) return kindIn(resource, subresource);
-  return e.requestURI.includes(`fieldManager=${BARE_MANAGER}`) || namespace === undefined || !namespace.startsWith('bench-bare') ? undefined : 'other';
+  const bareClients = namespace?.startsWith('bench-bare') === true;
+  return bareClients && !e.requestURI.includes(`fieldManager=${BARE_MANAGER}`) ? 'other' : undefined;
 }
 
 /** A write in the workloads' namespace: status, an Event, a generated object, or the benchmark's own create (undefined). */
