@@ -2,7 +2,7 @@
 // they check, their unit tests (alerts.promtool.yaml) pass, every alert has a case in which it
 // fires and one in which it must not, and those cases bite: an alert that never fires, or one that
 // also fires where it must not, fails them. docs/operations.md lists every alert.
-import { describe, expect, it } from '@jest/globals';
+import { describe, expect, it, jest } from '@jest/globals';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -20,6 +20,10 @@ interface PromtoolTests {
   rule_files: string[];
   tests: { name: string; alert_rule_test?: AlertRuleTest[] }[];
 }
+
+// Each case starts promtool, a Go binary of ~100 MB: on two busy cores under `make test` its first
+// start, from a cold page cache, took over jest's default 5 s.
+jest.setTimeout(60_000);
 
 const promtool = prometheusBinary('promtool');
 const rules = loadRules();

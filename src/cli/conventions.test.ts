@@ -3,6 +3,7 @@
 // command and flag tables the commands parse with. Cases that need a cluster (check's and diff's
 // 1, and 2 when the API server does not answer or refuses) run against the real one in
 // e2e/controller/exit-codes.test.ts; dataplane probe's 0 and 1 on packets in e2e/dataplane/cli.test.ts.
+import { jest } from '@jest/globals';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -10,6 +11,10 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { completionScript, commandSpecs } from './completion.js';
 import { commands, main } from './main.js';
+
+// The completion cases start bash, zsh and fish several times each: on two busy cores under
+// `make test` that can take longer than jest's default 5 s (each shell has 30 s, inShell).
+jest.setTimeout(60_000);
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const sample = path.join(repo, 'samples', 'fraud-detection.yaml');
