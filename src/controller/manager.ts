@@ -11,6 +11,7 @@ import type { ClusterFacts as AnalysisFacts } from '../analysis/index.js';
 import type { AIWorkloadSpec } from '../api/types.js';
 import { type NamespaceFacts, analyseWorkload, mayBeExposed } from './exposure.js';
 import { ExposureLoop, type ExposureResult } from './exposure-loop.js';
+import { SegmentTally } from './segment-tally.js';
 import { WorkloadIndex } from './workload-index.js';
 import { slimNetworkPolicy, slimPod, withoutManagedFields } from './slim.js';
 import { createRestClient } from '../runtime/rest.js';
@@ -19,7 +20,7 @@ import { RESOURCES, type ResourceInfo } from '../kube/resources.js';
 import { createWriter } from '../kube/writer.js';
 import { EventCorrelator } from '../observe/event-correlator.js';
 import type { Logger } from '../observe/logger.js';
-import { type Metrics, type SegmentCondition, observeReconcile, workQueueMetricsHooks } from '../observe/metrics.js';
+import { type Metrics, observeReconcile, workQueueMetricsHooks } from '../observe/metrics.js';
 import { ALL_ENDPOINTS, type Endpoint, type HealthServer, readinessCheck, startHealthServer } from '../observe/health.js';
 import { type Clock, realClock } from '../runtime/clock.js';
 import { Informer, kubeListWatch } from '../runtime/informer.js';
@@ -97,22 +98,6 @@ function ownerIndexValues(obj: StoredObject): string[] {
 /** The default client-side rate limit (--kube-api-qps, --kube-api-burst): docs/operations.md says why. */
 export const DEFAULT_API_RATE: RateLimit = Object.freeze({ qps: 200, burst: 400 });
 
-
-/** The conditions bulkhead_segments counts, by condition type. */
-const SEGMENT_CONDITIONS: Record<string, SegmentCondition> = { Ready: 'ready', Reconciling: 'reconciling', Stalled: 'stalled', ConsentPending: 'consent_pending', Exposed: 'exposed' };
-
-/** segmentCounts counts segments (components) under each condition that is True on their AIWorkload. */
-function segmentCounts(workloads: readonly AIWorkloadObject[]): Record<SegmentCondition, number> {
-  const counts: Record<SegmentCondition, number> = { ready: 0, reconciling: 0, stalled: 0, consent_pending: 0, exposed: 0 };
-  for (const w of workloads) {
-    const n = (w.spec as { components?: unknown[] } | undefined)?.components?.length ?? 0;
-    for (const c of w.status?.conditions ?? []) {
-      const label = SEGMENT_CONDITIONS[c.type];
-      if (label !== undefined && c.status === 'True') counts[label] += n;
-    }
-  }
-  return counts;
-}
 
 /**
  * indexWorkloads keeps a WorkloadIndex of the informer's AIWorkloads. It is registered before the
@@ -309,11 +294,24 @@ export class Manager {
       if (key !== undefined) this.queue.add(key);
     };
     // bulkhead_segments{condition}: segments (components) of every AIWorkload by their conditions,
-    // recounted from the cache whenever an AIWorkload (or its status) changes.
-    const countSegments = (): void => {
-      for (const [condition, n] of Object.entries(segmentCounts(workloads.list() as AIWorkloadObject[]))) opts.metrics.segments.set({ condition }, n);
+    // a running total updated as each AIWorkload (or its status) changes.
+    const tally = new SegmentTally();
+    const keyOf = (w: StoredObject): string => `${w.metadata.namespace ?? ''}/${w.metadata.name}`;
+    const publish = (): void => {
+      for (const [condition, n] of Object.entries(tally.counts())) opts.metrics.segments.set({ condition }, n);
     };
-    workloads.addEventHandler({ onAdd: countSegments, onUpdate: countSegments, onDelete: countSegments });
+    const tallied = (w: StoredObject): void => {
+      tally.set(keyOf(w), w as AIWorkloadObject);
+      publish();
+    };
+    workloads.addEventHandler({
+      onAdd: tallied,
+      onUpdate: (_old, w) => tallied(w),
+      onDelete: (w) => {
+        tally.remove(keyOf(w));
+        publish();
+      },
+    });
     // What an event may change of the exposure analysis: analysed again (coalesced) by the loop.
     wireExposureWatches({ pods: [pods], namespaces: [namespaces], networkpolicies: [managed.get('NetworkPolicy')].filter((i): i is AnyInformer => i !== undefined) }, index, this.exposure);
     const informersOf: Record<Watch['resource'], AnyInformer[]> = {
