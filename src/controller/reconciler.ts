@@ -104,7 +104,7 @@ export function splitKey(key: string): { namespace: string; name: string } {
  * componentStatus reports a segment and the pods its selector matches now, and the IdentityDrift
  * message when some of them run under another ServiceAccount.
  */
-function componentStatus(c: ComponentReport, spec: AIWorkloadSpec, pods: readonly Stored<Pod>[]): { status: ComponentStatus; identityDrift?: string } {
+export function componentStatus(c: ComponentReport, spec: AIWorkloadSpec, pods: readonly Stored<Pod>[]): { status: ComponentStatus; identityDrift?: string } {
   const selector = spec.components.find((s) => s.name === c.name)?.selector ?? {};
   const matched = pods.filter((p) => selectorMatches(selector, p.metadata.labels ?? {}));
   const other = matched.filter((p) => serviceAccountOf(p) !== c.serviceAccount);
