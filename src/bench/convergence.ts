@@ -347,7 +347,7 @@ export async function runConvergenceBench(): Promise<string> {
       `Convergence benchmark (one run, one local control plane; ${WORKLOADS} AIWorkloads x 5 components: ${objects.requests} objects with the identity registry's entries)`,
       `   operator, from creating the AIWorkloads to all Ready (2 workers, --kube-api-qps ${API_QPS === 0 ? '0: no client-side limit, as the bare clients' : API_QPS}): ${op.result.toFixed(0)} ms`,
       `   bare client making the operator's requests (the create, ${objects.requests / WORKLOADS} applies, the status and the Event of each AIWorkload, on a twin of the CRD; creates one at a time, 2 workers, Events in the background): ${ms(same1.result)} before the operator, ${ms(same2.result)} after, mean ${ms(same)}`,
-      `   convergence, operator / bare client making the same requests: ${verdict(op.result / same.ms)}`,
+      `convergence, ${WORKLOADS.toLocaleString('en-US')} AIWorkloads: operator / bare client making the same requests: ${verdict(op.result / same.ms)}`,
       `   API writes per converged AIWorkload (audit log): ${per(w.objects)} object applies, ${per(w.registry)} identity registry, ${per(w.status)} status, ${per(w.events)} Events (sent in the background), ${per(w.other)} other;` +
         ` minimum ${objects.requests / WORKLOADS} applies (the compiled objects and the registry entry) + 1 status. Reads come from the informers' caches (one LIST and WATCH per watched collection)`,
       `   time per API request, operator / bare client making the same requests: ${perRequest(same)}x (${opRequests} requests with the benchmark's ${WORKLOADS} creates, against ${same.requests})`,
