@@ -16,6 +16,7 @@ let other: string;
 let operator: RunningOperator | undefined;
 let kubeconfig: string;
 const created: string[] = [];
+const FEED = `${USER}-missing-source`;
 
 interface Rbac extends KubeObject {
   roleRef?: { apiGroup: string; kind: string; name: string };
@@ -66,6 +67,7 @@ const workload = (namespace: string): unknown => ({
 
   afterAll(async () => {
     await operator?.stop();
+    await kubectl(['delete', 'threatfeed', FEED, '--ignore-not-found']);
     for (const ref of created) {
       const [kind = '', ns = '', name = ''] = ref.split('/');
       await kubectl(['delete', kind.toLowerCase(), name, ...(ns !== '' ? ['-n', ns] : []), '--ignore-not-found']);
@@ -80,6 +82,10 @@ const workload = (namespace: string): unknown => ({
     expect(await can(['list', 'pods', '--all-namespaces'])).toBe('no');
     expect(await can(['create', 'networkpolicies', '-n', other])).toBe('no');
     expect(await can(['list', 'namespaces'])).toBe('yes');
+    // In `default` it may record Events (a ThreatFeed's go there) and nothing else.
+    expect(await can(['create', 'events', '-n', 'default'])).toBe('yes');
+    expect(await can(['create', 'networkpolicies', '-n', 'default'])).toBe('no');
+    expect(await can(['list', 'pods', '-n', 'default'])).toBe('no');
   });
 
   test('an AIWorkload in a watched namespace becomes Ready; one elsewhere is never touched', async () => {
@@ -95,4 +101,22 @@ const workload = (namespace: string): unknown => ({
     // Nothing in its logs says it was refused anything (it only asks for what it may do).
     expect(operator?.logs() ?? '').not.toMatch(/forbidden/i);
   }, 90_000);
+
+  test('a ThreatFeed\'s Warning Event reaches `default`, where cluster-scoped objects\' Events go', async () => {
+    // A feed whose ConfigMap does not exist, covering no namespace: its read fails at once.
+    await kubectlOk(['apply', '-f', '-'], {
+      input: dump({
+        apiVersion: 'bulkhead.dev/v1alpha1',
+        kind: 'ThreatFeed',
+        metadata: { name: FEED },
+        spec: { source: { configMap: { namespace: OPERATOR_NAMESPACE, name: FEED, key: 'feed' } }, format: 'PlainList', scope: { namespaceSelector: { matchLabels: { 'bulkhead.dev/no-such-label': 'x' } } } },
+      }),
+    });
+    const reasons = await waitFor(async () => {
+      const out = await kubectlOk(['-n', 'default', 'get', 'events', '--field-selector', `involvedObject.kind=ThreatFeed,involvedObject.name=${FEED}`, '-o', 'jsonpath={range .items[*]}{.type}/{.reason} {end}']);
+      return out.includes('Warning/ReadFailed') ? out : undefined;
+    }, { timeoutMs: 30_000, description: `a ReadFailed Event on ThreatFeed ${FEED} in default` });
+    expect(reasons).toContain('Warning/ReadFailed');
+    expect(operator?.logs() ?? '').not.toMatch(/forbidden/i);
+  }, 60_000);
 });
