@@ -6,7 +6,8 @@
 import { describe, expect, it } from '@jest/globals';
 import type { ThreatFeedStatus } from '../api/threatfeed.js';
 import { createMetrics } from '../observe/metrics.js';
-import { silentLogger } from '../observe/logger.js';
+import { type Logger, createLogger, silentLogger } from '../observe/logger.js';
+import { PassThrough } from 'node:stream';
 import { FakeClock, flushMicrotasks } from '../runtime/clock.js';
 import type { FetchFeedOptions, FetchFeedResult } from '../threatfeed/fetch.js';
 import { type CachedSet, type FeedStore, ThreatFeedController, type ThreatFeedObject } from './threatfeeds.js';
@@ -23,7 +24,7 @@ interface Harness {
   answer: (r: FetchFeedResult) => void;
 }
 
-function harness(opts: { cache?: Map<string, CachedSet> } = {}): Harness {
+function harness(opts: { cache?: Map<string, CachedSet>; events?: FeedStore['event']; logger?: Logger } = {}): Harness {
   const clock = new FakeClock();
   const fetches: FetchFeedOptions[] = [];
   const statuses: ThreatFeedStatus[] = [];
@@ -32,13 +33,13 @@ function harness(opts: { cache?: Map<string, CachedSet> } = {}): Harness {
   let next: FetchFeedResult = { kind: 'failed', reason: 'Network', message: 'no answer scripted' };
   const store: FeedStore = {
     writeStatus: (_name, status) => Promise.resolve(void statuses.push(status)),
-    event: () => Promise.resolve(),
+    event: opts.events ?? (() => Promise.resolve()),
     readCache: (feed) => Promise.resolve(cache.get(feed)),
     writeCache: (feed, set) => Promise.resolve(void cache.set(feed.metadata.name, set)),
   };
   const controller = new ThreatFeedController({
     clock,
-    logger: silentLogger(),
+    logger: opts.logger ?? silentLogger(),
     metrics: createMetrics().threatFeed,
     sources: {
       getConfigMap: () => Promise.resolve(undefined),
@@ -160,5 +161,28 @@ describe('ThreatFeedController', () => {
     h.controller.start();
     await settle(h);
     expect(h.controller.forNamespace('ml').inForce).toBeUndefined();
+  });
+
+  it('a refused Event does not stop a sync, and is logged with its reason rather than dropped unseen', async () => {
+    const out = new PassThrough();
+    const lines: string[] = [];
+    out.on('data', (d: Buffer) => lines.push(...d.toString().split('\n').filter((l) => l !== '')));
+    const events: string[] = [];
+    const h = harness({
+      logger: createLogger({ stream: out, level: 'warn' }),
+      events: (_feed, type, reason) => {
+        events.push(`${type}/${reason}`);
+        return Promise.reject(new Error('events is forbidden: User cannot create resource "events" in the namespace "default"'));
+      },
+    });
+    h.answer({ kind: 'failed', reason: 'Timeout', message: 'feeds.example.com: no answer in 30 s' });
+    h.controller.upsert(feed());
+    h.controller.start();
+    await settle(h);
+    expect(events).toEqual(['Warning/ReadFailed']);
+    // The status is written all the same: the failed Event did not end the sync.
+    expect(ready(h.statuses.at(-1))).toBe('NoSetInForce');
+    const logged = lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l['message'] === 'could not record Event');
+    expect(logged).toEqual([expect.objectContaining({ feed: 'drop', reason: 'ReadFailed', error: expect.stringContaining('forbidden') })]);
   });
 });

@@ -398,7 +398,7 @@ export class ThreatFeedController {
     }
     if (first) {
       log.warn('threat feed read failed; keeping the last good set', { reason: failure.reason, error: failure.message, networks: st.inForce?.summary.networks ?? 0 });
-      await this.deps.store.event(st.obj, 'Warning', 'ReadFailed', failure.message).catch(() => undefined);
+      await this.event(st.obj, 'ReadFailed', failure.message);
     }
   }
 
@@ -441,7 +441,7 @@ export class ThreatFeedController {
     if (st.announced === key) return;
     st.announced = key;
     const first = summary.rejections.slice(0, 3).map((r) => `line ${r.line} (${r.text}): ${r.reason}`).join('; ');
-    await this.deps.store.event(st.obj, 'Warning', 'EntriesRejected', `${summary.rejected} line(s) rejected, ${summary.accepted} network(s) accepted; ${first}`).catch(() => undefined);
+    await this.event(st.obj, 'EntriesRejected', `${summary.rejected} line(s) rejected, ${summary.accepted} network(s) accepted; ${first}`);
   }
 
   private readSource(spec: ThreatFeedSpec, validators: Validators | undefined): Promise<SourceRead> {
@@ -506,6 +506,15 @@ export class ThreatFeedController {
     m.inForce.set(feed, st.inForce !== undefined ? 1 : 0);
     if (st.inForce !== undefined) m.lastSuccess.set(feed, Math.floor(st.inForce.syncedAt / 1000));
     m.segmentsCovered.set(feed, this.segmentsCovered(st));
+  }
+
+  /** A Warning Event about a feed: best effort (never fails a sync), but a refused one is logged, not dropped unseen. */
+  private async event(feed: ThreatFeedObject, reason: string, message: string): Promise<void> {
+    try {
+      await this.deps.store.event(feed, 'Warning', reason, message);
+    } catch (err) {
+      this.deps.logger.warn('could not record Event', { feed: feed.metadata.name, reason, error: errorText(err) });
+    }
   }
 
   private async writeStatus(st: FeedState): Promise<void> {
