@@ -146,7 +146,7 @@ bench-cache: build ## Cache memory benchmark, each case in a child process: 10,0
 	$(NODE) --expose-gc dist/bench/cache.js
 
 .PHONY: bench-convergence
-bench-convergence: build control-plane ## Operator convergence time over a bare client's for the same writes (local control plane; BENCH_WORKLOADS=N, default 40).
+bench-convergence: build control-plane ## Operator convergence time over a bare client making the same requests, and over one applying the objects alone (local control plane; BENCH_WORKLOADS=N, default 40).
 	$(NODE) dist/bench/convergence.js
 
 .PHONY: bench-scale
