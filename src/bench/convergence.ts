@@ -17,7 +17,8 @@ import { Manager } from '../controller/manager.js';
 import { buildRegistryEntry } from '../controller/identity-registry.js';
 import { componentStatus } from '../controller/reconciler.js';
 import { type AppliedOutcome, computeStatus } from '../controller/status.js';
-import { eventBody } from '../kube/writer.js';
+import { APPLY_CONTENT_TYPE, eventBody } from '../kube/writer.js';
+import { describeApply } from '../controller/write-plan.js';
 import type { RestClient } from '../runtime/rest.js';
 import { RESOURCES, type ResourceInfo, collectionPath, objectPath } from '../kube/resources.js';
 import { silentLogger } from '../observe/logger.js';
@@ -106,7 +107,7 @@ function bareWrites(ns: string, i: number, uid: string): BareWrites {
     name,
     objects: [entry, ...result.objects.map(ownedByTwin)],
     status: computeStatus(undefined, outcome, 1, new Date().toISOString()),
-    event: { type: 'Normal', reason: 'Applied', message: `Applied: ${result.objects.map((o) => `create ${o.kind} ${o.metadata.name}`).join(', ')}` },
+    event: { type: 'Normal', reason: 'Applied', message: `Applied: ${result.objects.map((obj) => describeApply({ obj, exists: false })).join(', ')}` },
   };
 }
 
@@ -118,7 +119,7 @@ const withOwnerUid = (o: GeneratedObject, uid: string): GeneratedObject =>
   o.metadata.ownerReferences === undefined ? o : { ...o, metadata: { ...o.metadata, ownerReferences: o.metadata.ownerReferences.map((r) => ({ ...r, uid })) } };
 
 const applyAsBare = (rest: RestClient, o: GeneratedObject): Promise<unknown> =>
-  rest.request('PATCH', objectPath(RESOURCES[o.kind], o.metadata.namespace, o.metadata.name), { query: { ...BARE_QUERY, force: true }, body: o, contentType: 'application/apply-patch+yaml' });
+  rest.request('PATCH', objectPath(RESOURCES[o.kind], o.metadata.namespace, o.metadata.name), { query: { ...BARE_QUERY, force: true }, body: o, contentType: APPLY_CONTENT_TYPE });
 
 async function createTwin(rest: RestClient, ns: string, i: number): Promise<string> {
   const created = await rest.request<{ metadata?: { uid?: string } }>('POST', collectionPath(TWIN, ns), { query: BARE_QUERY, body: { apiVersion: TWIN_API_VERSION, kind: KIND, metadata: { name: `w${i}`, namespace: ns }, spec: benchSpec(i) } });
@@ -160,26 +161,24 @@ class Channel<T> {
 async function bareClientSameRequests(rest: RestClient, ns: string): Promise<{ ms: number; requests: number }> {
   // Compiled before the clock starts; each create's uid goes into its objects' ownerReferences.
   const writes = Array.from({ length: WORKLOADS }, (_v, i) => bareWrites(ns, i, ''));
-  const created = new Channel<BareWrites>();
+  const created = new Channel<BareWrites & { uid: string }>();
   const events = new Channel<{ name: string; uid: string; event: BareWrites['event'] }>();
-  const uids = new Map<string, string>();
   let requests = 0;
   const started = performance.now();
   const creator = async (): Promise<void> => {
     for (const [i, w] of writes.entries()) {
       const uid = await createTwin(rest, ns, i);
       requests++;
-      uids.set(w.name, uid);
-      created.push({ ...w, objects: w.objects.map((o) => withOwnerUid(o, uid)) });
+      created.push({ ...w, uid, objects: w.objects.map((o) => withOwnerUid(o, uid)) });
     }
     created.close();
   };
   const worker = async (): Promise<void> => {
     for (let w = await created.next(); w !== undefined; w = await created.next()) {
       for (const o of w.objects) await applyAsBare(rest, o);
-      await rest.request('PATCH', `${objectPath(TWIN, ns, w.name)}/status`, { query: { ...BARE_QUERY, force: true }, body: { apiVersion: TWIN_API_VERSION, kind: KIND, metadata: { name: w.name, namespace: ns }, status: w.status }, contentType: 'application/apply-patch+yaml' });
+      await rest.request('PATCH', `${objectPath(TWIN, ns, w.name)}/status`, { query: { ...BARE_QUERY, force: true }, body: { apiVersion: TWIN_API_VERSION, kind: KIND, metadata: { name: w.name, namespace: ns }, status: w.status }, contentType: APPLY_CONTENT_TYPE });
       requests += w.objects.length + 1;
-      events.push({ name: w.name, uid: uids.get(w.name) ?? '', event: w.event });
+      events.push({ name: w.name, uid: w.uid, event: w.event });
     }
   };
   const sender = async (): Promise<void> => {

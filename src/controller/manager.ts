@@ -23,7 +23,7 @@ import type { Logger } from '../observe/logger.js';
 import { type Metrics, observeReconcile, workQueueMetricsHooks } from '../observe/metrics.js';
 import { ALL_ENDPOINTS, type Endpoint, type HealthServer, readinessCheck, startHealthServer } from '../observe/health.js';
 import { type Clock, realClock } from '../runtime/clock.js';
-import { Informer, kubeListWatch } from '../runtime/informer.js';
+import { Informer, kubeListWatch, objectKey } from '../runtime/informer.js';
 import { type Cache, MultiNamespaceCache } from '../runtime/multi-namespace.js';
 import { type AIWorkloadObject, type ClusterView, type ClusterWriter, Reconciler } from './reconciler.js';
 import { EXPOSURE_WATCHES, WATCHES, type Watch, updateKeys } from './watches.js';
@@ -296,19 +296,18 @@ export class Manager {
     // bulkhead_segments{condition}: segments (components) of every AIWorkload by their conditions,
     // a running total updated as each AIWorkload (or its status) changes.
     const tally = new SegmentTally();
-    const keyOf = (w: StoredObject): string => `${w.metadata.namespace ?? ''}/${w.metadata.name}`;
     const publish = (): void => {
       for (const [condition, n] of Object.entries(tally.counts())) opts.metrics.segments.set({ condition }, n);
     };
     const tallied = (w: StoredObject): void => {
-      tally.set(keyOf(w), w as AIWorkloadObject);
+      tally.set(objectKey(w), w as AIWorkloadObject);
       publish();
     };
     workloads.addEventHandler({
       onAdd: tallied,
       onUpdate: (_old, w) => tallied(w),
       onDelete: (w) => {
-        tally.remove(keyOf(w));
+        tally.remove(objectKey(w));
         publish();
       },
     });
